@@ -1,0 +1,13 @@
+import type { Command } from "commander";
+import type { Io } from "../io.js";
+import type { Outcome } from "../run.js";
+import { registerDemo } from "./demo.js";
+import { registerDev } from "./dev.js";
+import { registerSchema } from "./schema.js";
+import { registerValidate } from "./validate.js";
+
+/** Adds one command (or group) to the program. Actions report their exit code through `outcome`. */
+export type Register = (program: Command, io: Io, outcome: Outcome) => void;
+
+/** Every top-level command, in the order `--help` lists them. Add new commands here. */
+export const COMMANDS: Register[] = [registerValidate, registerSchema, registerDemo, registerDev];

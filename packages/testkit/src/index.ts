@@ -1,0 +1,9 @@
+// @qonnect/testkit — shared test helpers: real servers on free loopback ports, temp dirs. Test-only.
+export {
+  freePort,
+  MissingBinaryError,
+  type NatsServer,
+  startNatsServer,
+  useNatsServer,
+} from "./nats-server.js";
+export { tempDir } from "./temp-dir.js";

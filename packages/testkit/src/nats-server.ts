@@ -1,0 +1,111 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A real nats-server started for a test; `stop()` kills it by PID and removes its store. */
+export interface NatsServer {
+  url: string;
+  port: number;
+  pid: number;
+  storeDir: string;
+  stop(): Promise<void>;
+}
+
+export class MissingBinaryError extends Error {
+  override name = "MissingBinaryError";
+  constructor(
+    readonly binary: string,
+    readonly install: string,
+  ) {
+    super(`${binary} is not installed or not on PATH; install it with: ${install}`);
+  }
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function findBinary(name: string, candidates: string[]): string {
+  for (const path of candidates) {
+    try {
+      execFileSync(path, ["--version"], { stdio: "ignore" });
+      return path;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new MissingBinaryError(name, `apt-get install -y ${name}`);
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const { connect } = await import("node:net");
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`nats-server exited with code ${child.exitCode} before listening`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts a real `nats-server` with JetStream on a free loopback port in a temporary store directory.
+ * Pass `port` to restart a server on the same port (for outage tests).
+ */
+export async function startNatsServer(
+  options: { port?: number; jetstream?: boolean } = {},
+): Promise<NatsServer> {
+  const binary = findBinary("nats-server", ["nats-server", "/usr/sbin/nats-server", "/usr/bin/nats-server"]);
+  const port = options.port ?? (await freePort());
+  const storeDir = mkdtempSync(join(tmpdir(), "qonnect-nats-"));
+  const args = ["-a", "127.0.0.1", "-p", String(port)];
+  if (options.jetstream !== false) args.push("-js", "-sd", storeDir);
+  const child = spawn(binary, args, { stdio: "ignore" });
+  await waitForPort(port, child, 10_000);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    pid: child.pid ?? -1,
+    storeDir,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The nats-server that `make test` started (QONNECT_TEST_NATS_URL), or a new one of the test's own.
+ * `stop()` only stops a server this call started. Tests that stop or restart the server use startNatsServer.
+ */
+export async function useNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const shared = process.env.QONNECT_TEST_NATS_URL;
+  if (shared) return { url: shared, stop: async () => {} };
+  const server = await startNatsServer();
+  return { url: server.url, stop: () => server.stop() };
+}

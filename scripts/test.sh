@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `make test`: install, check generated code, type-check, lint, then every package's tests against a real
+# nats-server on a free loopback port. Ends with one line `N passed, M failed` (CI reads it).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export npm_config_nodedir=/usr
+bash scripts/install.sh || exit 1
+
+passed=0
+failed=0
+check() { # name, command...
+  local name=$1
+  shift
+  if "$@"; then
+    echo "ok: $name"
+    passed=$((passed + 1))
+  else
+    echo "FAILED: $name"
+    failed=$((failed + 1))
+  fi
+}
+
+gen_fresh() {
+  local tmp
+  tmp=$(mktemp -d)
+  node_modules/.bin/buf generate -o "$tmp" &&
+    diff -r "$tmp/packages/proto/src/gen" packages/proto/src/gen >/dev/null ||
+    { echo "generated code in packages/proto/src/gen is stale: run 'pnpm gen' and commit the result" >&2; rm -rf "$tmp"; return 1; }
+  rm -rf "$tmp"
+}
+check "generated protobuf code is up to date" gen_fresh
+check "typecheck (tsc)" node_modules/.bin/tsc -p tsconfig.json
+check "lint (biome) and dependency graph" bash -c 'node_modules/.bin/biome check . && node_modules/.bin/tsx scripts/check-deps.ts'
+
+nats_pid=""
+cleanup() {
+  if [ -n "$nats_pid" ]; then
+    kill "$nats_pid" 2>/dev/null || true
+    wait "$nats_pid" 2>/dev/null || true
+  fi
+  [ -n "${nats_dir:-}" ] && rm -rf "$nats_dir"
+}
+trap cleanup EXIT
+if command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ]; then
+  port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  nats_dir=$(mktemp -d)
+  PATH="$PATH:/usr/sbin" nats-server -a 127.0.0.1 -p "$port" -js -sd "$nats_dir" >/dev/null 2>&1 &
+  nats_pid=$!
+  export QONNECT_TEST_NATS_URL="nats://127.0.0.1:$port"
+  echo "nats-server pid $nats_pid on $QONNECT_TEST_NATS_URL"
+fi
+
+report=$(mktemp)
+node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile="$report"
+vitest_status=$?
+read -r tests_passed tests_failed < <(node -e '
+  const fs = require("fs");
+  try {
+    const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0));
+  } catch { console.log(0, 1); }' "$report")
+rm -f "$report"
+[ "$vitest_status" -ne 0 ] && [ "$tests_failed" -eq 0 ] && tests_failed=1
+
+passed=$((passed + tests_passed))
+failed=$((failed + tests_failed))
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
