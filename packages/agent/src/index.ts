@@ -1,0 +1,2 @@
+// @qonnect/agent — public API. Filled in by its issue.
+export {};

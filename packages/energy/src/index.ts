@@ -1,0 +1,2 @@
+// @qonnect/energy — public API. Filled in by its issue.
+export {};

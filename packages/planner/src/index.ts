@@ -1,0 +1,2 @@
+// @qonnect/planner — public API. Filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// @qonnect/raft — public API. Filled in by its issue.
+export {};
