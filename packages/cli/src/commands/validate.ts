@@ -3,6 +3,14 @@ import { formatDiagnostic, ManifestFileError, validateFile } from "@qonnect/core
 import { CliError, EXIT } from "../io.js";
 import type { Register } from "./index.js";
 
+function reason(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file (check the path)";
+  if (code === "EISDIR") return "it is a directory; pass the YAML files inside it";
+  if (code === "EACCES") return "permission denied";
+  return (cause as Error).message;
+}
+
 export const registerValidate: Register = (program, io, outcome) => {
   program
     .command("validate")
@@ -17,10 +25,7 @@ export const registerValidate: Register = (program, io, outcome) => {
           result = await validateFile(resolve(io.cwd, file));
         } catch (err) {
           if (err instanceof ManifestFileError)
-            throw new CliError(
-              `cannot read ${file}: ${(err.cause as NodeJS.ErrnoException).code ?? err.message}`,
-              EXIT.usage,
-            );
+            throw new CliError(`cannot read ${file}: ${reason(err.cause)}`, EXIT.usage);
           throw err;
         }
         for (const d of result.diagnostics) io.err(`${formatDiagnostic({ ...d, file })}\n`);

@@ -1,0 +1,18 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bufferIo } from "../io.js";
+import { run } from "../run.js";
+
+const root = resolve(import.meta.dirname, "../../../..");
+
+describe("qonnect demo (the examples as a smoke test)", () => {
+  it("validates and describes every example", async () => {
+    const io = bufferIo(root);
+    const code = await run(["demo"], io);
+    expect(io.stderr).toBe("");
+    expect(code).toBe(0);
+    expect(io.stdout).toMatch(/Application bookinfo: 6 services, 8 replicas/);
+    expect(io.stdout).toMatch(/Inventory nine-sites: 9 sites, 17 devices \(16 alive\)/);
+    expect(io.stdout).toMatch(/Job retrain-detector/);
+  });
+});

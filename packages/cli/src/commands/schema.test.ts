@@ -1,0 +1,46 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bufferIo } from "../io.js";
+import { run } from "../run.js";
+
+const root = resolve(import.meta.dirname, "../../../..");
+
+describe("qonnect schema", () => {
+  it("prints the JSON Schema of one kind with its fixed fields", async () => {
+    const io = bufferIo();
+    expect(await run(["schema", "Inventory"], io)).toBe(0);
+    const schema = JSON.parse(io.stdout);
+    const device = schema.properties.spec.properties.devices.items;
+    expect(Object.keys(device.properties)).toEqual(
+      expect.arrayContaining([
+        "name",
+        "site",
+        "arch",
+        "cpu",
+        "memory",
+        "gpu",
+        "power",
+        "pricePerHour",
+        "battery",
+        "solar",
+        "used",
+        "labels",
+        "alive",
+      ]),
+    );
+    expect(device.additionalProperties).toBe(false);
+  });
+
+  it("refuses an unknown kind with exit 2", async () => {
+    const io = bufferIo();
+    expect(await run(["schema", "Pod"], io)).toBe(2);
+    expect(io.stderr).toMatch(/unknown kind "Pod"; choose one of Application, Job, Inventory/);
+  });
+
+  it("matches the committed docs/schema/qonnect.schema.json (regenerate with: pnpm qonnect schema > docs/schema/qonnect.schema.json)", async () => {
+    const io = bufferIo();
+    await run(["schema"], io);
+    expect(io.stdout).toBe(readFileSync(resolve(root, "docs/schema/qonnect.schema.json"), "utf8"));
+  });
+});
