@@ -11,3 +11,13 @@ export {
   type PowerModel,
   powerW,
 } from "./power-model.js";
+export {
+  ClcBattery,
+  type ClcBatteryConfig,
+  type ClcCellParams,
+  cellsFor,
+  LG_M50_CELL,
+} from "./storage/clc.js";
+export { IdealBattery, type IdealBatteryConfig } from "./storage/ideal.js";
+export { type KibamConfig, KineticBattery } from "./storage/kibam.js";
+export { type Storage, StorageConfigError, type StorageState } from "./storage/storage.js";
