@@ -11,6 +11,46 @@ export {
   type PowerModel,
   powerW,
 } from "./power-model.js";
+// sensors
+export {
+  I2cTransferError,
+  I2cUnavailableError,
+  SensorConfigError,
+  SensorError,
+  SensorNotFoundError,
+  SensorTimeoutError,
+  SysfsReadError,
+} from "./sensors/errors.js";
+export { type I2cBus, openI2cBus, readRegister16, swapBytes16, writeRegister16 } from "./sensors/i2c-bus.js";
+export { Ina219, type Ina219AdcChoice, type Ina219Options, type Ina219Resolution } from "./sensors/ina219.js";
+export {
+  calibrateIna219,
+  type Ina219Calibration,
+  type Ina219CalibrationInput,
+} from "./sensors/ina219-calibration.js";
+export {
+  constantScenario,
+  Ina219Emulator,
+  type Ina219EmulatorOptions,
+  type Ina219Registers,
+  type Ina219Scenario,
+  type Ina219Truth,
+} from "./sensors/ina219-emulator.js";
+export {
+  INA219_CONFIG_DEFAULT,
+  INA219_REG,
+  type Ina219BusRange,
+  type Ina219Gain,
+} from "./sensors/ina219-registers.js";
+export type { Delay, RetryPolicy } from "./sensors/retry.js";
+export type { BatteryStatus, InvalidReason, Sensor, SensorKind, SensorReading } from "./sensors/sensor.js";
+export {
+  type I2cErrnoError,
+  type I2cTarget,
+  i2cErrnoError,
+  VirtualI2cBus,
+  type VirtualI2cBusOptions,
+} from "./sensors/virtual-i2c-bus.js";
 export {
   ClcBattery,
   type ClcBatteryConfig,
