@@ -1,2 +1,25 @@
-// @qonnect/raft — public API. Filled in by its issue.
-export {};
+// @qonnect/raft — public API. The pure core (RawNode and its data), the Storage contract with its in-memory
+// implementation and shared test suite, and the deterministic whole-cluster simulation.
+export { AlreadyBootstrappedError, bootstrap } from "./bootstrap.js";
+export {
+  applyConfChange,
+  type ConfChange,
+  ConfChangeDecodeError,
+  type ConfChangeType,
+  decodeConfChange,
+  encodeConfChange,
+} from "./conf-change.js";
+export type { RaftConfig } from "./config.js";
+export type { ConfState, Entry, EntryType, HardState, Snapshot, SnapshotMeta } from "./entry.js";
+export { EMPTY_HARD_STATE } from "./entry.js";
+export { ProposalDroppedError, RaftConfigError } from "./errors.js";
+export { MemoryStorage, StorageOrderError } from "./memory-storage.js";
+export { describeMessage, isResponse, type Message, type MessageType } from "./message.js";
+export type { ProgressState } from "./progress.js";
+export type { Role } from "./raft.js";
+export { type RandomSource, SeededRandom } from "./random.js";
+export type { PeerStatus, Ready, SoftState, Status } from "./raw-node.js";
+export { RawNode } from "./raw-node.js";
+export type { ReadState } from "./read-only.js";
+export { CompactedError, type Storage, UnavailableError } from "./storage.js";
+export { runStorageSuite, type StorageSuiteOptions } from "./storage.suite.js";
