@@ -1,0 +1,335 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { telemetryV1 } from "@qonnect/proto";
+import type { Logger } from "pino";
+import { CommandHandler, formatToken } from "./commands.js";
+import type { AgentConfig } from "./config/config.js";
+import type { AgentStatus } from "./http-server.js";
+import { startHttpServer } from "./http-server.js";
+import { AgentMetrics } from "./metrics.js";
+import { NatsLink } from "./nats-link.js";
+import { createRuntime } from "./runtime/create.js";
+import type { Runtime } from "./runtime/runtime.js";
+import { discoverSensors } from "./sensors/discover.js";
+import type { AgentSensorReading, SensorSet } from "./sensors/sensor.js";
+import { Spool } from "./spool.js";
+import { type AgentState, StateStore } from "./state-store.js";
+import { buildTelemetry } from "./telemetry/build.js";
+import { subjects } from "./telemetry/subjects.js";
+import { type SystemFacts, SystemSampler } from "./telemetry/system-sampler.js";
+import { AGENT_VERSION } from "./version.js";
+
+const SEQ_BLOCK = 600; // sequence numbers reserved per state write
+const SEND_BATCH = 64;
+
+export interface AgentOptions {
+  config: AgentConfig;
+  logger: Logger;
+  /** override sensor discovery (tests, simulated devices) */
+  sensors?: SensorSet;
+  /** override the runtime (tests, simulated devices) */
+  runtime?: Runtime;
+}
+
+/**
+ * The device agent: samples sensors and the system at the sample period, spools every sample to disk and
+ * sends the spool to NATS while connected; registers on every (re)connect; answers fenced commands by
+ * reconciling its runtime. Its own state (token, desired workloads, sequence) survives restarts.
+ */
+export class Agent {
+  private readonly metrics = new AgentMetrics();
+  private readonly system = new SystemSampler();
+  private readonly store: StateStore;
+  private state: AgentState;
+  private readonly spool: Spool;
+  private readonly link: NatsLink;
+  private readonly commands: CommandHandler;
+  private facts?: SystemFacts;
+  private http?: { port: number; close(): Promise<void> };
+  private timer?: NodeJS.Timeout;
+  private nextSeq: number;
+  private sampling = false;
+  private draining = false;
+  private stopped = false;
+  private lastPowerSource: "measured" | "model" = "model";
+  private readonly startedAtMs = Date.now();
+
+  private constructor(
+    private readonly config: AgentConfig,
+    private readonly log: Logger,
+    private readonly sensors: SensorSet,
+    private readonly runtime: Runtime,
+  ) {
+    this.store = new StateStore(config.dataDir);
+    this.state = this.store.load();
+    this.nextSeq = this.state.seqReserved;
+    this.spool = new Spool(join(config.dataDir, "spool"), { maxBytes: config.spool.maxBytes });
+    this.link = new NatsLink(config.nats, `qonnect-agent-${config.device}`, {
+      onConnect: (server) => this.connected(server),
+      onDisconnect: () => {
+        this.metrics.connected.set(0);
+        this.log.warn({ spoolDepth: this.spool.depth }, "NATS disconnected; spooling telemetry");
+      },
+      onError: (err) => this.log.error({ err }, "NATS error"),
+    });
+    this.commands = new CommandHandler({
+      device: config.device,
+      runtime,
+      state: () => this.state,
+      persist: (s) => this.save(s),
+      onOutcome: (o) => {
+        this.metrics.commands.inc({ result: o.result });
+        const fields = { token: o.token && formatToken(o.token), error: o.error };
+        if (o.result === "accepted") this.log.info(fields, "command obeyed");
+        else this.log.warn(fields, `command ${o.result}`);
+      },
+    });
+  }
+
+  /** Starts everything; the returned agent runs until `stop()`. Throws before starting anything on bad state. */
+  static async start(options: AgentOptions): Promise<Agent> {
+    const { config, logger } = options;
+    mkdirSync(config.dataDir, { recursive: true });
+    const runtime =
+      options.runtime ??
+      (await createRuntime(config, (e) =>
+        logger.info({ ...e, event: e.kind }, `workload ${e.workload} ${e.kind}`),
+      ));
+    const sensors = options.sensors ?? (await discoverSensors(config.sensors));
+    const agent = new Agent(config, logger, sensors, runtime);
+    await agent.begin();
+    return agent;
+  }
+
+  get httpPort(): number {
+    return this.http?.port ?? 0;
+  }
+
+  async status(): Promise<AgentStatus> {
+    const workloads = await this.runtime.status();
+    return {
+      device: this.config.device,
+      region: this.config.region,
+      site: this.config.site,
+      tier: this.config.tier,
+      runtime: this.runtime.kind,
+      version: AGENT_VERSION,
+      pid: process.pid,
+      uptimeS: Math.round((Date.now() - this.startedAtMs) / 1000),
+      nats: { connected: this.link.connected, server: this.link.server },
+      sensors: {
+        power: this.sensors.power?.label,
+        battery: this.sensors.battery?.label,
+        notes: this.sensors.notes,
+      },
+      powerSource: this.lastPowerSource,
+      token: this.state.token,
+      lastSeq: this.nextSeq - 1,
+      spool: { depth: this.spool.depth, dropped: this.spool.dropped, sizeBytes: this.spool.sizeBytes },
+      workloads: workloads.map((w) => ({
+        workload: `${w.app}/${w.service}/${w.replica}`,
+        state: telemetryV1.workloadStateToJSON(w.state).replace("WORKLOAD_STATE_", "").toLowerCase(),
+        restarts: w.restarts,
+        cpuCores: w.cpuCores,
+        memoryBytes: w.memoryBytes,
+        message: w.message,
+      })),
+    };
+  }
+
+  /** Stops sampling, the workloads (SIGTERM, then SIGKILL), NATS and the HTTP server; persists positions. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.drain();
+    await this.runtime.close();
+    await this.link.close();
+    await this.http?.close();
+    await this.sensors.close?.();
+    this.spool.close();
+    this.save({ ...this.state, seqReserved: this.nextSeq });
+    this.log.info("agent stopped");
+  }
+
+  private async begin(): Promise<void> {
+    const c = this.config;
+    this.metrics.fencingTerm.set(this.state.token.term);
+    this.metrics.fencingPlan.set(this.state.token.planVersion);
+    this.metrics.spoolDropped.set(this.spool.dropped);
+    this.http = await startHttpServer({
+      host: c.http.host,
+      port: c.http.port,
+      metrics: this.metrics,
+      status: () => this.status(),
+    });
+    this.facts = await this.system.facts();
+    if (this.state.desired.length > 0) {
+      this.log.info(
+        { token: formatToken(this.state.token), workloads: this.state.desired.length },
+        "resuming the workloads of the last obeyed command",
+      );
+      await this.runtime
+        .apply(this.state.desired)
+        .catch((err: Error) => this.log.error({ err }, "resume failed"));
+    }
+    this.link.serve(subjects.command(c.region, c.device), (data) => this.commands.handle(data));
+    this.link.start();
+    this.log.info(
+      {
+        device: c.device,
+        region: c.region,
+        runtime: this.runtime.kind,
+        sensors: this.sensors.notes,
+        httpPort: this.http.port,
+        nats: c.nats.servers,
+        spoolDepth: this.spool.depth,
+        nextSeq: this.nextSeq,
+      },
+      "agent started",
+    );
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const period = this.config.samplePeriodMs;
+    const delay = period - (Date.now() % period);
+    this.timer = setTimeout(() => {
+      this.schedule();
+      void this.sample();
+    }, delay);
+  }
+
+  private async sample(): Promise<void> {
+    if (this.sampling || this.stopped) return; // a slow sample never overlaps the next
+    this.sampling = true;
+    try {
+      const tsMs = Date.now();
+      const [system, power, battery, workloads] = await Promise.all([
+        this.system.sample(),
+        readSensor(this.sensors.power),
+        readSensor(this.sensors.battery),
+        this.runtime.status(),
+      ]);
+      if (this.stopped) return;
+      const telemetry = buildTelemetry({
+        device: this.config.device,
+        region: this.config.region,
+        tsMs,
+        seq: this.takeSeq(),
+        system,
+        cpuCores: this.facts?.cpuCores ?? 1,
+        power,
+        battery,
+        model: this.config.power,
+        workloads,
+      });
+      this.lastPowerSource =
+        telemetry.powerSource === telemetryV1.PowerSource.POWER_SOURCE_MEASURED ? "measured" : "model";
+      this.spool.append(telemetryV1.DeviceTelemetry.encode(telemetry).finish());
+      this.metrics.samples.inc();
+      this.metrics.powerW.set(telemetry.powerW);
+      this.metrics.spoolDropped.set(this.spool.dropped);
+      this.metrics.workloads.reset();
+      for (const w of workloads)
+        this.metrics.workloads.inc({
+          state: telemetryV1.workloadStateToJSON(w.state).replace("WORKLOAD_STATE_", ""),
+        });
+    } catch (err) {
+      this.log.error({ err }, "sampling failed");
+    } finally {
+      this.sampling = false;
+      this.metrics.spoolDepth.set(this.spool.depth);
+    }
+    await this.drain();
+  }
+
+  private takeSeq(): number {
+    const seq = this.nextSeq++;
+    if (this.nextSeq > this.state.seqReserved)
+      this.save({ ...this.state, seqReserved: this.nextSeq + SEQ_BLOCK });
+    return seq;
+  }
+
+  /** Sends the spool in order while connected; a record counts as delivered once a flush confirms it. */
+  private async drain(): Promise<void> {
+    if (this.draining || !this.link.connected) return;
+    this.draining = true;
+    const subject = subjects.telemetry(this.config.region, this.config.device);
+    const lateAfterMs = Math.max(2 * this.config.samplePeriodMs, 2000);
+    try {
+      while (this.link.connected && this.spool.depth > 0) {
+        const batch = this.spool.peek(SEND_BATCH);
+        if (batch.length === 0) break;
+        let late = 0;
+        const nowMs = Date.now();
+        for (const record of batch) {
+          const t = telemetryV1.DeviceTelemetry.decode(record.payload);
+          if (nowMs - t.tsMs > lateAfterMs) {
+            t.late = true;
+            late++;
+            this.link.publish(subject, telemetryV1.DeviceTelemetry.encode(t).finish());
+          } else this.link.publish(subject, record.payload);
+        }
+        await this.link.flush(5000);
+        this.spool.commit(batch[batch.length - 1]!.next, batch.length);
+        this.metrics.published.inc({ late: "true" }, late);
+        this.metrics.published.inc({ late: "false" }, batch.length - late);
+        if (late > 0) this.log.info({ late, spoolDepth: this.spool.depth }, "replayed spooled telemetry");
+      }
+    } catch (err) {
+      this.log.warn(
+        { err: (err as Error).message, spoolDepth: this.spool.depth },
+        "send interrupted; will retry",
+      );
+    } finally {
+      this.draining = false;
+      this.metrics.spoolDepth.set(this.spool.depth);
+    }
+  }
+
+  private connected(server: string): void {
+    this.metrics.connected.set(1);
+    this.log.info({ server, spoolDepth: this.spool.depth }, "NATS connected");
+    const c = this.config;
+    const facts = this.facts;
+    const registration = telemetryV1.DeviceRegistration.fromPartial({
+      device: c.device,
+      region: c.region,
+      site: c.site,
+      tier: c.tier,
+      arch: facts?.arch,
+      cpuModel: facts?.cpuModel,
+      cpuCores: facts?.cpuCores,
+      memoryBytes: facts?.memoryBytes,
+      gpus: facts?.gpus,
+      sensors: [this.sensors.power?.id, this.sensors.battery?.id].filter((s): s is string => s !== undefined),
+      runtime: this.runtime.kind,
+      labels: c.labels,
+      agentVersion: AGENT_VERSION,
+      tsMs: Date.now(),
+    });
+    this.link.publish(
+      subjects.register(c.region, c.device),
+      telemetryV1.DeviceRegistration.encode(registration).finish(),
+    );
+    void this.drain();
+  }
+
+  private save(state: AgentState): void {
+    this.store.save(state);
+    this.state = state;
+    this.metrics.fencingTerm.set(state.token.term);
+    this.metrics.fencingPlan.set(state.token.planVersion);
+  }
+}
+
+async function readSensor(sensor: SensorSet["power"]): Promise<AgentSensorReading | undefined> {
+  if (!sensor) return undefined;
+  try {
+    return await sensor.read();
+  } catch {
+    return undefined; // a failed read falls back to the model for this sample
+  }
+}

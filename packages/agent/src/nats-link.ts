@@ -1,0 +1,134 @@
+import { readFileSync } from "node:fs";
+import {
+  type ConnectionOptions,
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  type Subscription,
+} from "nats";
+import type { AgentConfig } from "./config/config.js";
+
+export interface NatsLinkEvents {
+  /** first connect and every reconnect */
+  onConnect(server: string): void;
+  onDisconnect(): void;
+  onError(err: Error): void;
+}
+
+/** A request the agent answers: payload in, reply payload out. */
+export type RequestHandler = (data: Uint8Array) => Promise<Uint8Array>;
+
+/**
+ * The agent's NATS connection: connects in the background and keeps reconnecting forever, so the agent
+ * runs (and spools) from the first second whether or not a server is reachable.
+ */
+export class NatsLink {
+  private nc?: NatsConnection;
+  private closed = false;
+  private readonly subs: { subject: string; handler: RequestHandler }[] = [];
+  connected = false;
+  server = "";
+
+  constructor(
+    private readonly config: AgentConfig["nats"],
+    private readonly name: string,
+    private readonly events: NatsLinkEvents,
+  ) {}
+
+  start(): void {
+    const options: ConnectionOptions = {
+      servers: this.config.servers,
+      name: this.name,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: this.config.reconnectWaitMs,
+      reconnectJitter: Math.min(100, this.config.reconnectWaitMs),
+      pingInterval: 10_000,
+      maxPingOut: 2,
+      user: this.config.user,
+      pass: this.config.password,
+      token: this.config.token,
+    };
+    if (this.config.credentialsFile)
+      options.authenticator = credsAuthenticator(readFileSync(this.config.credentialsFile));
+    connect(options).then(
+      (nc) => this.attach(nc),
+      (err: Error) => this.events.onError(err),
+    );
+  }
+
+  /** Answers requests on `subject` (kept across reconnects). */
+  serve(subject: string, handler: RequestHandler): void {
+    this.subs.push({ subject, handler });
+    if (this.nc) this.subscribe(this.nc, subject, handler);
+  }
+
+  publish(subject: string, data: Uint8Array): void {
+    this.nc?.publish(subject, data);
+  }
+
+  /** Resolves once the server has seen everything published so far; rejects after `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<void> {
+    const nc = this.nc;
+    if (!nc) throw new Error("not connected");
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        nc.flush(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`flush timed out after ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const nc = this.nc;
+    this.nc = undefined;
+    this.connected = false;
+    if (nc) await nc.drain().catch(() => nc.close());
+  }
+
+  private attach(nc: NatsConnection): void {
+    if (this.closed) {
+      void nc.close();
+      return;
+    }
+    this.nc = nc;
+    for (const { subject, handler } of this.subs) this.subscribe(nc, subject, handler);
+    this.connected = true;
+    this.server = nc.getServer();
+    this.events.onConnect(this.server);
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === "disconnect") {
+          this.connected = false;
+          this.events.onDisconnect();
+        } else if (s.type === "reconnect") {
+          this.connected = true;
+          this.server = nc.getServer();
+          this.events.onConnect(this.server);
+        }
+      }
+    })().catch((err: Error) => this.events.onError(err));
+    nc.closed().then((err) => {
+      this.connected = false;
+      if (err && !this.closed) this.events.onError(err);
+    });
+  }
+
+  private subscribe(nc: NatsConnection, subject: string, handler: RequestHandler): Subscription {
+    return nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) return this.events.onError(err);
+        handler(msg.data).then(
+          (reply) => msg.respond(reply),
+          (e: Error) => this.events.onError(e),
+        );
+      },
+    });
+  }
+}

@@ -1,0 +1,87 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { telemetryV1 } from "@qonnect/proto";
+
+/** The agent's own durable state: survives an agent restart and a reboot. */
+export interface AgentState {
+  /** The highest fencing token the agent has obeyed (term, planVersion). */
+  token: telemetryV1.FencingToken;
+  /** The workloads the last obeyed command asked for. */
+  desired: telemetryV1.WorkloadSpec[];
+  /** Telemetry sequence numbers below this were handed out (reserved in blocks; a crash leaves a visible gap). */
+  seqReserved: number;
+}
+
+/** The state file exists but cannot be read back: the agent refuses to start rather than forget its token. */
+export class StateFileError extends Error {
+  override name = "StateFileError";
+  constructor(
+    readonly file: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      `cannot read agent state ${file}; move it away only if this device may forget its fencing token`,
+      options,
+    );
+  }
+}
+
+const EMPTY: AgentState = { token: { term: 0, planVersion: 0 }, desired: [], seqReserved: 0 };
+
+/** Persists {@link AgentState} as one JSON file, replaced atomically (write, fsync, rename, fsync dir). */
+export class StateStore {
+  readonly file: string;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, "state.json");
+  }
+
+  load(): AgentState {
+    let text: string;
+    try {
+      text = readFileSync(this.file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return structuredClone(EMPTY);
+      throw new StateFileError(this.file, { cause: err });
+    }
+    try {
+      const raw = JSON.parse(text) as { token?: unknown; desired?: unknown[]; seqReserved?: number };
+      return {
+        token: telemetryV1.FencingToken.fromJSON(raw.token ?? {}),
+        desired: (raw.desired ?? []).map((w) => telemetryV1.WorkloadSpec.fromJSON(w)),
+        seqReserved: Number(raw.seqReserved ?? 0),
+      };
+    } catch (err) {
+      throw new StateFileError(this.file, { cause: err });
+    }
+  }
+
+  /** Durable before it returns: the caller may act on the new state afterwards. */
+  save(state: AgentState): void {
+    const text = JSON.stringify(
+      {
+        token: telemetryV1.FencingToken.toJSON(state.token),
+        desired: state.desired.map((w) => telemetryV1.WorkloadSpec.toJSON(w)),
+        seqReserved: state.seqReserved,
+      },
+      null,
+      2,
+    );
+    const tmp = `${this.file}.tmp`;
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+    const dirFd = openSync(this.dir, "r");
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { AgentStatus } from "./http-server.js";
+
+/** The agent is not answering on its status port. */
+export class AgentUnreachableError extends Error {
+  override name = "AgentUnreachableError";
+  constructor(
+    readonly url: string,
+    options: { cause: unknown },
+  ) {
+    super(`no agent answers at ${url}; is it running (qonnect agent run --config agent.yaml)?`, options);
+  }
+}
+
+/** Fetches `GET /status` from a running agent. */
+export async function fetchAgentStatus(baseUrl: string, timeoutMs = 3000): Promise<AgentStatus> {
+  const url = `${baseUrl.replace(/\/$/, "")}/status`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return (await res.json()) as AgentStatus;
+  } catch (err) {
+    throw new AgentUnreachableError(url, { cause: err });
+  }
+}
+
+/** A short human-readable report of a status: connection, sensors, workloads, spool depth. */
+export function formatAgentStatus(s: AgentStatus): string {
+  const lines = [
+    `device     ${s.device} (${s.tier}, ${s.region}/${s.site}), agent ${s.version}, pid ${s.pid}, up ${s.uptimeS}s`,
+    `nats       ${s.nats.connected ? `connected to ${s.nats.server}` : "DISCONNECTED (spooling telemetry)"}`,
+    `sensors    power: ${s.sensors.power ?? "none"} (reporting ${s.powerSource}), battery: ${s.sensors.battery ?? "none"}`,
+    `token      term ${s.token.term}, plan ${s.token.planVersion}`,
+    `telemetry  last seq ${s.lastSeq}; spool depth ${s.spool.depth} (${s.spool.sizeBytes} bytes), dropped ${s.spool.dropped}`,
+    `runtime    ${s.runtime}, ${s.workloads.length} workload(s)`,
+  ];
+  for (const w of s.workloads)
+    lines.push(
+      `  ${w.workload.padEnd(32)} ${w.state.padEnd(10)} restarts ${w.restarts}  cpu ${w.cpuCores.toFixed(2)}  mem ${(w.memoryBytes / 2 ** 20).toFixed(1)}Mi${w.message ? `  ${w.message}` : ""}`,
+    );
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,163 @@
+// Helpers for the agent's tests and benchmark: write a config, run the agent as a child process (so it can be
+// killed with -9), wait for conditions with generous timeouts, collect decoded telemetry from NATS.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { telemetryV1 } from "@qonnect/proto";
+import { connect, type NatsConnection } from "nats";
+import type { AgentStatus } from "../http-server.js";
+
+export const REPO_ROOT = resolve(import.meta.dirname, "../../../..");
+export const AGENT_MAIN = join(REPO_ROOT, "packages/agent/src/main.ts");
+
+/** Writes agent.yaml into `dir` from the given fields (YAML is a superset of JSON). */
+export function writeAgentConfig(dir: string, fields: Record<string, unknown>): string {
+  const file = join(dir, "agent.yaml");
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        device: "dev-1",
+        region: "test",
+        site: "site-1",
+        tier: "edge",
+        sensors: "emulate",
+        runtime: { kind: "process", workDir: REPO_ROOT, stopGraceMs: 2000 },
+        dataDir: join(dir, "data"),
+        http: { port: 0 },
+        log: { level: "info" },
+        ...fields,
+      },
+      null,
+      2,
+    ),
+  );
+  return file;
+}
+
+export interface AgentProcess {
+  child: ChildProcess;
+  pid: number;
+  /** stdout so far (pino JSON lines) */
+  output(): string;
+  /** the port of /healthz, /metrics, /status (from the "agent started" log line) */
+  httpPort(): Promise<number>;
+  status(): Promise<AgentStatus>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `qonnect-agent run --config <file>` under tsx. */
+export function spawnAgent(configFile: string): AgentProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", AGENT_MAIN, "run", "--config", configFile], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const httpPort = async () => {
+    let port = 0;
+    await waitFor(
+      () => {
+        const m = /"httpPort":(\d+)/.exec(out);
+        port = m ? Number(m[1]) : 0;
+        return port > 0;
+      },
+      { what: "the agent to start", timeoutMs: 20_000 },
+    );
+    return port;
+  };
+  return {
+    child,
+    pid: child.pid ?? -1,
+    output: () => out,
+    httpPort,
+    exited,
+    async status() {
+      const res = await fetch(`http://127.0.0.1:${await httpPort()}/status`);
+      return (await res.json()) as AgentStatus;
+    },
+  };
+}
+
+/** Polls `check` until it is true; throws naming `what` after `timeoutMs`. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  { what, timeoutMs = 20_000, intervalMs = 100 }: { what: string; timeoutMs?: number; intervalMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** True while a process with this PID exists (zombies count as gone). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Subscribes to a device's telemetry and keeps every decoded sample. */
+export async function collectTelemetry(
+  url: string,
+  region: string,
+  device: string,
+): Promise<{ nc: NatsConnection; samples: telemetryV1.DeviceTelemetry[]; close(): Promise<void> }> {
+  const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const samples: telemetryV1.DeviceTelemetry[] = [];
+  nc.subscribe(`qonnect.${region}.telemetry.${device}`, {
+    callback: (_err, msg) => samples.push(telemetryV1.DeviceTelemetry.decode(msg.data)),
+  });
+  await nc.flush();
+  return { nc, samples, close: () => nc.close() };
+}
+
+/** Sends a DeviceCommand and decodes the CommandAck. */
+export async function sendCommand(
+  nc: NatsConnection,
+  region: string,
+  device: string,
+  command: telemetryV1.DeviceCommand | Uint8Array,
+  timeoutMs = 15_000,
+): Promise<telemetryV1.CommandAck> {
+  const data = command instanceof Uint8Array ? command : telemetryV1.DeviceCommand.encode(command).finish();
+  const reply = await nc.request(`qonnect.${region}.cmd.${device}`, data, { timeout: timeoutMs });
+  return telemetryV1.CommandAck.decode(reply.data);
+}
+
+/** A process-runtime workload running examples/bookinfo/service.mjs on `port`. */
+export function serviceWorkload(
+  service: string,
+  port: number,
+  extra: Partial<telemetryV1.WorkloadSpec> = {},
+) {
+  return telemetryV1.WorkloadSpec.fromPartial({
+    app: "bookinfo",
+    service,
+    replica: 0,
+    command: [process.execPath, "examples/bookinfo/service.mjs"],
+    ports: [port],
+    plan: "plan-1",
+    ...extra,
+  });
+}
