@@ -1,8 +1,27 @@
 // @qonnect/energy — public API: power sensors, power and battery models, signals, microgrid co-simulation.
 
 // models, signals, microgrid
+export { Actor, type ActorConfig, type ActorKind, type ActorState } from "./actor.js";
 export { type Attribution, type AttributionInput, attributePower, type WorkloadCpu } from "./attribution.js";
+export {
+  DEFAULT_LIFETIMES,
+  EMBODIED_KG,
+  type Equipment,
+  embodiedEmissionsG,
+  type Lifetimes,
+} from "./embodied.js";
 export { type GpuPowerModel, gpuPowerW } from "./gpu-model.js";
+export { Grid, type GridConfig, type GridExchange } from "./grid.js";
+export { Microgrid, type MicrogridConfig, type MicrogridTotals, type StepRecord } from "./microgrid.js";
+export {
+  CarbonThresholdPolicy,
+  DefaultPolicy,
+  type DispatchContext,
+  type DispatchPolicy,
+  ExcessFirstPolicy,
+  POLICY_NAMES,
+  type PolicyName,
+} from "./policy.js";
 export {
   type CalibrationOptions,
   linearPowerModel,
@@ -51,6 +70,30 @@ export {
   VirtualI2cBus,
   type VirtualI2cBusOptions,
 } from "./sensors/virtual-i2c-bus.js";
+export {
+  type ForecastIssue,
+  type ForecastPoint,
+  ForecastSignal,
+  forecastFromTrace,
+} from "./signal/forecast.js";
+export {
+  G_PER_KWH_PER_LBS_PER_MWH,
+  type IntensityTrace,
+  loadElectricityMapsCsv,
+  loadTraceCsv,
+  loadUkCarbonIntensityJson,
+  loadVessimCsv,
+  loadWattTimeJson,
+} from "./signal/loaders.js";
+export {
+  ExcessPowerSignal,
+  type IntensityBasis,
+  ScaledSignal,
+  type Signal,
+  SignalError,
+  StaticSignal,
+} from "./signal/signal.js";
+export { type TraceOptions, TraceSignal } from "./signal/trace.js";
 export {
   ClcBattery,
   type ClcBatteryConfig,
