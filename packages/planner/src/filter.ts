@@ -1,0 +1,56 @@
+import type { Device, Inventory, Service } from "@qonnect/core";
+import type { Reason } from "./types.js";
+
+// The static half of the hard constraints: what one device offers one replica before anything else is
+// placed. The dynamic half (capacity taken by other replicas, spread, call latency, application limits) is
+// checked by the placement state as replicas land (state.ts).
+
+/** Tolerance for comparing fractional cores and bytes. */
+export const EPS = 1e-9;
+
+/** Lowest state of charge at which a battery device still takes replicas of `service`. */
+export function batteryFloor(service: Service, device: Device): number {
+  return Math.max(service.placement.minBatterySoc ?? 0, device.battery?.minSoc ?? 0);
+}
+
+/**
+ * The first reason `device` cannot host a replica of `service` whatever else is placed, in the order of
+ * REASONS; undefined when it can. Capacity here is what is free after `used`.
+ */
+export function staticReason(service: Service, device: Device, inventory: Inventory): Reason | undefined {
+  const p = service.placement;
+  if (!device.alive) return "alive";
+  if (p.tiers && !p.tiers.includes(device.tier)) return "tier";
+  if (p.arch && !p.arch.includes(device.arch)) return "arch";
+  if (p.regions && !p.regions.includes(device.region)) return "region";
+  if (p.sites && !p.sites.includes(device.site)) return "site";
+  if (p.labels) for (const [k, v] of Object.entries(p.labels)) if (device.labels[k] !== v) return "labels";
+  if (device.battery && device.battery.soc < batteryFloor(service, device) - EPS) return "battery";
+  if (p.nearUsers && inventory.latency.ms(p.nearUsers.site, device.site) > p.nearUsers.maxLatencyMs + EPS)
+    return "nearUsers";
+  if (device.gpus - device.usedGpus < service.gpus - EPS) return "gpu";
+  if (device.cpuCores - device.usedCpuCores < service.cpuCores - EPS) return "cpu";
+  if (device.memoryBytes - device.usedMemoryBytes < service.memoryBytes - EPS) return "memory";
+  return undefined;
+}
+
+/** Whether `reason` is about capacity (so the device matches every other requirement). */
+export function isCapacityReason(reason: Reason): boolean {
+  return reason === "cpu" || reason === "memory" || reason === "gpu";
+}
+
+/** Static reasons of every device for one service: counts by reason and the reason per rejected device. */
+export function filterDevices(
+  service: Service,
+  inventory: Inventory,
+): { candidates: number[]; rejected: Partial<Record<Reason, number>>; reasons: (Reason | undefined)[] } {
+  const candidates: number[] = [];
+  const rejected: Partial<Record<Reason, number>> = {};
+  const reasons = inventory.devices.map((d, i) => {
+    const r = staticReason(service, d, inventory);
+    if (r) rejected[r] = (rejected[r] ?? 0) + 1;
+    else candidates.push(i);
+    return r;
+  });
+  return { candidates, rejected, reasons };
+}

@@ -1,0 +1,262 @@
+import type { Problem } from "./problem.js";
+import { seededRandom, shuffle } from "./rng.js";
+import { PlacementState } from "./state.js";
+
+// The default strategy: regret-based (or most-constrained-first) construction, then local search by moves
+// and swaps. Deterministic for a seed: effort is bounded by counted evaluations, not by the clock (unless a
+// time budget is asked for).
+
+export interface HeuristicOptions {
+  seed?: number;
+  maxEvaluations?: number;
+  timeBudgetMs?: number;
+  /** Start from this state (re-planning) instead of an empty one; its unplaced replicas are constructed. */
+  start?: PlacementState;
+}
+
+export interface HeuristicResult {
+  state: PlacementState;
+  /** Replicas no device could take. */
+  unplaced: number[];
+  evaluations: number;
+}
+
+/** Candidates priced per replica on large instances (cheapest standalone first); all of them below this. */
+const WINDOW = 32;
+/** Instances at most this big get several randomised constructions, keeping the best. */
+const RESTART_REPLICAS = 40;
+const RESTARTS = 12;
+/** Regret construction (re-pricing every service per step) while replicas × services stays below this. */
+const REGRET_LIMIT = 20_000;
+const MAX_REPAIRS = 200;
+const IMPROVEMENT = 1e-12;
+
+class Search {
+  evaluations = 0;
+  repairs = 0;
+  readonly deadline: number;
+  readonly window: number;
+
+  constructor(
+    readonly p: Problem,
+    readonly random: () => number,
+    readonly maxEvaluations: number,
+    timeBudgetMs: number | undefined,
+  ) {
+    this.deadline = timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeBudgetMs;
+    this.window = p.deviceCount <= 2 * WINDOW ? Number.POSITIVE_INFINITY : WINDOW;
+  }
+
+  exhausted(): boolean {
+    if (this.evaluations >= this.maxEvaluations) return true;
+    return this.deadline !== Number.POSITIVE_INFINITY && performance.now() > this.deadline;
+  }
+
+  /** Best and second-best feasible device for unplaced replica `i` among its first `window` feasible ones. */
+  best(state: PlacementState, i: number, exclude = -1): { device: number; cost: number; second: number } {
+    const candidates = this.p.services[this.p.serviceOf[i]!]!.candidates;
+    let device = -1;
+    let cost = Number.POSITIVE_INFINITY;
+    let second = Number.POSITIVE_INFINITY;
+    let seen = 0;
+    for (let k = 0; k < candidates.length && seen < this.window; k++) {
+      const d = candidates[k]!;
+      if (d === exclude || state.blocker(i, d) !== undefined) continue;
+      seen++;
+      this.evaluations++;
+      const c = state.delta(i, d);
+      if (c < cost) {
+        second = cost;
+        cost = c;
+        device = d;
+      } else if (c < second) second = c;
+    }
+    return { device, cost, second };
+  }
+
+  /** Place `i` by moving one replica out of the way (an ejection chain of length one). */
+  repair(state: PlacementState, i: number): boolean {
+    if (this.repairs >= MAX_REPAIRS) return false;
+    this.repairs++;
+    const candidates = this.p.services[this.p.serviceOf[i]!]!.candidates;
+    const limit = Math.min(candidates.length, Number.isFinite(this.window) ? this.window : candidates.length);
+    for (let k = 0; k < limit; k++) {
+      const d = candidates[k]!;
+      for (let j = 0; j < state.device.length; j++) {
+        if (state.device[j] !== d) continue;
+        state.unplace(j);
+        if (state.blocker(i, d) === undefined) {
+          state.place(i, d);
+          const alt = this.best(state, j, d);
+          if (alt.device >= 0) {
+            state.place(j, alt.device);
+            return true;
+          }
+          state.unplace(i);
+        }
+        state.place(j, d);
+      }
+    }
+    return false;
+  }
+
+  construct(state: PlacementState, noise: number): number[] {
+    const p = this.p;
+    const pending = p.services.map((s) => {
+      const out: number[] = [];
+      for (let r = 0; r < s.replicas; r++)
+        if (state.device[s.firstReplica + r]! < 0) out.push(s.firstReplica + r);
+      return out.reverse();
+    });
+    const unplaced: number[] = [];
+    const placeOne = (i: number, device: number) => {
+      if (device >= 0) state.place(i, device);
+      else if (!this.repair(state, i)) unplaced.push(i);
+    };
+    const total = pending.reduce((n, l) => n + l.length, 0);
+    if (total * p.services.length <= REGRET_LIMIT) {
+      for (;;) {
+        let pick = -1;
+        let pickRegret = Number.NEGATIVE_INFINITY;
+        let pickDevice = -1;
+        for (const [s, list] of pending.entries()) {
+          const i = list.at(-1);
+          if (i === undefined) continue;
+          const b = this.best(state, i);
+          // no feasible device: most urgent of all; one: next most urgent
+          let regret = b.device < 0 ? Number.POSITIVE_INFINITY : b.second - b.cost;
+          if (noise > 0 && Number.isFinite(regret)) regret *= 1 + noise * this.random();
+          if (regret > pickRegret || pick < 0) {
+            pick = s;
+            pickRegret = regret;
+            pickDevice = b.device;
+          }
+        }
+        if (pick < 0) break;
+        placeOne(pending[pick]!.pop()!, pickDevice);
+      }
+    } else {
+      const order = p.services
+        .map((s) => s.index)
+        .filter((s) => pending[s]!.length > 0)
+        .sort((a, b) => {
+          const sa = p.services[a]!;
+          const sb = p.services[b]!;
+          return (
+            sa.candidates.length / sa.replicas - sb.candidates.length / sb.replicas ||
+            sb.service.cpuCores - sa.service.cpuCores ||
+            a - b
+          );
+        });
+      for (const s of order) for (const i of pending[s]!.reverse()) placeOne(i, this.best(state, i).device);
+    }
+    return unplaced;
+  }
+
+  /** Extra gain a move of `i` from `from` to `to` must show: the hysteresis when it leaves its running device. */
+  threshold(i: number, from: number, to: number): number {
+    const prev = this.p.previous[i]!;
+    return prev >= 0 && from === prev && to !== prev ? this.p.hysteresis : 0;
+  }
+
+  movePass(state: PlacementState, order: number[]): boolean {
+    let improved = false;
+    for (const i of order) {
+      if (this.exhausted()) break;
+      const from = state.device[i]!;
+      if (from < 0) continue;
+      state.unplace(i);
+      const stay = state.delta(i, from);
+      const b = this.best(state, i, from);
+      if (b.device >= 0 && b.cost < stay - this.threshold(i, from, b.device) - IMPROVEMENT) {
+        state.place(i, b.device);
+        improved = true;
+      } else state.place(i, from);
+    }
+    return improved;
+  }
+
+  swapPass(state: PlacementState, order: number[]): boolean {
+    const p = this.p;
+    let improved = false;
+    const n = order.length;
+    const all = n <= 200;
+    const pairs = all ? (n * (n - 1)) / 2 : 4 * n;
+    for (let k = 0; k < pairs; k++) {
+      if (this.exhausted()) break;
+      let a: number;
+      let b: number;
+      if (all) {
+        // k → (a, b) with a < b, row by row
+        a = 0;
+        let rest = k;
+        while (rest >= n - 1 - a) rest -= n - 1 - a++;
+        b = a + 1 + rest;
+      } else {
+        a = Math.floor(this.random() * n);
+        b = Math.floor(this.random() * n);
+      }
+      const i = order[a]!;
+      const j = order[b]!;
+      const di = state.device[i]!;
+      const dj = state.device[j]!;
+      if (di < 0 || dj < 0 || di === dj || p.serviceOf[i] === p.serviceOf[j]) continue;
+      if (!p.services[p.serviceOf[i]!]!.allowed[dj] || !p.services[p.serviceOf[j]!]!.allowed[di]) continue;
+      this.evaluations += 2;
+      const before = state.objective;
+      state.unplace(i);
+      state.unplace(j);
+      let ok = false;
+      if (state.blocker(i, dj) === undefined) {
+        state.place(i, dj);
+        if (state.blocker(j, di) === undefined) {
+          state.place(j, di);
+          const need = this.threshold(i, di, dj) + this.threshold(j, dj, di) + IMPROVEMENT;
+          ok = state.objective < before - need;
+          if (!ok) state.unplace(j);
+        }
+        if (!ok) state.unplace(i);
+      }
+      if (!ok) {
+        state.place(i, di);
+        state.place(j, dj);
+      } else improved = true;
+    }
+    return improved;
+  }
+
+  improve(state: PlacementState): void {
+    const order = shuffle(
+      Array.from({ length: this.p.replicaCount }, (_, i) => i),
+      this.random,
+    );
+    for (let round = 0; round < 100 && !this.exhausted(); round++) {
+      const moved = this.movePass(state, order);
+      const swapped = this.swapPass(state, order);
+      if (!moved && !swapped) break;
+    }
+  }
+}
+
+/** Runs the heuristic on `p`. */
+export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): HeuristicResult {
+  const random = seededRandom(options.seed ?? 1);
+  const search = new Search(p, random, options.maxEvaluations ?? 2_000_000, options.timeBudgetMs);
+  const fresh = !options.start;
+  const runs = fresh && p.replicaCount <= RESTART_REPLICAS && p.deviceCount <= 2 * WINDOW ? RESTARTS : 1;
+  let best: HeuristicResult | undefined;
+  for (let run = 0; run < runs; run++) {
+    const state = run === 0 && options.start ? options.start : new PlacementState(p);
+    const unplaced = search.construct(state, run === 0 ? 0 : 0.5 + run / runs);
+    search.improve(state);
+    const objective = state.totals().objective;
+    if (
+      !best ||
+      unplaced.length < best.unplaced.length ||
+      (unplaced.length === best.unplaced.length && objective < best.state.totals().objective - IMPROVEMENT)
+    )
+      best = { state, unplaced, evaluations: 0 };
+  }
+  best!.evaluations = search.evaluations;
+  return best!;
+}

@@ -1,0 +1,133 @@
+// Public contracts of the planner: what goes in, what comes out. Implementations stay lean; the model is
+// documented in docs/planner.md.
+
+/** Where one replica runs. `replica` counts from 0 within its service. */
+export interface PlacementEntry {
+  app: string;
+  service: string;
+  replica: number;
+  device: string;
+}
+
+export type Strategy = "heuristic" | "exact" | "borda";
+
+export interface PlanOptions {
+  /** Default `heuristic`. */
+  strategy?: Strategy;
+  /** Where the application's replicas run now (re-planning). Inventory `used` must not include them. */
+  current?: readonly PlacementEntry[];
+  /** Seed of the heuristic's random choices; equal inputs and seed give equal plans. Default 1. */
+  seed?: number;
+  /** Objective cost of moving one running replica, in units of an average replica's share of the
+   * normalised objective (1 = as much as one replica's whole score). Default 0.05. */
+  migrationCost?: number;
+  /** A voluntary move (one not forced by a filter) must gain more than this, same units. Default 0.05. */
+  hysteresis?: number;
+  /** Heuristic effort: maximum candidate evaluations in local search. Deterministic. Default 2,000,000. */
+  maxEvaluations?: number;
+  /** Optional wall-clock cap for local search, ms. Makes the heuristic depend on machine speed. */
+  timeBudgetMs?: number;
+  /** Exact strategy: HiGHS time limit, s. Default 60. */
+  exactTimeLimitS?: number;
+}
+
+/** Totals over the whole plan, the quantities the objectives minimise. */
+export interface Totals {
+  /** Σ marginal power of every replica on its device, W. */
+  energyW: number;
+  /** Σ over devices of zone intensity × added power not covered by solar excess / 1000, g CO2e per hour. */
+  carbonGPerH: number;
+  /** Σ price per hour × share of cores taken + added energy at the zone's price per kWh, EUR per hour. */
+  costPerHour: number;
+  /** Mean latency to the users plus, per call, the mean latency over caller × callee replica pairs, ms. */
+  latencyMs: number;
+  /** Σ requested cores / device speed: cores at the speed of a reference core (lower is faster). */
+  slownessCores: number;
+  /** Σ over battery devices of added power not covered by solar / capacity: fraction drained per hour. */
+  batteryDrainPerH: number;
+  /** The minimised value Σ weight·total/scale (plus migration costs when re-planning). */
+  objective: number;
+}
+
+/** Why a device cannot take a replica. Static reasons come first, in this order, then dynamic ones. */
+export const REASONS = [
+  "alive",
+  "tier",
+  "arch",
+  "region",
+  "site",
+  "labels",
+  "battery",
+  "nearUsers",
+  "gpu",
+  "cpu",
+  "memory",
+  "spread",
+  "calls",
+  "limits",
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+/** One step of executing a re-plan. Steps run in order; make-before-break per replica. */
+export interface Move {
+  step: number;
+  op: "start" | "stop";
+  app: string;
+  service: string;
+  replica: number;
+  device: string;
+  /** Why the replica moves: `new`, `removed`, a filter reason of its old device, or `better`. */
+  why: string;
+}
+
+export interface ReplicaExplanation {
+  service: string;
+  replica: number;
+  device: string;
+  /** The best other device for this replica with everything else fixed, and how much worse it is. */
+  runnerUp?: { device: string; objectiveDelta: number };
+  /** Each objective's part of the normalised objective this replica is responsible for. */
+  contributions: Record<"energy" | "carbon" | "cost" | "performance" | "latency" | "battery", number>;
+}
+
+export interface ServiceExplanation {
+  service: string;
+  candidates: number;
+  /** Devices rejected by the static filter, counted by the first reason that rejected each. */
+  rejected: Partial<Record<Reason, number>>;
+  /** Per rejected device, its reason. */
+  rejectedDevices: Record<string, Reason>;
+}
+
+export interface Explanation {
+  scales: Record<
+    "energyW" | "carbonGPerH" | "costPerHour" | "latencyMs" | "slownessCores" | "batteryDrainPerH",
+    number
+  >;
+  weights: Record<string, number>;
+  /** Objective multiplier of each total: weight / scale. */
+  alphas: Record<
+    "energyW" | "carbonGPerH" | "costPerHour" | "latencyMs" | "slownessCores" | "batteryDrainPerH",
+    number
+  >;
+  replicas: ReplicaExplanation[];
+  services: ServiceExplanation[];
+}
+
+export interface Plan {
+  app: string;
+  strategy: Strategy;
+  feasible: boolean;
+  placements: PlacementEntry[];
+  totals: Totals;
+  /** Steps from `current` to this plan (empty without `current`). */
+  moves: Move[];
+  /** Binding constraints in words when infeasible. */
+  problems: string[];
+  /** Hard-constraint violations of the plan (only the borda baseline produces any). */
+  violations: string[];
+  /** Present when asked for (`explain: true`). */
+  explain?: Explanation;
+  /** Exact strategy: the solver's status; heuristic: evaluations spent. */
+  solver?: { status: string; evaluations?: number; gap?: number };
+}
