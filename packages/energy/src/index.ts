@@ -40,6 +40,8 @@ export {
   SensorTimeoutError,
   SysfsReadError,
 } from "./sensors/errors.js";
+export { type HwmonDevice, listHwmon } from "./sensors/hwmon.js";
+export { findHwmonIna2xx, HwmonIna2xxSensor, INA2XX_HWMON_NAMES } from "./sensors/hwmon-ina2xx.js";
 export { type I2cBus, openI2cBus, readRegister16, swapBytes16, writeRegister16 } from "./sensors/i2c-bus.js";
 export { Ina219, type Ina219AdcChoice, type Ina219Options, type Ina219Resolution } from "./sensors/ina219.js";
 export {
@@ -61,6 +63,14 @@ export {
   type Ina219BusRange,
   type Ina219Gain,
 } from "./sensors/ina219-registers.js";
+export { findIna3221Hwmon, Ina3221HwmonChannel } from "./sensors/ina3221-hwmon.js";
+export { findIna3221Iio, Ina3221IioChannel } from "./sensors/ina3221-iio.js";
+export {
+  findPowerSupplies,
+  normaliseBatterySign,
+  PowerSupplySensor,
+  parseBatteryStatus,
+} from "./sensors/power-supply.js";
 export type { Delay, RetryPolicy } from "./sensors/retry.js";
 export type { BatteryStatus, InvalidReason, Sensor, SensorKind, SensorReading } from "./sensors/sensor.js";
 export {

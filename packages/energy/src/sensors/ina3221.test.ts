@@ -1,0 +1,72 @@
+import { tempDir } from "@qonnect/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { findIna3221Hwmon } from "./ina3221-hwmon.js";
+import { findIna3221Iio } from "./ina3221-iio.js";
+import { jetsonNanoIio, jetsonOrinNanoHwmon, raspberryPiWithIna219Hwmon } from "./testdata/sysfs-trees.js";
+
+const dirs: { remove(): void }[] = [];
+function root(): string {
+  const d = tempDir("qonnect-sysfs-");
+  dirs.push(d);
+  return d.path;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove();
+});
+
+describe("Jetson INA3221, hwmon layout", () => {
+  it("gives one sensor per labelled rail and computes power from volts and amps", async () => {
+    const r = root();
+    jetsonOrinNanoHwmon(r);
+    const rails = await findIna3221Hwmon(r, () => 7);
+    expect(rails.map((s) => [s.id, s.label])).toEqual([
+      ["hwmon:hwmon1:1", "VDD_IN"],
+      ["hwmon:hwmon1:2", "VDD_CPU_GPU_CV"],
+      ["hwmon:hwmon1:3", "VDD_SOC"],
+    ]);
+    const vddIn = await rails[0]!.read();
+    expect(vddIn).toMatchObject({
+      tsMs: 7,
+      valid: true,
+      busVoltageV: 5.072,
+      currentA: 1.176,
+      shuntVoltageMv: 5,
+    });
+    expect(vddIn.powerW).toBeCloseTo(5.072 * 1.176, 9);
+  });
+
+  it("skips a disabled channel and ignores other hwmon chips", async () => {
+    const r = root();
+    jetsonOrinNanoHwmon(r, { disableChannel3: true });
+    expect((await findIna3221Hwmon(r)).map((s) => s.label)).toEqual(["VDD_IN", "VDD_CPU_GPU_CV"]);
+    const pi = root();
+    raspberryPiWithIna219Hwmon(pi);
+    expect(await findIna3221Hwmon(pi)).toEqual([]);
+  });
+});
+
+describe("Jetson INA3221, older iio layout", () => {
+  it("reads rail names and mW/mA/mV attributes of the ina3221x iio device", async () => {
+    const r = root();
+    jetsonNanoIio(r);
+    const rails = await findIna3221Iio(r, () => 9);
+    expect(rails.map((s) => [s.id, s.label, s.kind])).toEqual([
+      ["iio:device0:0", "POM_5V_IN", "ina3221-iio"],
+      ["iio:device0:1", "POM_5V_GPU", "ina3221-iio"],
+      ["iio:device0:2", "POM_5V_CPU", "ina3221-iio"],
+    ]);
+    expect(await rails[0]!.read()).toEqual({
+      tsMs: 9,
+      valid: true,
+      powerW: 2.611,
+      currentA: 0.521,
+      busVoltageV: 5.008,
+    });
+  });
+
+  it("finds no iio rails on a hwmon-layout Jetson", async () => {
+    const r = root();
+    jetsonOrinNanoHwmon(r);
+    expect(await findIna3221Iio(r)).toEqual([]);
+  });
+});
