@@ -1,5 +1,7 @@
 // @qonnect/core — the domain model: manifests, quantities, normalised inventory and application models.
 
+/** The zod that core's validator introspects; kinds defined in other packages build their schemas with it. */
+export { z } from "zod";
 export {
   type ApplicationManifest,
   applicationSchema,
@@ -8,10 +10,19 @@ export {
   type QosWeights,
   type ServiceManifest,
 } from "./manifest/application.js";
-export { API_VERSION, TIERS, type Tier } from "./manifest/common.js";
+export { API_VERSION, header, metadataSchema, nameSchema, TIERS, type Tier } from "./manifest/common.js";
 export { type DeviceManifest, type InventoryManifest, inventorySchema } from "./manifest/inventory.js";
 export { jsonSchema } from "./manifest/json-schema.js";
-export { KIND_NAMES, KINDS, type Manifest } from "./manifest/kinds.js";
+export {
+  type ExtensionManifest,
+  KIND_NAMES,
+  KINDS,
+  type KindDefinition,
+  kindNames,
+  type Manifest,
+  registeredKind,
+  registerKind,
+} from "./manifest/kinds.js";
 export {
   type Application,
   type Battery,
@@ -29,8 +40,10 @@ export {
   type Weights,
   type Zone,
 } from "./manifest/model.js";
+export type { ReferenceIssue } from "./manifest/references.js";
 export {
   type Diagnostic,
+  type ExtensionDocument,
   formatDiagnostic,
   loadManifests,
   ManifestError,

@@ -29,6 +29,51 @@ export const KINDS: Record<Manifest["kind"], KindEntry> = {
 
 export const KIND_NAMES = Object.keys(KINDS) as Manifest["kind"][];
 
+/**
+ * A kind defined in another package (e.g. `Microgrid` in @qonnect/energy) and validated by the same machinery
+ * as the built-in kinds: the same positioned diagnostics, "did you mean" hints and reference checks. Build the
+ * schema with the `z` and `header(kind)` that core exports, so introspection for hints works.
+ */
+export interface KindDefinition {
+  schema: z.ZodType;
+  /** Cross-field checks on a document that passed the schema; paths are inside the document. */
+  check?: (manifest: never) => ReferenceIssue[];
+  summary: string;
+  /** A short human description of a validated document (for `qonnect demo`). */
+  describe?: (manifest: never) => string;
+}
+
+/** A validated document of a registered kind; its `spec` is typed by the package that defines the kind. */
+export interface ExtensionManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: unknown;
+}
+
+const registered = new Map<string, KindDefinition>();
+
+/**
+ * Teaches the validator a kind defined elsewhere. Registering the same definition again is a no-op; a
+ * different definition under a taken name, or a built-in name, throws (two packages disagree).
+ */
+export function registerKind(kind: string, definition: KindDefinition): void {
+  if (kind in KINDS) throw new Error(`kind "${kind}" is built into @qonnect/core`);
+  const existing = registered.get(kind);
+  if (existing && existing !== definition) throw new Error(`kind "${kind}" is already registered`);
+  registered.set(kind, definition);
+}
+
+/** The definition of a registered (non built-in) kind. */
+export function registeredKind(kind: string): KindDefinition | undefined {
+  return registered.get(kind);
+}
+
+/** Built-in kinds followed by registered ones. */
+export function kindNames(): string[] {
+  return [...KIND_NAMES, ...registered.keys()];
+}
+
 /** The object keys the schema accepts at `path`, for "did you mean" hints; empty when not an object. */
 export function knownKeysAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {
   let node: unknown = schema;

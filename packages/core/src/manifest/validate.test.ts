@@ -70,7 +70,10 @@ describe("validateText", () => {
   });
 
   it("accepts every example manifest", () => {
-    for (const name of readdirSync(examples).filter((f) => f.endsWith(".yaml"))) {
+    // microgrid-*.yaml are kind Microgrid, defined by @qonnect/energy (registerKind); energy's tests validate them
+    for (const name of readdirSync(examples).filter(
+      (f) => f.endsWith(".yaml") && !f.startsWith("microgrid-"),
+    )) {
       const result = validateText(readFileSync(join(examples, name), "utf8"), name);
       expect(result.diagnostics.map(formatDiagnostic), name).toEqual([]);
       expect(result.documents.length, name).toBeGreaterThan(0);

@@ -2,7 +2,14 @@ import { readFile } from "node:fs/promises";
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
 import type { z } from "zod";
 import { didYouMean } from "../suggest.js";
-import { KIND_NAMES, KINDS, knownKeysAt, type Manifest } from "./kinds.js";
+import {
+  type ExtensionManifest,
+  KINDS,
+  kindNames,
+  knownKeysAt,
+  type Manifest,
+  registeredKind,
+} from "./kinds.js";
 import { type Path, positionOf } from "./positions.js";
 
 /** One problem in one file, positioned at the offending key or value. */
@@ -24,9 +31,20 @@ export interface ValidDocument {
   manifest: Manifest;
 }
 
+/** A document of a kind registered from another package (see `registerKind`) that passed validation. */
+export interface ExtensionDocument {
+  file: string;
+  index: number;
+  line: number;
+  manifest: ExtensionManifest;
+}
+
 export interface ValidationResult {
   ok: boolean;
+  /** Documents of the kinds built into core. */
   documents: ValidDocument[];
+  /** Documents of registered kinds (e.g. Microgrid from @qonnect/energy). */
+  extensions: ExtensionDocument[];
   diagnostics: Diagnostic[];
 }
 
@@ -96,28 +114,34 @@ function validateDocument(doc: Document, lines: LineCounter, file: string, index
   const fail = (): ValidationResult => ({
     ok: false,
     documents: [],
+    extensions: [],
     diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.col - b.col),
   });
 
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
-  if (value === null || value === undefined) return { ok: true, documents: [], diagnostics }; // empty document
+  if (value === null || value === undefined) return { ok: true, documents: [], extensions: [], diagnostics }; // empty document
   if (typeof value !== "object" || Array.isArray(value)) {
     at([], "a manifest must be a mapping with apiVersion, kind, metadata and spec");
     return fail();
   }
   const kind = (value as Record<string, unknown>).kind;
   if (kind === undefined) {
-    at([], `missing required field "kind" (one of ${KIND_NAMES.join(", ")})`);
+    at([], `missing required field "kind" (one of ${kindNames().join(", ")})`);
     return fail();
   }
-  if (typeof kind !== "string" || !(kind in KINDS)) {
+  const builtIn = typeof kind === "string" && kind in KINDS;
+  const extension = typeof kind === "string" && !builtIn ? registeredKind(kind) : undefined;
+  if (!builtIn && !extension) {
+    const names = kindNames();
     at(
       ["kind"],
-      `unknown kind ${JSON.stringify(kind)}${didYouMean(String(kind), KIND_NAMES)}; qonnect reads ${KIND_NAMES.join(", ")}`,
+      `unknown kind ${JSON.stringify(kind)}${didYouMean(String(kind), names)}; qonnect reads ${names.join(", ")}`,
     );
     return fail();
   }
-  const entry = KINDS[kind as Manifest["kind"]];
+  const entry = builtIn
+    ? KINDS[kind as Manifest["kind"]]
+    : { schema: extension!.schema, check: extension!.check ?? (() => []) };
   const parsed = entry.schema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -143,7 +167,19 @@ function validateDocument(doc: Document, lines: LineCounter, file: string, index
   for (const issue of entry.check(parsed.data as never)) at(issue.path, issue.message);
   if (diagnostics.length) return fail();
   const line = positionOf(doc, lines, []).line;
-  return { ok: true, documents: [{ file, index, line, manifest: parsed.data as Manifest }], diagnostics };
+  if (!builtIn)
+    return {
+      ok: true,
+      documents: [],
+      extensions: [{ file, index, line, manifest: parsed.data as ExtensionManifest }],
+      diagnostics,
+    };
+  return {
+    ok: true,
+    documents: [{ file, index, line, manifest: parsed.data as Manifest }],
+    extensions: [],
+    diagnostics,
+  };
 }
 
 /**
@@ -152,7 +188,7 @@ function validateDocument(doc: Document, lines: LineCounter, file: string, index
  */
 export function validateText(text: string, file = "<stdin>"): ValidationResult {
   const lines = new LineCounter();
-  const result: ValidationResult = { ok: true, documents: [], diagnostics: [] };
+  const result: ValidationResult = { ok: true, documents: [], extensions: [], diagnostics: [] };
   let docs: Document[];
   try {
     docs = parseAllDocuments(text, {
@@ -196,6 +232,7 @@ export function validateText(text: string, file = "<stdin>"): ValidationResult {
       one = {
         ok: false,
         documents: [],
+        extensions: [],
         diagnostics: [
           {
             file,
@@ -209,6 +246,7 @@ export function validateText(text: string, file = "<stdin>"): ValidationResult {
     }
     result.ok &&= one.ok;
     result.documents.push(...one.documents);
+    result.extensions.push(...one.extensions);
     result.diagnostics.push(...one.diagnostics);
   });
   return result;
