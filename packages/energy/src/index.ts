@@ -30,6 +30,22 @@ export {
   type PowerModel,
   powerW,
 } from "./power-model.js";
+export {
+  type BatteryScenarioConfig,
+  type BatteryTruth,
+  batteryScenario,
+  batteryTruthAt,
+} from "./sensors/battery-scenario.js";
+export {
+  type BatterySample,
+  LI_ION_OCV_TABLE,
+  type OcvPoint,
+  ocvFromSoc,
+  type SocEstimate,
+  SocEstimator,
+  type SocEstimatorConfig,
+  socFromOcv,
+} from "./sensors/battery-soc.js";
 // sensors
 export {
   I2cTransferError,
@@ -73,6 +89,13 @@ export {
 } from "./sensors/power-supply.js";
 export type { Delay, RetryPolicy } from "./sensors/retry.js";
 export type { BatteryStatus, InvalidReason, Sensor, SensorKind, SensorReading } from "./sensors/sensor.js";
+export {
+  UpsHat,
+  type UpsHatOptions,
+  type UpsHatPreset,
+  WAVESHARE_UPS_HAT,
+  WAVESHARE_UPS_HAT_C,
+} from "./sensors/ups-hat.js";
 export {
   type I2cErrnoError,
   type I2cTarget,
