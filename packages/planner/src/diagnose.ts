@@ -2,7 +2,7 @@ import { formatCpuCores, formatMemoryBytes, type Service } from "@qonnect/core";
 import { filterDevices, isCapacityReason } from "./filter.js";
 import type { Problem } from "./problem.js";
 import type { PlacementState } from "./state.js";
-import type { Reason } from "./types.js";
+import { REASONS, type Reason } from "./types.js";
 
 // Infeasibility in words: for each service with replicas left out, the requirements no device meets, the
 // reasons devices were rejected, and the closest device ("reviews: no device with arm64 and 2 free cores in
@@ -29,8 +29,8 @@ function requirements(s: Service): string {
 }
 
 function counts(rejected: Partial<Record<Reason, number>>): string {
-  return Object.entries(rejected)
-    .map(([r, n]) => `${n} ${r}`)
+  return REASONS.filter((r) => rejected[r])
+    .map((r) => `${rejected[r]} ${r}`)
     .join(", ");
 }
 

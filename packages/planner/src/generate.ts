@@ -161,3 +161,102 @@ export function generateApplication(inventory: Inventory, options: GenerateOptio
     services,
   };
 }
+
+/**
+ * A small instance for exact comparisons: `devices` devices over three sites (cloud, fog, edge in three
+ * zones), `replicas` replicas over two or three services with tight capacity, spread, calls and solar.
+ */
+export function generateSmallInstance(
+  seed: number,
+  devices: number,
+  replicas: number,
+): { inventory: Inventory; app: Application } {
+  const random = seededRandom(seed * 104729 + 17);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  const sites: Site[] = [
+    { name: "cloud", tier: "cloud", region: "r1", zone: "DE" },
+    { name: "fog", tier: "fog", region: "r1", zone: "FR" },
+    { name: "edge", tier: "edge", region: "r2", zone: "PL" },
+  ];
+  const out: Device[] = [];
+  for (let i = 0; i < devices; i++) {
+    const site = sites[i % 3]!;
+    const cpuCores = pick([1, 2, 4]);
+    const battery = site.tier === "edge" && random() < 0.5;
+    out.push({
+      name: `d${i}`,
+      site: site.name,
+      tier: site.tier,
+      region: site.region,
+      zone: site.zone,
+      arch: pick(["arm64", "amd64"]),
+      cpuCores,
+      memoryBytes: pick([2, 4]) * 2 ** 30,
+      gpus: 0,
+      idleW: 2 + 5 * random(),
+      maxW: 8 + 30 * random(),
+      gamma: pick([1, 1, 1.4]),
+      pricePerHour: pick([0, 0.02, 0.4]),
+      ...(battery ? { battery: { capacityWh: 20 + 40 * random(), soc: 0.9, minSoc: 0.2 } } : {}),
+      solarExcessW: random() < 0.3 ? 5 * random() : 0,
+      usedCpuCores: random() < 0.3 ? 0.5 : 0,
+      usedMemoryBytes: 0,
+      usedGpus: 0,
+      labels: {},
+      alive: true,
+      speed: pick([0.6, 1, 2.5]),
+    });
+  }
+  const inventory: Inventory = {
+    name: `small-${seed}`,
+    zones: ZONES.map((z) => ({ ...z })),
+    sites,
+    devices: out,
+    latency: new LatencyTable(
+      sites.map((s) => s.name),
+      [
+        { from: "edge", to: "fog", ms: 3 },
+        { from: "fog", to: "cloud", ms: 8 },
+      ],
+    ),
+  };
+  const counts: number[] = [];
+  let left = replicas;
+  while (left > 0) {
+    const n = Math.min(left, 1 + Math.floor(random() * 3));
+    counts.push(n);
+    left -= n;
+  }
+  const services: Service[] = counts.map((n, k) => ({
+    app: "small",
+    name: `s${k}`,
+    env: {},
+    ports: [],
+    replicas: n,
+    cpuCores: pick([0.5, 1, 1.5]),
+    memoryBytes: pick([256, 1024]) * 2 ** 20,
+    gpus: 0,
+    placement: {
+      ...(random() < 0.3
+        ? { tiers: [pick(["cloud", "fog", "edge"] as const), pick(["cloud", "fog", "edge"] as const)] }
+        : {}),
+      ...(random() < 0.3 ? { spread: pick(["device", "site"] as const) } : {}),
+      ...(random() < 0.3 ? { nearUsers: { site: "edge", maxLatencyMs: 20 } } : {}),
+    },
+    calls: k > 0 && random() < 0.6 ? [{ service: `s${k - 1}`, maxLatencyMs: pick([5, 20]) }] : [],
+  }));
+  const app: Application = {
+    name: "small",
+    kind: "Application",
+    weights: normaliseWeights({
+      energy: random(),
+      carbon: random(),
+      cost: random(),
+      performance: random(),
+      ...(random() < 0.3 ? { latency: random(), battery: random() } : {}),
+    }),
+    limits: random() < 0.3 ? { maxPowerW: 40 } : {},
+    services,
+  };
+  return { inventory, app };
+}
