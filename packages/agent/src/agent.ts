@@ -53,6 +53,8 @@ export class Agent {
   private stopped = false;
   private lastPowerSource: "measured" | "model" = "model";
   private readonly startedAtMs = Date.now();
+  /** when the current NATS connection was established: samples taken before it were spooled, hence late */
+  private connectedSinceMs = Number.POSITIVE_INFINITY;
 
   private constructor(
     private readonly config: AgentConfig,
@@ -67,6 +69,7 @@ export class Agent {
     this.link = new NatsLink(config.nats, `qonnect-agent-${config.device}`, {
       onConnect: (server) => this.connected(server),
       onDisconnect: () => {
+        this.connectedSinceMs = Number.POSITIVE_INFINITY;
         this.metrics.connected.set(0);
         this.log.warn({ spoolDepth: this.spool.depth }, "NATS disconnected; spooling telemetry");
       },
@@ -266,7 +269,7 @@ export class Agent {
         const nowMs = Date.now();
         for (const record of batch) {
           const t = telemetryV1.DeviceTelemetry.decode(record.payload);
-          if (nowMs - t.tsMs > lateAfterMs) {
+          if (t.tsMs < this.connectedSinceMs || nowMs - t.tsMs > lateAfterMs) {
             t.late = true;
             late++;
             this.link.publish(subject, telemetryV1.DeviceTelemetry.encode(t).finish());
@@ -290,6 +293,7 @@ export class Agent {
   }
 
   private connected(server: string): void {
+    this.connectedSinceMs = Date.now();
     this.metrics.connected.set(1);
     this.log.info({ server, spoolDepth: this.spool.depth }, "NATS connected");
     const c = this.config;

@@ -13,11 +13,11 @@ while IFS= read -r line; do
     "del "*) pgs=$(printf '%s' "$pgs" | sed "s/ \${line#del } / /") ;;
   esac
 done
-for pg in $pgs; do kill -TERM -- "-$pg" 2>/dev/null; done
+for pg in $pgs; do kill -TERM "-$pg" 2>/dev/null; done
 for pg in $pgs; do
   i=0
-  while kill -0 -- "-$pg" 2>/dev/null && [ "$i" -lt "$1" ]; do sleep 0.1; i=$((i + 1)); done
-  kill -KILL -- "-$pg" 2>/dev/null
+  while kill -0 "-$pg" 2>/dev/null && [ "$i" -lt "$1" ]; do sleep 0.1; i=$((i + 1)); done
+  kill -KILL "-$pg" 2>/dev/null
 done
 `;
 
