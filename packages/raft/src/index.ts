@@ -23,3 +23,36 @@ export { RawNode } from "./raw-node.js";
 export type { ReadState } from "./read-only.js";
 export { CompactedError, type Storage, UnavailableError } from "./storage.js";
 export { runStorageSuite, type StorageSuiteOptions } from "./storage.suite.js";
+// The gRPC transport between peers.
+export { MessageDecodeError, messageFromProto, messageToProto } from "./transport/codec.js";
+export {
+  channelOptions,
+  GrpcTransport,
+  type GrpcTransportOptions,
+  serverOptions,
+} from "./transport/grpc-transport.js";
+export type { BackoffOptions } from "./transport/peer-stream.js";
+export {
+  insecureSecurity,
+  type TlsPem,
+  type TransportSecurity,
+  tlsSecurity,
+  tlsSecurityFromFiles,
+} from "./transport/security.js";
+export {
+  clusterName,
+  type MessageHandler,
+  PeerConfigError,
+  type PeerStats,
+  parsePeers,
+  type Transport,
+} from "./transport/transport.js";
+// Durable storage: the segmented write-ahead log with snapshot files.
+export {
+  SnapshotCorruptionError,
+  SnapshotMissingError,
+  WalCorruptionError,
+  WalInconsistencyError,
+  WalLockedError,
+} from "./wal/errors.js";
+export { type WalOptions, type WalRecovery, WalStorage } from "./wal/wal-storage.js";

@@ -1,0 +1,224 @@
+// The gRPC transport: RaftTransportService.Send for ordinary messages, SendSnapshot for InstallSnapshot chunks
+// on a connection of its own, so that a large snapshot never delays heartbeats and votes.
+import type * as grpc from "@grpc/grpc-js";
+import { raftV1 } from "@qonnect/proto";
+import type { Message } from "../message.js";
+import { MessageDecodeError, messageFromProto, messageSizeBytes, messageToProto } from "./codec.js";
+import { type BackoffOptions, PeerStream } from "./peer-stream.js";
+import { insecureSecurity, type TransportSecurity } from "./security.js";
+import type { MessageHandler, PeerStats, Transport } from "./transport.js";
+
+export interface GrpcTransportOptions {
+  /** This node's id. */
+  id: number;
+  /** Every member's id → HOST:PORT (this node's own entry is ignored for sending). */
+  peers: Map<number, string>;
+  /** Batches from another cluster are dropped; see clusterName(). */
+  cluster: string;
+  onMessage: MessageHandler;
+  security?: TransportSecurity;
+  /** Largest gRPC message sent or accepted. Default 16 MiB. */
+  maxMessageBytes?: number;
+  /** Per peer and stream. Defaults 10,000 messages and 64 MiB. */
+  maxQueueMessages?: number;
+  maxQueueBytes?: number;
+  backoff?: BackoffOptions;
+  /** Keepalive pings find a silently dead connection (a partition) within about twice this. Default 1000 ms. */
+  keepaliveMs?: number;
+  /** Called for inbound traffic that was refused (wrong cluster, undecodable). */
+  onRejected?: (reason: string) => void;
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** Channel options for talking to a peer; `separate` asks for a TCP connection not shared with other channels. */
+export function channelOptions(
+  maxMessageBytes: number,
+  keepaliveMs: number,
+  separate: boolean,
+): grpc.ChannelOptions {
+  return {
+    "grpc.max_send_message_length": maxMessageBytes,
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.keepalive_time_ms": keepaliveMs,
+    "grpc.keepalive_timeout_ms": keepaliveMs,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.initial_reconnect_backoff_ms": 50,
+    "grpc.max_reconnect_backoff_ms": 1000,
+    ...(separate ? { "grpc.use_local_subchannel_pool": 1 } : {}),
+  };
+}
+
+/** Server options matching channelOptions (message limit, keepalive towards silent clients). */
+export function serverOptions(maxMessageBytes: number, keepaliveMs: number): grpc.ServerOptions {
+  return {
+    "grpc.max_send_message_length": maxMessageBytes,
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.keepalive_time_ms": keepaliveMs,
+    "grpc.keepalive_timeout_ms": keepaliveMs,
+  };
+}
+
+export class GrpcTransport implements Transport {
+  private readonly clients: grpc.Client[] = [];
+  private readonly streams = new Map<number, PeerStream<raftV1.SendRequest>>();
+  private readonly snapStreams = new Map<number, PeerStream<raftV1.SendSnapshotRequest>>();
+  private readonly maxMessageBytes: number;
+
+  constructor(private readonly o: GrpcTransportOptions) {
+    this.maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  /** The RaftTransportService implementation, to add to the node's gRPC server. */
+  service(): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
+    const impl: raftV1.RaftTransportServiceServer = {
+      send: (call, callback) => {
+        let received = 0;
+        call.on("data", (req: raftV1.SendRequest) => {
+          if (!this.accept(req.cluster, req.from)) return;
+          for (const p of req.messages) if (this.deliver(p, req.from)) received++;
+        });
+        call.on("end", () => callback(null, { receivedMessages: received }));
+        call.on("error", () => {});
+      },
+      sendSnapshot: (call, callback) => {
+        let received = 0;
+        call.on("data", (req: raftV1.SendSnapshotRequest) => {
+          if (!this.accept(req.cluster, req.from) || !req.message) return;
+          if (this.deliver(req.message, req.from)) received++;
+        });
+        call.on("end", () => callback(null, { receivedChunks: received }));
+        call.on("error", () => {});
+      },
+    };
+    return {
+      definition: raftV1.RaftTransportServiceService as unknown as grpc.ServiceDefinition,
+      implementation: impl,
+    };
+  }
+
+  async start(): Promise<void> {
+    const security = this.o.security ?? insecureSecurity();
+    const keepaliveMs = this.o.keepaliveMs ?? 1000;
+    const queue = {
+      maxQueueMessages: this.o.maxQueueMessages ?? 10_000,
+      maxQueueBytes: this.o.maxQueueBytes ?? 64 * 1024 * 1024,
+      ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
+    };
+    for (const [peerId, address] of this.o.peers) {
+      if (peerId === this.o.id) continue;
+      const client = new raftV1.RaftTransportServiceClient(
+        address,
+        security.channelCredentials,
+        channelOptions(this.maxMessageBytes, keepaliveMs, false),
+      );
+      const snapClient = new raftV1.RaftTransportServiceClient(
+        address,
+        security.channelCredentials,
+        channelOptions(this.maxMessageBytes, keepaliveMs, true),
+      );
+      this.clients.push(client, snapClient);
+      const stream = new PeerStream<raftV1.SendRequest>({
+        peerId,
+        ...queue,
+        open: (done) => client.send((err) => done(err)),
+        pack: (msgs) => this.pack(msgs),
+      });
+      const snapStream = new PeerStream<raftV1.SendSnapshotRequest>({
+        peerId,
+        ...queue,
+        open: (done) => snapClient.sendSnapshot((err) => done(err)),
+        pack: (msgs) =>
+          msgs.map((m) => ({ cluster: this.o.cluster, from: this.o.id, message: messageToProto(m) })),
+      });
+      this.streams.set(peerId, stream);
+      this.snapStreams.set(peerId, snapStream);
+      stream.start();
+    }
+  }
+
+  send(messages: Message[]): void {
+    for (const m of messages) {
+      const stream = m.type === "snap" ? this.snapStreams.get(m.to) : this.streams.get(m.to);
+      stream?.enqueue(m);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.streams.values()) s.stop();
+    for (const s of this.snapStreams.values()) s.stop();
+    for (const c of this.clients) c.close();
+    this.streams.clear();
+    this.snapStreams.clear();
+    this.clients.length = 0;
+  }
+
+  stats(): Map<number, PeerStats> {
+    const out = new Map<number, PeerStats>();
+    for (const [id, s] of this.streams) {
+      const snap = this.snapStreams.get(id)!.stats;
+      out.set(id, {
+        sentMessages: s.stats.sentMessages + snap.sentMessages,
+        droppedMessages: s.stats.droppedMessages + snap.droppedMessages,
+        streamFailures: s.stats.streamFailures + snap.streamFailures,
+        connected: s.stats.connected,
+      });
+    }
+    return out;
+  }
+
+  /** Splits messages into requests under the size limit; a single message over it is dropped. */
+  private pack(messages: Message[]): raftV1.SendRequest[] {
+    const limit = this.maxMessageBytes - 1024;
+    const out: raftV1.SendRequest[] = [];
+    let cur: raftV1.Message[] = [];
+    let size = 0;
+    for (const m of messages) {
+      const n = messageSizeBytes(m);
+      if (n > limit) {
+        this.o.onRejected?.(
+          `outbound ${m.type} to ${m.to} of ~${n} bytes exceeds the ${this.maxMessageBytes}-byte limit`,
+        );
+        continue;
+      }
+      if (size + n > limit && cur.length > 0) {
+        out.push({ cluster: this.o.cluster, from: this.o.id, messages: cur });
+        cur = [];
+        size = 0;
+      }
+      cur.push(messageToProto(m));
+      size += n;
+    }
+    if (cur.length > 0) out.push({ cluster: this.o.cluster, from: this.o.id, messages: cur });
+    return out;
+  }
+
+  private accept(cluster: string, from: number): boolean {
+    if (cluster !== this.o.cluster) {
+      this.o.onRejected?.(`batch from node ${from} of cluster ${cluster}, this is ${this.o.cluster}`);
+      return false;
+    }
+    if (!this.o.peers.has(from) || from === this.o.id) {
+      this.o.onRejected?.(`batch from unknown node ${from}`);
+      return false;
+    }
+    return true;
+  }
+
+  private deliver(p: raftV1.Message, from: number): boolean {
+    let m: Message;
+    try {
+      m = messageFromProto(p);
+    } catch (err) {
+      if (!(err instanceof MessageDecodeError)) throw err;
+      this.o.onRejected?.(`from node ${from}: ${err.message}`);
+      return false;
+    }
+    if (m.to !== this.o.id || m.from !== from) {
+      this.o.onRejected?.(`message ${m.type} ${m.from}->${m.to} arrived at node ${this.o.id} from ${from}`);
+      return false;
+    }
+    this.o.onMessage(m);
+    return true;
+  }
+}

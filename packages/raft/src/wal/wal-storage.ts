@@ -1,0 +1,375 @@
+// The durable Storage: a segmented write-ahead log (entries, hard state, snapshot markers) plus snapshot files.
+//
+//   <dir>/wal/<seq>-<firstIndex>.wal   framed, checksummed records; a new segment past `segmentSizeBytes`
+//   <dir>/snap/<index>-<term>.snap     snapshots, written atomically; the log's last Snapshot record names one
+//   <dir>/LOCK                         pid of the process using the directory
+//
+// Every write goes to the operating system at once; `sync()` fsyncs it (and the directory when segments were
+// created). Ready's contract is the caller's: sync before sending messages that depend on the writes.
+import {
+  closeSync,
+  fdatasyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import type { ConfState, Entry, HardState, Snapshot } from "../entry.js";
+import { StorageOrderError } from "../memory-storage.js";
+import { CompactedError, type Storage, UnavailableError } from "../storage.js";
+import { SnapshotMissingError, WalInconsistencyError, WalLockedError } from "./errors.js";
+import { fsyncDir, writeAll } from "./files.js";
+import { encodeRecord, RecordKind } from "./record.js";
+import { emptyReplayState, finishReplay, type ReplayState, replayRecord } from "./replay.js";
+import { listSegments, readSegment, type SegmentName, segmentFileName } from "./segment.js";
+import { listSnapshotFiles, readSnapshotFile, snapshotFileName, writeSnapshotFile } from "./snapshot-file.js";
+
+export interface WalOptions {
+  /** Membership of a brand-new log (its bootstrap snapshot at index 0). Ignored when `dir` already holds a log. */
+  initialConf?: ConfState;
+  /** A new segment is started once the current one holds this many bytes. Default 64 MiB. */
+  segmentSizeBytes?: number;
+  /** Older snapshot files kept besides the current one. Default 1. */
+  keepOldSnapshots?: number;
+}
+
+/** What `open` found on disk. */
+export interface WalRecovery {
+  segments: number;
+  entries: number;
+  /** The last segment ended in a partially written record, which was cut off. */
+  tornTail?: { file: string; offset: number; reason: string; droppedBytes: number };
+}
+
+export class WalStorage implements Storage {
+  private readonly walDir: string;
+  private readonly snapDir: string;
+  private readonly segmentSizeBytes: number;
+  private readonly keepOldSnapshots: number;
+  private snap: Snapshot;
+  private ents: Entry[];
+  private hardState: HardState;
+  private segments: SegmentName[];
+  private fd: number;
+  private tailBytes: number;
+  /** File descriptors written since the last sync. */
+  private readonly dirtyFds = new Set<number>();
+  /** Segment files retired by a cut; closed after their last fsync. */
+  private readonly retiredFds: number[] = [];
+  private dirDirty = false;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    options: WalOptions,
+    state: ReplayState,
+    snap: Snapshot,
+    segments: SegmentName[],
+    readonly recovery: WalRecovery,
+  ) {
+    this.walDir = join(dir, "wal");
+    this.snapDir = join(dir, "snap");
+    this.segmentSizeBytes = options.segmentSizeBytes ?? 64 * 1024 * 1024;
+    this.keepOldSnapshots = options.keepOldSnapshots ?? 1;
+    this.snap = snap;
+    this.ents = state.ents;
+    this.hardState = state.hardState;
+    this.segments = segments;
+    const tail = segments[segments.length - 1]!;
+    const path = join(this.walDir, tail.name);
+    this.fd = openSync(path, "a");
+    this.tailBytes = statSync(path).size;
+  }
+
+  /**
+   * Opens (or creates) the log in `dir`: replays every segment, cuts off a torn tail, refuses a corrupted middle
+   * (WalCorruptionError names the file and byte offset) and loads the snapshot the log refers to.
+   */
+  static open(dir: string, options: WalOptions = {}): WalStorage {
+    const walDir = join(dir, "wal");
+    const snapDir = join(dir, "snap");
+    mkdirSync(walDir, { recursive: true });
+    mkdirSync(snapDir, { recursive: true });
+    lockDir(dir);
+    try {
+      let segments = listSegments(walDir);
+      const recovery: WalRecovery = { segments: segments.length, entries: 0 };
+      const state = emptyReplayState();
+      for (const [i, seg] of segments.entries()) {
+        const isLast = i === segments.length - 1;
+        const read = readSegment(walDir, seg, isLast);
+        for (const r of read.records) replayRecord(state, r, dir);
+        if (read.torn) {
+          const path = join(walDir, seg.name);
+          const size = statSync(path).size;
+          recovery.tornTail = {
+            file: path,
+            offset: read.torn.offset,
+            reason: read.torn.reason,
+            droppedBytes: size - read.validBytes,
+          };
+          if (read.validBytes === 0) rmSync(path);
+          else truncateFile(path, read.validBytes);
+          fsyncDir(walDir);
+        }
+      }
+      segments = listSegments(walDir);
+      if (segments.length === 0) return WalStorage.bootstrap(dir, options, recovery);
+      finishReplay(state, dir);
+      if (!state.sawSnapshot) throw new WalInconsistencyError(dir, "no snapshot record in the log");
+      const snapName = snapshotFileName(state.snapIndex, state.snapTerm);
+      const files = listSnapshotFiles(snapDir);
+      if (!files.some((f) => f.name === snapName))
+        throw new SnapshotMissingError(snapDir, state.snapIndex, state.snapTerm);
+      // a snapshot written just before a crash, whose Snapshot record never reached the log, is not used
+      for (const f of files)
+        if (f.index > state.snapIndex || (f.index === state.snapIndex && f.name !== snapName))
+          rmSync(join(snapDir, f.name), { force: true });
+      const snap = readSnapshotFile(join(snapDir, snapName));
+      recovery.entries = state.ents.length;
+      return new WalStorage(dir, options, state, snap, segments, recovery);
+    } catch (err) {
+      unlockDir(dir);
+      throw err;
+    }
+  }
+
+  private static bootstrap(dir: string, options: WalOptions, recovery: WalRecovery): WalStorage {
+    const conf = options.initialConf ?? { voters: [], learners: [] };
+    const snap: Snapshot = { meta: { index: 0, term: 0, conf: copyConf(conf) }, data: new Uint8Array() };
+    writeSnapshotFile(join(dir, "snap"), snap);
+    const walDir = join(dir, "wal");
+    const seg: SegmentName = { seq: 1, firstIndex: 1, name: segmentFileName(1, 1) };
+    const state = emptyReplayState();
+    const fd = openSync(join(walDir, seg.name), "w");
+    try {
+      writeAll(fd, segmentHeader(seg, state.snapIndex, state.snapTerm, state.hardState, true));
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    fsyncDir(walDir);
+    return new WalStorage(dir, options, state, snap, [seg], recovery);
+  }
+
+  initialState(): { hardState: HardState; conf: ConfState } {
+    return { hardState: { ...this.hardState }, conf: copyConf(this.snap.meta.conf) };
+  }
+
+  entries(lo: number, hi: number, maxBytes?: number): Entry[] {
+    if (lo < this.firstIndex()) throw new CompactedError(lo);
+    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1);
+    const off = this.snap.meta.index + 1;
+    return limitSize(this.ents.slice(lo - off, hi - off), maxBytes);
+  }
+
+  term(i: number): number {
+    if (i === this.snap.meta.index) return this.snap.meta.term;
+    if (i < this.snap.meta.index) throw new CompactedError(i);
+    const e = this.ents[i - this.snap.meta.index - 1];
+    if (!e) throw new UnavailableError(i);
+    return e.term;
+  }
+
+  firstIndex(): number {
+    return this.snap.meta.index + 1;
+  }
+
+  lastIndex(): number {
+    return this.snap.meta.index + this.ents.length;
+  }
+
+  snapshot(): Snapshot {
+    return this.snap;
+  }
+
+  append(entries: Entry[]): void {
+    const first = entries[0];
+    if (!first) return;
+    if (first.index > this.lastIndex() + 1)
+      throw new StorageOrderError(`append at ${first.index} leaves a gap after ${this.lastIndex()}`);
+    const snapIndex = this.snap.meta.index;
+    const kept = first.index > snapIndex ? entries : entries.filter((e) => e.index > snapIndex);
+    const start = kept[0];
+    if (!start) return;
+    const bufs = kept.map((e) => encodeRecord({ kind: RecordKind.Entry, entry: e }));
+    this.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    this.ents.length = start.index - snapIndex - 1;
+    for (const e of kept) this.ents.push({ index: e.index, term: e.term, type: e.type, data: e.data });
+  }
+
+  setHardState(state: HardState): void {
+    const h = this.hardState;
+    if (h.term === state.term && h.vote === state.vote && h.commit === state.commit) return;
+    this.write(encodeRecord({ kind: RecordKind.HardState, hardState: { ...state } }));
+    this.hardState = { term: state.term, vote: state.vote, commit: state.commit };
+  }
+
+  applySnapshot(snapshot: Snapshot): void {
+    if (snapshot.meta.index < this.snap.meta.index)
+      throw new StorageOrderError(`snapshot at ${snapshot.meta.index} is older than ${this.snap.meta.index}`);
+    const snap: Snapshot = {
+      meta: { ...snapshot.meta, conf: copyConf(snapshot.meta.conf) },
+      data: snapshot.data,
+    };
+    writeSnapshotFile(this.snapDir, snap);
+    this.write(
+      encodeRecord({ kind: RecordKind.Snapshot, reset: true, index: snap.meta.index, term: snap.meta.term }),
+    );
+    this.snap = snap;
+    this.ents = [];
+    this.sync();
+    this.compact();
+  }
+
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot {
+    if (index <= this.snap.meta.index) return this.snap;
+    if (index > this.lastIndex()) throw new UnavailableError(index);
+    const term = this.term(index);
+    const snap: Snapshot = { meta: { index, term, conf: copyConf(conf) }, data };
+    writeSnapshotFile(this.snapDir, snap);
+    this.write(encodeRecord({ kind: RecordKind.Snapshot, reset: false, index, term }));
+    this.ents = this.ents.slice(index - this.snap.meta.index);
+    this.snap = snap;
+    // old segments go only once the Snapshot record that makes them unnecessary is durable
+    this.sync();
+    this.compact();
+    return this.snap;
+  }
+
+  sync(): void {
+    for (const fd of this.dirtyFds) fdatasyncSync(fd);
+    this.dirtyFds.clear();
+    for (const fd of this.retiredFds.splice(0)) closeSync(fd);
+    if (this.dirDirty) {
+      fsyncDir(this.walDir);
+      this.dirDirty = false;
+    }
+  }
+
+  /** Syncs, closes the files and releases the directory. */
+  close(): void {
+    if (this.closed) return;
+    this.sync();
+    closeSync(this.fd);
+    this.closed = true;
+    unlockDir(this.dir);
+  }
+
+  /** Segment files currently making up the log (for tests and tools). */
+  segmentFiles(): string[] {
+    return this.segments.map((s) => join(this.walDir, s.name));
+  }
+
+  private write(buf: Buffer): void {
+    if (this.closed) throw new Error("write to a closed WalStorage");
+    if (this.tailBytes >= this.segmentSizeBytes) this.cut();
+    writeAll(this.fd, buf);
+    this.tailBytes += buf.length;
+    this.dirtyFds.add(this.fd);
+  }
+
+  /** Starts a new segment. The old one is fsynced first, so damage in any segment but the last is corruption. */
+  private cut(): void {
+    const old = this.segments[this.segments.length - 1]!;
+    fdatasyncSync(this.fd);
+    this.dirtyFds.delete(this.fd);
+    this.retiredFds.push(this.fd);
+    const seg: SegmentName = {
+      seq: old.seq + 1,
+      firstIndex: this.lastIndex() + 1,
+      name: segmentFileName(old.seq + 1, this.lastIndex() + 1),
+    };
+    this.fd = openSync(join(this.walDir, seg.name), "a");
+    this.segments.push(seg);
+    this.dirDirty = true;
+    const header = segmentHeader(seg, this.snap.meta.index, this.snap.meta.term, this.hardState, false);
+    writeAll(this.fd, header);
+    this.tailBytes = header.length;
+    this.dirtyFds.add(this.fd);
+  }
+
+  /** Removes segments holding only entries the snapshot covers, and snapshot files beyond those kept. */
+  private compact(): void {
+    let removed = false;
+    while (this.segments.length > 1 && this.segments[1]!.firstIndex - 1 <= this.snap.meta.index) {
+      const seg = this.segments.shift()!;
+      rmSync(join(this.walDir, seg.name), { force: true });
+      removed = true;
+    }
+    if (removed) fsyncDir(this.walDir);
+    const files = listSnapshotFiles(this.snapDir).filter((f) => f.index <= this.snap.meta.index);
+    const current = snapshotFileName(this.snap.meta.index, this.snap.meta.term);
+    const old = files.filter((f) => f.name !== current);
+    for (const f of old.slice(0, Math.max(0, old.length - this.keepOldSnapshots)))
+      rmSync(join(this.snapDir, f.name), { force: true });
+  }
+}
+
+/** Segment header: its own record, then the current snapshot marker and hard state, so it stands alone. */
+function segmentHeader(
+  seg: SegmentName,
+  snapIndex: number,
+  snapTerm: number,
+  hs: HardState,
+  reset: boolean,
+): Buffer {
+  return Buffer.concat([
+    encodeRecord({ kind: RecordKind.Segment, seq: seg.seq, firstIndex: seg.firstIndex }),
+    encodeRecord({ kind: RecordKind.Snapshot, reset, index: snapIndex, term: snapTerm }),
+    encodeRecord({ kind: RecordKind.HardState, hardState: { ...hs } }),
+  ]);
+}
+
+function truncateFile(path: string, size: number): void {
+  const fd = openSync(path, "r+");
+  try {
+    ftruncateSync(fd, size);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function lockDir(dir: string): void {
+  const path = join(dir, "LOCK");
+  try {
+    const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
+    if (pid > 0 && pid !== process.pid && isAlive(pid)) throw new WalLockedError(dir, pid);
+  } catch (err) {
+    if (err instanceof WalLockedError) throw err;
+  }
+  writeFileSync(path, String(process.pid));
+}
+
+function unlockDir(dir: string): void {
+  rmSync(join(dir, "LOCK"), { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function copyConf(c: ConfState): ConfState {
+  return { voters: [...c.voters], learners: [...c.learners] };
+}
+
+/** Keeps entries up to `maxBytes` of data; always at least one. */
+function limitSize(entries: Entry[], maxBytes: number | undefined): Entry[] {
+  if (maxBytes === undefined || entries.length <= 1) return entries;
+  let size = 0;
+  for (let i = 0; i < entries.length; i++) {
+    size += entries[i]!.data.length;
+    if (size > maxBytes && i > 0) return entries.slice(0, i);
+  }
+  return entries;
+}
