@@ -46,6 +46,14 @@ export {
   type SocEstimatorConfig,
   socFromOcv,
 } from "./sensors/battery-soc.js";
+export {
+  type DetectOptions,
+  detectSensors,
+  listI2cBuses,
+  looksLikeIna219,
+  type SensorDetection,
+} from "./sensors/detect.js";
+export { createEmulatedRig, type EmulatedRig } from "./sensors/emulated-sensors.js";
 // sensors
 export {
   I2cTransferError,

@@ -1,6 +1,7 @@
 // The I2C bus as the driver sees it: the subset of i2c-bus's PromisifiedBus it uses, so the real bus and the
 // virtual one (virtual-i2c-bus.ts) are interchangeable. The native addon is loaded lazily: code that never
 // opens a real bus runs where the addon is missing or /dev/i2c-* does not exist.
+import { access, constants } from "node:fs/promises";
 import type { PromisifiedBus } from "i2c-bus";
 import { I2cUnavailableError } from "./errors.js";
 
@@ -56,9 +57,22 @@ type OpenPromisified = (busNumber: number) => Promise<PromisifiedBus>;
 
 /**
  * Opens /dev/i2c-`busNumber` with the real i2c-bus addon, imported on first use. Rejects with
- * I2cUnavailableError when the addon cannot be loaded or the device node cannot be opened.
+ * I2cUnavailableError when the device node is missing or not read/writable, or the addon cannot be loaded.
+ * (i2c-bus itself opens the node lazily, on the first transfer, so the node is checked here first.)
  */
 export async function openI2cBus(busNumber: number): Promise<I2cBus> {
+  const node = `/dev/i2c-${busNumber}`;
+  try {
+    await access(node, constants.R_OK | constants.W_OK);
+  } catch (err) {
+    throw new I2cUnavailableError(
+      `cannot open ${node}: ${errnoCode(err) ?? (err as Error).message}`,
+      busNumber,
+      {
+        cause: err,
+      },
+    );
+  }
   let open: OpenPromisified;
   try {
     const mod = (await import("i2c-bus")) as {
@@ -75,7 +89,7 @@ export async function openI2cBus(busNumber: number): Promise<I2cBus> {
     return await open(busNumber);
   } catch (err) {
     throw new I2cUnavailableError(
-      `cannot open /dev/i2c-${busNumber}: ${errnoCode(err) ?? (err as Error).message}`,
+      `cannot open ${node}: ${errnoCode(err) ?? (err as Error).message}`,
       busNumber,
       { cause: err },
     );

@@ -74,6 +74,7 @@ export class UpsHat implements Sensor {
     delay?: Delay;
     nowMs?: () => number;
     ina219?: Partial<Ina219Options>;
+    label?: string;
   }): Promise<UpsHat> {
     const preset = options.preset ?? WAVESHARE_UPS_HAT;
     const source = await Ina219.open({
@@ -97,7 +98,7 @@ export class UpsHat implements Sensor {
         ...options.estimator,
       },
       ...(options.currentSign ? { currentSign: options.currentSign } : {}),
-      label: preset.name,
+      label: options.label ?? preset.name,
     });
   }
 
