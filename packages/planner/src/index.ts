@@ -14,6 +14,7 @@ export {
 } from "./objectives.js";
 export { type PlanRequest, plan, planSync } from "./plan.js";
 export { marginalPowerW, powerAtW } from "./power.js";
+export { withPlacements } from "./reserve.js";
 export {
   type Explanation,
   type Move,

@@ -1,13 +1,16 @@
+import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { formatDiagnostic, validateFile } from "@qonnect/core";
 import { describeManifest } from "../describe.js";
 import { EXIT } from "../io.js";
 import type { Register } from "./index.js";
+import { planFiles, renderPlan } from "./plan.js";
 
 /**
  * `qonnect demo`: the main end-to-end path that exists today. It validates every example manifest and says
- * what each describes; later stages (planning, the federation) join here as they are built.
+ * what each describes, then plans Bookinfo onto the nine-site inventory; later stages (the federation) join
+ * here as they are built.
  */
 export const registerDemo: Register = (program, io, outcome) => {
   program
@@ -18,7 +21,7 @@ export const registerDemo: Register = (program, io, outcome) => {
       const dir = resolve(io.cwd, opts.examples);
       const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
       io.out(
-        `qonnect demo — step 1/1: validate and describe ${files.length} manifests in ${relative(io.cwd, dir) || "."}\n\n`,
+        `qonnect demo — step 1/2: validate and describe ${files.length} manifests in ${relative(io.cwd, dir) || "."}\n\n`,
       );
       for (const name of files) {
         const result = await validateFile(join(dir, name));
@@ -28,6 +31,22 @@ export const registerDemo: Register = (program, io, outcome) => {
           continue;
         }
         for (const doc of result.documents) io.out(`${name}: ${describeManifest(doc.manifest)}\n`);
+      }
+      const app = join(dir, "bookinfo.yaml");
+      const inventory = join(dir, "inventory-9-sites.yaml");
+      if (!existsSync(app) || !existsSync(inventory)) return;
+      io.out(`\nqonnect demo — step 2/2: plan Bookinfo onto the nine-site inventory (qonnect plan)\n\n`);
+      const planned = await planFiles(io, { files: [app], inventory });
+      if (!planned) {
+        outcome.exitCode = EXIT.failed;
+        return;
+      }
+      for (const p of planned.plans) {
+        renderPlan(io, planned.inventory, p, false);
+        if (!p.feasible) {
+          for (const line of p.problems) io.err(`${line}\n`);
+          outcome.exitCode = EXIT.failed;
+        }
       }
     });
 };

@@ -3,6 +3,7 @@ import type { Io } from "../io.js";
 import type { Outcome } from "../run.js";
 import { registerDemo } from "./demo.js";
 import { registerDev } from "./dev.js";
+import { registerPlan } from "./plan.js";
 import { registerSchema } from "./schema.js";
 import { registerValidate } from "./validate.js";
 
@@ -10,4 +11,10 @@ import { registerValidate } from "./validate.js";
 export type Register = (program: Command, io: Io, outcome: Outcome) => void;
 
 /** Every top-level command, in the order `--help` lists them. Add new commands here. */
-export const COMMANDS: Register[] = [registerValidate, registerSchema, registerDemo, registerDev];
+export const COMMANDS: Register[] = [
+  registerValidate,
+  registerPlan,
+  registerSchema,
+  registerDemo,
+  registerDev,
+];

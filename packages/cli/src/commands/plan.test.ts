@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bufferIo } from "../io.js";
+import { run } from "../run.js";
+
+const root = resolve(import.meta.dirname, "../../../..");
+const bookinfo = ["-f", "examples/bookinfo.yaml", "--inventory", "examples/inventory-9-sites.yaml"];
+
+async function cli(...argv: string[]) {
+  const io = bufferIo(root);
+  const code = await run(argv, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+describe("qonnect plan", () => {
+  it("plans Bookinfo onto the nine sites as a table", async () => {
+    const { code, out } = await cli("plan", ...bookinfo);
+    expect(code).toBe(0);
+    expect(out).toContain("bookinfo (heuristic): feasible, 8 replicas");
+    expect(out).toMatch(/totals: energy [\d.]+ W · carbon [\d.]+ g\/h · cost [\d.]+ EUR\/h/);
+  });
+
+  it("prints one JSON object with --json, and a re-plan from it moves nothing", async () => {
+    const { code, out } = await cli("plan", ...bookinfo, "--json", "--explain");
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.feasible).toBe(true);
+    expect(result.placements).toHaveLength(8);
+    expect(Object.keys(result.placements[0])).toEqual(["app", "service", "replica", "device"]);
+    expect(Object.keys(result.totals)).toEqual(
+      expect.arrayContaining(["energyW", "carbonGPerH", "costPerHour"]),
+    );
+    expect(result.moves).toEqual([]);
+    expect(result.explain.replicas).toHaveLength(8);
+    const dir = mkdtempSync(join(tmpdir(), "qonnect-plan-"));
+    writeFileSync(join(dir, "current.json"), out);
+    const again = JSON.parse(
+      (await cli("plan", ...bookinfo, "--json", "--current", join(dir, "current.json"))).out,
+    );
+    expect(again.moves).toEqual([]);
+    expect(again.placements).toEqual(result.placements);
+  });
+
+  it("the exact strategy agrees; the borda baseline reports its violations and exits 1", async () => {
+    const heuristic = JSON.parse((await cli("plan", ...bookinfo, "--json")).out);
+    const exact = await cli("plan", ...bookinfo, "--json", "--strategy", "exact");
+    expect(exact.code).toBe(0);
+    expect(JSON.parse(exact.out).totals.objective).toBeCloseTo(heuristic.totals.objective, 6);
+    const borda = await cli("plan", ...bookinfo, "--json", "--strategy", "borda");
+    expect(borda.code).toBe(1);
+    expect(JSON.parse(borda.out).violations.length).toBeGreaterThan(0);
+  });
+
+  it("exits 1 naming the binding constraint when nothing fits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "qonnect-plan-"));
+    const file = join(dir, "big.yaml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: qonnect.io/v1alpha1",
+        "kind: Application",
+        "metadata: { name: big }",
+        "spec:",
+        "  services:",
+        "    - name: reviews",
+        "      resources: { cpu: '16', memory: 1Gi }",
+        "      placement: { arch: [amd64], regions: [eu-central] }",
+        "",
+      ].join("\n"),
+    );
+    const { code, err } = await cli("plan", "-f", file, "--inventory", "examples/inventory-9-sites.yaml");
+    expect(code).toBe(1);
+    expect(err).toContain(
+      "reviews: no device with amd64 and 16 free cores and 1Gi free memory in eu-central",
+    );
+    expect(err).toContain("closest: nuc-berlin-1 has 12 free cores");
+  });
+
+  it("rejects an unknown strategy and a missing file as usage errors", async () => {
+    expect((await cli("plan", ...bookinfo, "--strategy", "random")).code).toBe(2);
+    expect(
+      (await cli("plan", "-f", "nope.yaml", "--inventory", "examples/inventory-9-sites.yaml")).code,
+    ).toBe(2);
+  });
+});
+
+describe("qonnect demo", () => {
+  it("plans Bookinfo after validating the examples", async () => {
+    const { code, out } = await cli("demo");
+    expect(code).toBe(0);
+    expect(out).toContain("step 2/2: plan Bookinfo");
+    expect(out).toContain("bookinfo (heuristic): feasible, 8 replicas");
+  });
+});
