@@ -5,6 +5,7 @@ import { registerDemo } from "./demo.js";
 import { registerDev } from "./dev.js";
 import { registerPlan } from "./plan.js";
 import { registerSchema } from "./schema.js";
+import { registerSensors } from "./sensors.js";
 import { registerValidate } from "./validate.js";
 
 /** Adds one command (or group) to the program. Actions report their exit code through `outcome`. */
@@ -17,4 +18,5 @@ export const COMMANDS: Register[] = [
   registerSchema,
   registerDemo,
   registerDev,
+  registerSensors,
 ];
