@@ -20,6 +20,11 @@ export class Inflights {
     if (n > 0) this.indexes = this.indexes.slice(n);
   }
 
+  /** Frees the oldest message: a heartbeat response says the follower is alive, so probe the window again. */
+  freeFirstOne(): void {
+    this.indexes = this.indexes.slice(1);
+  }
+
   full(): boolean {
     return this.indexes.length >= this.capacity;
   }

@@ -95,6 +95,8 @@ function onHeartbeatResponse(r: Raft, m: Message): void {
   if (!pr) return;
   pr.recentActive = true;
   pr.probeSent = false;
+  // appends in a full window may all have been lost: let one more through (a gap makes the follower reject)
+  if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
   if (pr.state === "snapshot")
     sendSnapshotChunk(r, m.from); // resend a lost chunk
   else if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);

@@ -1,0 +1,88 @@
+// The simulated network: per-message loss, duplication and delay (delay reorders), and link cuts that
+// express symmetric, asymmetric and partial partitions. Time is in ticks; everything draws from one seed.
+import type { Message } from "../message.js";
+import type { SeededRandom } from "../random.js";
+
+export interface NetworkFaults {
+  /** Probability a message is lost. */
+  lossRate: number;
+  /** Probability a message is delivered twice. */
+  dupRate: number;
+  /** Delay in ticks is uniform in [1, maxDelayTicks]; different delays reorder messages. */
+  maxDelayTicks: number;
+}
+
+export const CALM: NetworkFaults = { lossRate: 0, dupRate: 0, maxDelayTicks: 1 };
+
+interface InFlight {
+  dueTick: number;
+  /** Tie-breaker among messages due at the same tick, drawn at random: reordering within a tick. */
+  order: number;
+  m: Message;
+}
+
+export class Network {
+  private inflight: InFlight[] = [];
+  /** Cut links, as "from-to"; a cut is one-way. */
+  private readonly cut = new Set<string>();
+  faults: NetworkFaults = CALM;
+  sent = 0;
+  delivered = 0;
+
+  constructor(private readonly rng: SeededRandom) {}
+
+  send(m: Message, nowTick: number): void {
+    this.sent++;
+    if (this.rng.chance(this.faults.lossRate)) return;
+    const copies = this.rng.chance(this.faults.dupRate) ? 2 : 1;
+    for (let i = 0; i < copies; i++)
+      this.inflight.push({
+        dueTick: nowTick + 1 + this.rng.int(this.faults.maxDelayTicks),
+        order: this.rng.next(),
+        m,
+      });
+  }
+
+  /** Messages due by `nowTick` whose link is not cut (a cut drops them on arrival), in delivery order. */
+  due(nowTick: number): Message[] {
+    const ready: InFlight[] = [];
+    const later: InFlight[] = [];
+    for (const f of this.inflight) (f.dueTick <= nowTick ? ready : later).push(f);
+    this.inflight = later;
+    ready.sort((a, b) => a.dueTick - b.dueTick || a.order - b.order);
+    const out: Message[] = [];
+    for (const f of ready) {
+      if (this.cut.has(`${f.m.from}-${f.m.to}`)) continue;
+      out.push(f.m);
+    }
+    this.delivered += out.length;
+    return out;
+  }
+
+  /** Drops everything in flight to or from a node (it crashed). */
+  dropNode(id: number): void {
+    this.inflight = this.inflight.filter((f) => f.m.to !== id && f.m.from !== id);
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+
+  cutLink(from: number, to: number): void {
+    this.cut.add(`${from}-${to}`);
+  }
+
+  /** Symmetric partition into groups: no link crosses a group boundary. */
+  partition(groups: number[][]): void {
+    this.cut.clear();
+    for (const ga of groups)
+      for (const gb of groups) {
+        if (ga === gb) continue;
+        for (const a of ga) for (const b of gb) this.cutLink(a, b);
+      }
+  }
+
+  describeCuts(): string {
+    return [...this.cut].sort().join(" ") || "none";
+  }
+}
