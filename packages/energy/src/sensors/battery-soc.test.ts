@@ -61,6 +61,12 @@ describe("battery state of charge", () => {
     expect(est.state!.stateOfCharge).toBeCloseTo(0.5 + (-1.5 + 0.01) / 2 / 60 / 2.5, 12);
   });
 
+  it("takes the IR drop out of a loaded first sample", () => {
+    const est = new SocEstimator({ capacityAh: 2.6, cellsInSeries: 2, internalResistanceOhm: 0.1 });
+    // 2 A out of a pack at 50 %: terminal 2 · 3.79 − 2 · 0.1 = 7.38 V
+    expect(est.update({ tsMs: 0, currentA: -2, voltageV: 7.38 }).stateOfCharge).toBeCloseTo(0.5, 12);
+  });
+
   it("starts from the OCV when no initial value is given, and ends charging at full", () => {
     const est = new SocEstimator({ capacityAh: 1, cellsInSeries: 1 });
     expect(est.update({ tsMs: 0, currentA: 0, voltageV: 4.0 })).toMatchObject({

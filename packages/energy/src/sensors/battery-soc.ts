@@ -8,6 +8,7 @@
 //                                           C = capacity (Ah), η = coulombic efficiency when charging, else 1
 //   at rest (|I| < I_rest for ≥ T_rest):     SoC = OCV⁻¹(V / cells_in_series)
 //   end of charge (charging, V/cell ≥ V_full, I < I_taper): SoC = 1
+//   first sample, unless an initial SoC is given: SoC = OCV⁻¹((V − I · R_internal) / cells_in_series)
 
 /** One point of a per-cell OCV curve. */
 export interface OcvPoint {
@@ -74,6 +75,8 @@ export interface SocEstimatorConfig {
   fullCellVoltageV?: number;
   /** The taper current that ends charging, amperes. Default capacity / 20 (C/20). */
   endOfChargeCurrentA?: number;
+  /** Pack internal resistance, ohms: the first sample's OCV is taken as V − I · R. Default 0. */
+  internalResistanceOhm?: number;
   /** Start here instead of from the first sample's voltage taken as OCV. */
   initialStateOfCharge?: number;
 }
@@ -110,6 +113,7 @@ export class SocEstimator {
       chargeEfficiency: 0.99,
       fullCellVoltageV: 4.15,
       endOfChargeCurrentA: config.capacityAh / 20,
+      internalResistanceOhm: 0,
       ...config,
     };
   }
@@ -127,7 +131,14 @@ export class SocEstimator {
       this.estimate =
         this.c.initialStateOfCharge !== undefined
           ? { stateOfCharge: this.c.initialStateOfCharge, source: "initial", restS: 0 }
-          : { stateOfCharge: socFromOcv(this.c.ocvTable, cellV), source: "ocv", restS: 0 };
+          : {
+              stateOfCharge: socFromOcv(
+                this.c.ocvTable,
+                (sample.voltageV - sample.currentA * this.c.internalResistanceOhm) / this.c.cellsInSeries,
+              ),
+              source: "ocv",
+              restS: 0,
+            };
       return this.estimate;
     }
     const dtS = Math.max(0, (sample.tsMs - prev.tsMs) / 1000);

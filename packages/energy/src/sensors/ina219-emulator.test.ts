@@ -314,6 +314,19 @@ describe("INA219 emulator with the real driver", () => {
     expect(err).toMatchObject({ code: "ENXIO", address: 0x45 });
   });
 
+  it("INA219 emulator: a chip reset behind the driver's back is reprogrammed on the next read", async () => {
+    const truth = { busVoltageV: 5, currentA: 0.5 };
+    const { bus, chip, clock, open } = rig(truth);
+    const ina = await open({ maxExpectedCurrentA: 1 });
+    expectWithinResolution(ina, truth, await ina.read());
+    await bus.writeWord(0x40, INA219_REG.config, swapBytes16(0x8000)); // a brown-out, or another process
+    clock.advance(2);
+    expect(chip.registers().calibration).toBe(0);
+    expectWithinResolution(ina, truth, await ina.read());
+    expect(ina.reconfigurations).toBe(1);
+    expect(chip.registers().calibration).toBe(ina.calibration.calibrationRegister);
+  });
+
   it("INA219 emulator: a chip that stops converting makes read() time out", async () => {
     const { open } = rig({ busVoltageV: 5, currentA: 0.5 });
     const ina = await open();

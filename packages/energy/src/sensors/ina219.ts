@@ -66,6 +66,14 @@ export interface Ina219Resolution {
   powerW: number;
 }
 
+/** Bus voltage (with CNVR/OVF), shunt and current (signed) and power, as read. */
+interface RawRegisters {
+  bus: number;
+  shunt: number;
+  current: number;
+  power: number;
+}
+
 export class Ina219 implements Sensor {
   readonly kind = "ina219";
   readonly id: string;
@@ -78,6 +86,8 @@ export class Ina219 implements Sensor {
   private readonly retry: RetryPolicy;
   private readonly delay: Delay;
   private readonly nowMs: () => number;
+  /** How often read() found the chip reset (calibration lost) and reprogrammed it. */
+  reconfigurations = 0;
 
   constructor(options: Ina219Options) {
     this.address = options.address ?? 0x40;
@@ -146,8 +156,26 @@ export class Ina219 implements Sensor {
     await this.write(INA219_REG.config, encodeConfig({ ...this.fields, mode: "power-down" }));
   }
 
-  /** Waits for a fresh conversion and reads all four measurement registers. */
+  /**
+   * Waits for a fresh conversion and reads all four measurement registers. A chip that lost power or was reset
+   * by someone else comes back with calibration 0, and then reads current and power 0 whatever flows: when a
+   * reading looks like that, the calibration is checked and, if lost, the chip is reprogrammed and read again.
+   */
   async read(): Promise<SensorReading> {
+    const raw = await this.readRaw();
+    if (
+      raw.current === 0 &&
+      raw.shunt !== 0 &&
+      (await this.readReg(INA219_REG.calibration)) !== this.calibration.calibrationRegister
+    ) {
+      await this.configure();
+      this.reconfigurations++;
+      return this.decode(await this.readRaw());
+    }
+    return this.decode(raw);
+  }
+
+  private async readRaw(): Promise<RawRegisters> {
     const cycleMs = this.conversionTimeMs;
     if (this.fields.mode === "shunt-bus-triggered") {
       await this.write(INA219_REG.config, this.configRegister);
@@ -173,10 +201,10 @@ export class Ina219 implements Sensor {
     const shunt = toSigned16(await this.readReg(INA219_REG.shuntVoltage));
     const current = toSigned16(await this.readReg(INA219_REG.current));
     const power = await this.readReg(INA219_REG.power);
-    return this.decode(bus, shunt, current, power);
+    return { bus, shunt, current, power };
   }
 
-  private decode(bus: number, shunt: number, current: number, power: number): SensorReading {
+  private decode({ bus, shunt, current, power }: RawRegisters): SensorReading {
     const tsMs = this.nowMs();
     const busCounts = bus >> 3;
     const busSaturated = busCounts >= this.fields.busRangeV / INA219_BUS_LSB_V;

@@ -16,6 +16,8 @@ export interface UpsHatPreset {
   cellsInSeries: number;
   /** Capacity of the cells usually fitted, Ah (the HATs ship without them: set your own). */
   capacityAh: number;
+  /** Pack internal resistance (cells, holder, protection), ohms: a typical value. */
+  internalResistanceOhm: number;
 }
 
 /** Waveshare UPS HAT (2 × 18650): INA219 at 0x42. */
@@ -26,6 +28,7 @@ export const WAVESHARE_UPS_HAT: UpsHatPreset = {
   maxExpectedCurrentA: 3.2,
   cellsInSeries: 2,
   capacityAh: 2.6,
+  internalResistanceOhm: 0.1,
 };
 
 /** Waveshare UPS HAT (C) for the Pi Zero (one 1000 mAh Li-po cell): INA219 at 0x43. */
@@ -36,6 +39,7 @@ export const WAVESHARE_UPS_HAT_C: UpsHatPreset = {
   maxExpectedCurrentA: 3.2,
   cellsInSeries: 1,
   capacityAh: 1.0,
+  internalResistanceOhm: 0.05,
 };
 
 export interface UpsHatOptions {
@@ -95,6 +99,7 @@ export class UpsHat implements Sensor {
       estimator: {
         capacityAh: options.capacityAh ?? preset.capacityAh,
         cellsInSeries: preset.cellsInSeries,
+        internalResistanceOhm: preset.internalResistanceOhm,
         ...options.estimator,
       },
       ...(options.currentSign ? { currentSign: options.currentSign } : {}),
