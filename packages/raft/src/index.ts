@@ -21,6 +21,21 @@ export { type RandomSource, SeededRandom } from "./random.js";
 export type { PeerStatus, Ready, SoftState, Status } from "./raw-node.js";
 export { RawNode } from "./raw-node.js";
 export type { ReadState } from "./read-only.js";
+export type { Violation } from "./sim/invariants.js";
+export {
+  checkLinearizable,
+  type HistoryOp,
+  type KvInput,
+  type KvOutput,
+  type LinearizabilityResult,
+} from "./sim/linearizability.js";
+export {
+  runSeed,
+  runSimulation,
+  type SeedOutcome,
+  type SimulationOptions,
+  type SimulationResult,
+} from "./sim/run.js";
 export { CompactedError, type Storage, UnavailableError } from "./storage.js";
 export { runStorageSuite, type StorageSuiteOptions } from "./storage.suite.js";
 // The gRPC transport between peers.

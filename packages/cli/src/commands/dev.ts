@@ -1,7 +1,8 @@
 import type { Register } from "./index.js";
+import { registerRaftSim } from "./raft-sim.js";
 
 /** Registrars for `qonnect dev <tool>`: tools for developers and evaluators (raft-kv, raft-sim, ...). */
-const DEV_TOOLS: Register[] = [];
+const DEV_TOOLS: Register[] = [registerRaftSim];
 
 export const registerDev: Register = (program, io, outcome) => {
   const dev = program.command("dev").description("developer tools: test harnesses and simulators");
