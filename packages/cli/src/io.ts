@@ -6,6 +6,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** True when stdout is a terminal (progress bars, colours). */
   isTty: boolean;
+  /** True when stderr is a terminal: progress bars go there. */
+  errIsTty?: boolean;
 }
 
 export function processIo(): Io {
@@ -15,6 +17,7 @@ export function processIo(): Io {
     cwd: process.cwd(),
     env: process.env,
     isTty: Boolean(process.stdout.isTTY),
+    errIsTty: Boolean(process.stderr.isTTY),
   };
 }
 

@@ -14,6 +14,14 @@ export { type GpuPowerModel, gpuPowerW } from "./gpu-model.js";
 export { Grid, type GridConfig, type GridExchange } from "./grid.js";
 export { Microgrid, type MicrogridConfig, type MicrogridTotals, type StepRecord } from "./microgrid.js";
 export {
+  checkMicrogrid,
+  MICROGRID_KIND,
+  type MicrogridManifest,
+  microgridSchema,
+  parseMicrogridManifest,
+  registerMicrogridKind,
+} from "./microgrid-manifest.js";
+export {
   CarbonThresholdPolicy,
   DefaultPolicy,
   type DispatchContext,
@@ -30,6 +38,13 @@ export {
   type PowerModel,
   powerW,
 } from "./power-model.js";
+export {
+  buildScenario,
+  type Scenario,
+  ScenarioError,
+  type ScenarioOptions,
+  type ScenarioOverrides,
+} from "./scenario.js";
 export {
   type BatteryScenarioConfig,
   type BatteryTruth,
@@ -135,6 +150,7 @@ export {
   StaticSignal,
 } from "./signal/signal.js";
 export { type TraceOptions, TraceSignal } from "./signal/trace.js";
+export { type SizingPoint, sizeMicrogrid } from "./sizing.js";
 export {
   ClcBattery,
   type ClcBatteryConfig,
@@ -145,3 +161,4 @@ export {
 export { IdealBattery, type IdealBatteryConfig } from "./storage/ideal.js";
 export { type KibamConfig, KineticBattery } from "./storage/kibam.js";
 export { type Storage, StorageConfigError, type StorageState } from "./storage/storage.js";
+export { vessimCsvHeader, vessimCsvRow, vessimMetadata } from "./vessim-export.js";

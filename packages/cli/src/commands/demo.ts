@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { formatDiagnostic, validateFile } from "@qonnect/core";
+import { formatDiagnostic, registeredKind, validateFile } from "@qonnect/core";
 import { describeManifest } from "../describe.js";
 import { EXIT } from "../io.js";
 import type { Register } from "./index.js";
@@ -31,6 +31,13 @@ export const registerDemo: Register = (program, io, outcome) => {
           continue;
         }
         for (const doc of result.documents) io.out(`${name}: ${describeManifest(doc.manifest)}\n`);
+        // kinds defined in other packages (Microgrid) describe themselves
+        for (const doc of result.extensions) {
+          const describe = registeredKind(doc.manifest.kind)?.describe;
+          const text =
+            describe?.(doc.manifest as never) ?? `${doc.manifest.kind} ${doc.manifest.metadata.name}\n`;
+          io.out(`${name}: ${text}\n`);
+        }
       }
       const app = join(dir, "bookinfo.yaml");
       const inventory = join(dir, "inventory-9-sites.yaml");

@@ -6,6 +6,7 @@ import { registerDev } from "./dev.js";
 import { registerPlan } from "./plan.js";
 import { registerSchema } from "./schema.js";
 import { registerSensors } from "./sensors.js";
+import { registerSim } from "./sim.js";
 import { registerValidate } from "./validate.js";
 
 /** Adds one command (or group) to the program. Actions report their exit code through `outcome`. */
@@ -18,5 +19,6 @@ export const COMMANDS: Register[] = [
   registerSchema,
   registerDemo,
   registerDev,
+  registerSim,
   registerSensors,
 ];

@@ -14,7 +14,9 @@ function reason(cause: unknown): string {
 export const registerValidate: Register = (program, io, outcome) => {
   program
     .command("validate")
-    .description("validate manifests (Application, Job, Inventory); lists every error as file:line:col")
+    .description(
+      "validate manifests (Application, Job, Inventory, Microgrid); lists every error as file:line:col",
+    )
     .requiredOption("-f, --file <file...>", "manifest files (YAML, --- separated documents)")
     .option("-q, --quiet", "print errors only")
     .action(async (opts: { file: string[]; quiet?: boolean }) => {
@@ -30,7 +32,9 @@ export const registerValidate: Register = (program, io, outcome) => {
         }
         for (const d of result.diagnostics) io.err(`${formatDiagnostic({ ...d, file })}\n`);
         if (result.ok && !opts.quiet) {
-          const kinds = result.documents.map((d) => `${d.manifest.kind}/${d.manifest.metadata.name}`);
+          const kinds = [...result.documents, ...result.extensions].map(
+            (d) => `${d.manifest.kind}/${d.manifest.metadata.name}`,
+          );
           io.out(`${file}: ok (${kinds.join(", ") || "no documents"})\n`);
         }
         failed ||= !result.ok;
