@@ -21,6 +21,24 @@ export { type RandomSource, SeededRandom } from "./random.js";
 export type { PeerStatus, Ready, SoftState, Status } from "./raw-node.js";
 export { RawNode } from "./raw-node.js";
 export type { ReadState } from "./read-only.js";
+// The driver and the replicated key-value harness (`qonnect dev raft-kv`).
+export { type DriverLogger, RaftDriver, type RaftDriverOptions, type StateMachine } from "./server/driver.js";
+export {
+  DriverStoppedError,
+  NotLeaderError,
+  OutcomeUnknownError,
+  ProposalLostError,
+  ReadTimeoutError,
+} from "./server/errors.js";
+export {
+  KvClient,
+  type KvClientOptions,
+  KvOutcomeUnknownError,
+  KvUnavailableError,
+} from "./server/kv-client.js";
+export { type KvNode, type KvNodeOptions, startKvNode, TimingConfigError } from "./server/kv-node.js";
+export { KvApplication, kvService } from "./server/kv-service.js";
+export { type KvCommand, type KvResult, KvStateMachine } from "./server/kv-state-machine.js";
 export type { Violation } from "./sim/invariants.js";
 export {
   checkLinearizable,

@@ -1,0 +1,295 @@
+// The driver: the only place where the pure core meets timers, the disk and the network. It ticks the RawNode
+// on an interval, steps received messages into it, and handles each Ready in the order the core prescribes:
+// send `messages`, persist (snapshot, entries, hard state) and fsync, send `persistedMessages`, apply, advance.
+import { randomBytes } from "node:crypto";
+import type { Entry } from "../entry.js";
+import { ProposalDroppedError } from "../errors.js";
+import type { Message } from "../message.js";
+import { SeededRandom } from "../random.js";
+import { RawNode, type Ready, type Status } from "../raw-node.js";
+import { contextKey } from "../read-only.js";
+import type { Storage } from "../storage.js";
+import type { Transport } from "../transport/transport.js";
+import {
+  DriverStoppedError,
+  NotLeaderError,
+  OutcomeUnknownError,
+  ProposalLostError,
+  ReadTimeoutError,
+} from "./errors.js";
+
+/** What the driver applies committed entries to. */
+export interface StateMachine<R> {
+  /** Applies the data of a committed `normal` entry; returns the proposal id it carries and the result. */
+  apply(entry: Entry): { proposalId: string | undefined; result: R };
+  /** The proposal id inside an entry's data, if any (to learn where this node's proposals landed). */
+  proposalId(data: Uint8Array): string | undefined;
+  snapshot(): Uint8Array;
+  restore(data: Uint8Array): void;
+}
+
+/** Structured log sink; the process decides where lines go. */
+export interface DriverLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface RaftDriverOptions<R> {
+  id: number;
+  storage: Storage;
+  transport: Transport;
+  stateMachine: StateMachine<R>;
+  /** Wall-clock length of one tick; the heartbeat interval is heartbeatTicks of them. */
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  /** Take a state-machine snapshot (and compact the log) every this many applied entries. Default 10,000. */
+  snapshotEntries?: number;
+  /** A write that has not been applied by then fails with OutcomeUnknownError. Default 5,000 ms. */
+  proposalTimeoutMs?: number;
+  /** A read whose ReadIndex was not confirmed by then fails with ReadTimeoutError. Default 3,000 ms. */
+  readTimeoutMs?: number;
+  log?: DriverLogger;
+}
+
+interface Waiter<R> {
+  id: string;
+  index: number;
+  resolve(v: { index: number; result: R }): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface PendingRead {
+  index: number;
+  resolve(index: number): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class RaftDriver<R> {
+  readonly node: RawNode;
+  private readonly waiters = new Map<string, Waiter<R>>();
+  private readonly waitersByIndex = new Map<number, Waiter<R>>();
+  private readonly reads = new Map<string, PendingRead>();
+  /** Confirmed reads waiting for the state machine to catch up. */
+  private readyReads: PendingRead[] = [];
+  private applied: number;
+  private ticker: NodeJS.Timeout | undefined;
+  private scheduled = false;
+  private stopped = false;
+  private role: Status["role"] = "follower";
+  private leaderId = 0;
+
+  constructor(private readonly o: RaftDriverOptions<R>) {
+    const snap = o.storage.snapshot();
+    o.stateMachine.restore(snap.data);
+    this.applied = snap.meta.index;
+    this.node = new RawNode({
+      id: o.id,
+      storage: o.storage,
+      random: new SeededRandom(randomBytes(4).readUInt32LE(0)),
+      electionTicks: o.electionTicks,
+      heartbeatTicks: o.heartbeatTicks,
+      applied: this.applied,
+    });
+  }
+
+  start(): void {
+    this.ticker = setInterval(() => {
+      this.node.tick();
+      this.schedule();
+    }, this.o.tickMs);
+    this.schedule();
+  }
+
+  /** Stops ticking; pending writes fail as unknown, pending reads as stopped. */
+  stop(): void {
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    for (const w of this.waiters.values()) this.failWaiter(w, new OutcomeUnknownError("the node stopped"));
+    for (const [key, r] of this.reads) {
+      clearTimeout(r.timer);
+      r.reject(new DriverStoppedError());
+      this.reads.delete(key);
+    }
+  }
+
+  /** Feeds a message from a peer (the transport's handler). */
+  receive(m: Message): void {
+    if (this.stopped) return;
+    this.node.step(m);
+    this.schedule();
+  }
+
+  status(): Status {
+    return this.node.status();
+  }
+
+  get leader(): number {
+    return this.leaderId;
+  }
+
+  /** Proposes a command carrying `proposalId`; resolves once applied here, with its log index and result. */
+  propose(data: Uint8Array, proposalId: string): Promise<{ index: number; result: R }> {
+    if (this.stopped) return Promise.reject(new DriverStoppedError());
+    if (this.role !== "leader") return Promise.reject(new NotLeaderError(this.o.id, this.leaderId));
+    try {
+      this.node.propose(data);
+    } catch (err) {
+      if (err instanceof ProposalDroppedError)
+        return Promise.reject(new NotLeaderError(this.o.id, this.leaderId, err.reason));
+      throw err;
+    }
+    const timeoutMs = this.o.proposalTimeoutMs ?? 5000;
+    return new Promise((resolve, reject) => {
+      const w: Waiter<R> = {
+        id: proposalId,
+        index: 0,
+        resolve,
+        reject,
+        timer: setTimeout(
+          () => this.failWaiter(w, new OutcomeUnknownError(`not applied within ${timeoutMs} ms`)),
+          timeoutMs,
+        ),
+      };
+      this.waiters.set(proposalId, w);
+      this.schedule();
+    });
+  }
+
+  /** Confirms leadership with a quorum (ReadIndex) and resolves once the state machine has applied that far. */
+  readIndex(): Promise<number> {
+    if (this.stopped) return Promise.reject(new DriverStoppedError());
+    if (this.role !== "leader") return Promise.reject(new NotLeaderError(this.o.id, this.leaderId));
+    const ctx = randomBytes(16);
+    const key = contextKey(ctx);
+    const timeoutMs = this.o.readTimeoutMs ?? 3000;
+    this.node.readIndex(ctx);
+    return new Promise((resolve, reject) => {
+      const r: PendingRead = {
+        index: 0,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.reads.delete(key);
+          this.readyReads = this.readyReads.filter((x) => x !== r);
+          reject(new ReadTimeoutError(timeoutMs));
+        }, timeoutMs),
+      };
+      this.reads.set(key, r);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.process();
+    });
+  }
+
+  private process(): void {
+    for (let i = 0; i < 8 && !this.stopped && this.node.hasReady(); i++) this.handle(this.node.ready());
+    if (!this.stopped && this.node.hasReady()) this.schedule();
+  }
+
+  private handle(rd: Ready): void {
+    const { storage, transport, stateMachine } = this.o;
+    if (rd.softState) {
+      if (rd.softState.role !== this.role || rd.softState.leaderId !== this.leaderId)
+        this.o.log?.info("raft role", { role: rd.softState.role, leaderId: rd.softState.leaderId });
+      this.role = rd.softState.role;
+      this.leaderId = rd.softState.leaderId;
+    }
+    transport.send(rd.messages);
+    if (rd.snapshot) {
+      storage.applySnapshot(rd.snapshot);
+      stateMachine.restore(rd.snapshot.data);
+      this.applied = rd.snapshot.meta.index;
+      for (const w of this.waiters.values())
+        if (w.index === 0 || w.index <= this.applied)
+          this.failWaiter(w, new OutcomeUnknownError("overtaken by a snapshot"));
+      this.o.log?.info("installed snapshot", { index: rd.snapshot.meta.index, term: rd.snapshot.meta.term });
+    }
+    if (rd.entries.length > 0) {
+      storage.append(rd.entries);
+      this.noteOwnEntries(rd.entries);
+    }
+    if (rd.hardState) storage.setHardState(rd.hardState);
+    if (rd.mustSync) storage.sync();
+    transport.send(rd.persistedMessages);
+    for (const e of rd.committedEntries) this.apply(e);
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(contextKey(rs.context));
+      if (!r) continue;
+      this.reads.delete(contextKey(rs.context));
+      r.index = rs.index;
+      this.readyReads.push(r);
+    }
+    this.serveReads();
+    this.node.advance();
+    this.maybeSnapshot();
+  }
+
+  /** Where this node's own proposals landed in its log. */
+  private noteOwnEntries(entries: Entry[]): void {
+    if (this.waiters.size === 0) return;
+    for (const e of entries) {
+      if (e.type !== "normal") continue;
+      const w = this.waiters.get(this.o.stateMachine.proposalId(e.data) ?? "");
+      if (!w) continue;
+      if (w.index !== 0) this.waitersByIndex.delete(w.index);
+      w.index = e.index;
+      this.waitersByIndex.set(e.index, w);
+    }
+  }
+
+  private apply(e: Entry): void {
+    if (e.index <= this.applied) return;
+    this.applied = e.index;
+    let proposalId: string | undefined;
+    let result: R | undefined;
+    if (e.type === "normal" && e.data.length > 0) ({ proposalId, result } = this.o.stateMachine.apply(e));
+    const w = proposalId === undefined ? undefined : this.waiters.get(proposalId);
+    if (w) {
+      this.forget(w);
+      w.resolve({ index: e.index, result: result as R });
+    }
+    const displaced = this.waitersByIndex.get(e.index);
+    if (displaced && displaced !== w) this.failWaiter(displaced, new ProposalLostError(e.index));
+  }
+
+  private serveReads(): void {
+    if (this.readyReads.length === 0) return;
+    const still: PendingRead[] = [];
+    for (const r of this.readyReads) {
+      if (r.index <= this.applied) {
+        clearTimeout(r.timer);
+        r.resolve(r.index);
+      } else still.push(r);
+    }
+    this.readyReads = still;
+  }
+
+  private maybeSnapshot(): void {
+    const every = this.o.snapshotEntries ?? 10_000;
+    const { storage } = this.o;
+    if (this.applied - storage.snapshot().meta.index < every) return;
+    storage.createSnapshot(this.applied, this.node.confState(), this.o.stateMachine.snapshot());
+    this.o.log?.info("snapshot taken", { index: this.applied });
+  }
+
+  private failWaiter(w: Waiter<R>, err: Error): void {
+    this.forget(w);
+    w.reject(err);
+  }
+
+  private forget(w: Waiter<R>): void {
+    clearTimeout(w.timer);
+    this.waiters.delete(w.id);
+    if (w.index !== 0 && this.waitersByIndex.get(w.index) === w) this.waitersByIndex.delete(w.index);
+  }
+}

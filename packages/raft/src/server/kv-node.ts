@@ -1,0 +1,120 @@
+// One raft-kv member: the write-ahead log, the gRPC transport and KvService on one port, and the driver.
+import * as grpc from "@grpc/grpc-js";
+import { bootstrap } from "../bootstrap.js";
+import { GrpcTransport, serverOptions } from "../transport/grpc-transport.js";
+import { insecureSecurity, type TransportSecurity } from "../transport/security.js";
+import { clusterName } from "../transport/transport.js";
+import { WalStorage } from "../wal/wal-storage.js";
+import { type DriverLogger, RaftDriver } from "./driver.js";
+import { KvApplication, kvService } from "./kv-service.js";
+import type { KvResult } from "./kv-state-machine.js";
+
+export interface KvNodeOptions {
+  id: number;
+  /** HOST:PORT to listen on (peers and clients). */
+  listen: string;
+  /** Every founding member, this one included: id → HOST:PORT as the others reach it. */
+  peers: Map<number, string>;
+  dataDir: string;
+  heartbeatMs: number;
+  electionMs: number;
+  security?: TransportSecurity;
+  snapshotEntries?: number;
+  log?: DriverLogger;
+}
+
+export interface KvNode {
+  driver: RaftDriver<KvResult>;
+  storage: WalStorage;
+  transport: GrpcTransport;
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Thrown when --election-ms is not a multiple of --heartbeat-ms or too close to it. */
+export class TimingConfigError extends Error {
+  override name = "TimingConfigError";
+}
+
+export async function startKvNode(o: KvNodeOptions): Promise<KvNode> {
+  if (o.heartbeatMs <= 0 || o.electionMs <= o.heartbeatMs)
+    throw new TimingConfigError(
+      `election timeout (${o.electionMs} ms) must exceed the heartbeat (${o.heartbeatMs} ms)`,
+    );
+  // one tick per heartbeat, as etcd: the election timeout is counted in heartbeats
+  const tickMs = o.heartbeatMs;
+  const electionTicks = Math.max(2, Math.round(o.electionMs / o.heartbeatMs));
+  const storage = WalStorage.open(o.dataDir);
+  if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0)
+    bootstrap(
+      storage,
+      [...o.peers.keys()].sort((a, b) => a - b),
+    );
+  if (storage.recovery.tornTail)
+    o.log?.warn("cut off a torn write-ahead log tail", { ...storage.recovery.tornTail });
+  const security = o.security ?? insecureSecurity();
+  let driver: RaftDriver<KvResult> | undefined;
+  const transport = new GrpcTransport({
+    id: o.id,
+    peers: o.peers,
+    cluster: clusterName(o.peers),
+    security,
+    onMessage: (m) => driver?.receive(m),
+    onRejected: (reason) => o.log?.warn("refused peer traffic", { reason }),
+    keepaliveMs: Math.max(200, Math.min(1000, o.electionMs / 2)),
+  });
+  const app = new KvApplication();
+  driver = new RaftDriver<KvResult>({
+    id: o.id,
+    storage,
+    transport,
+    stateMachine: app,
+    tickMs,
+    electionTicks,
+    heartbeatTicks: 1,
+    ...(o.snapshotEntries ? { snapshotEntries: o.snapshotEntries } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+  const server = new grpc.Server(serverOptions(16 * 1024 * 1024, 1000));
+  const t = transport.service();
+  server.addService(t.definition, t.implementation);
+  const kv = kvService(driver, app, (id) => o.peers.get(id));
+  server.addService(kv.definition, kv.implementation);
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(o.listen, security.serverCredentials, (err, p) => (err ? reject(err) : resolve(p))),
+    );
+  } catch (err) {
+    storage.close();
+    throw err;
+  }
+  await transport.start();
+  driver.start();
+  o.log?.info("raft-kv node started", {
+    id: o.id,
+    listen: o.listen,
+    lastIndex: storage.lastIndex(),
+    snapshotIndex: storage.snapshot().meta.index,
+    term: storage.initialState().hardState.term,
+  });
+  return {
+    driver,
+    storage,
+    transport,
+    port,
+    async stop() {
+      driver.stop();
+      await transport.stop();
+      await new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve());
+        setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 1000).unref();
+      });
+      storage.close();
+    },
+  };
+}
