@@ -25,6 +25,8 @@ export type RequestHandler = (data: Uint8Array) => Promise<Uint8Array>;
 export class NatsLink {
   private nc?: NatsConnection;
   private closed = false;
+  private firstErrorReported = false;
+  private retryTimer?: NodeJS.Timeout;
   private readonly subs: { subject: string; handler: RequestHandler }[] = [];
   connected = false;
   server = "";
@@ -35,11 +37,12 @@ export class NatsLink {
     private readonly events: NatsLinkEvents,
   ) {}
 
+  /** Connects in the background, retrying the first connection until it succeeds or `close()` is called. */
   start(): void {
+    if (this.closed || this.nc) return;
     const options: ConnectionOptions = {
       servers: this.config.servers,
       name: this.name,
-      waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: this.config.reconnectWaitMs,
       reconnectJitter: Math.min(100, this.config.reconnectWaitMs),
@@ -53,7 +56,19 @@ export class NatsLink {
       options.authenticator = credsAuthenticator(readFileSync(this.config.credentialsFile));
     connect(options).then(
       (nc) => this.attach(nc),
-      (err: Error) => this.events.onError(err),
+      (err: Error) => {
+        if (this.closed) return;
+        if (!this.firstErrorReported)
+          this.events.onError(
+            new Error(
+              `cannot reach NATS at ${this.config.servers.join(", ")} (${err.message}); ` +
+                `spooling telemetry and retrying every ${this.config.reconnectWaitMs} ms`,
+              { cause: err },
+            ),
+          );
+        this.firstErrorReported = true;
+        this.retryTimer = setTimeout(() => this.start(), this.config.reconnectWaitMs);
+      },
     );
   }
 
@@ -86,6 +101,7 @@ export class NatsLink {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     const nc = this.nc;
     this.nc = undefined;
     this.connected = false;

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 import type { Outcome } from "../run.js";
+import { registerAgent } from "./agent.js";
 import { registerDemo } from "./demo.js";
 import { registerDev } from "./dev.js";
 import { registerPlan } from "./plan.js";
@@ -20,5 +21,6 @@ export const COMMANDS: Register[] = [
   registerDemo,
   registerDev,
   registerSim,
+  registerAgent,
   registerSensors,
 ];

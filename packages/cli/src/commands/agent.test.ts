@@ -1,0 +1,73 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Agent, createLogger, loadAgentConfig } from "@qonnect/agent";
+import { freePort, tempDir } from "@qonnect/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { bufferIo } from "../io.js";
+import { run } from "../run.js";
+
+const dirs: { remove(): void }[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove();
+});
+const dir = () => {
+  const d = tempDir("qonnect-cli-agent-");
+  dirs.push(d);
+  return d.path;
+};
+
+describe("qonnect agent", () => {
+  it("run: a bad configuration gives one line per problem, exit 2, and starts nothing", async () => {
+    const d = dir();
+    writeFileSync(join(d, "agent.yaml"), "device: Pi_5\ntier: moon\nnats: { servers: [] }\n");
+    const io = bufferIo(d);
+    const code = await run(["agent", "run", "--config", "agent.yaml"], io);
+    expect(code).toBe(2);
+    const lines = io.stderr.trim().split("\n");
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^agent.yaml: device: must be a lowercase DNS label/),
+        "agent.yaml: region: is required",
+        expect.stringMatching(/^agent.yaml: tier: must be one of/),
+        expect.stringMatching(/^agent.yaml: nats.servers: must be a non-empty list/),
+        "agent.yaml: dataDir: is required",
+      ]),
+    );
+    expect(lines.at(-1)).toMatch(/nothing was started/);
+    expect(io.stdout).toBe("");
+  });
+
+  it("status: says what to do when no agent answers", async () => {
+    const io = bufferIo();
+    const code = await run(["agent", "status", "--url", `http://127.0.0.1:${await freePort()}`], io);
+    expect(code).toBe(1);
+    expect(io.stderr).toMatch(
+      /no agent answers at .*is it running \(qonnect agent run --config agent.yaml\)\?/,
+    );
+  });
+
+  it("status: shows connection, sensors, workloads and spool depth of a running agent", async () => {
+    const d = dir();
+    const port = await freePort();
+    const file = join(d, "agent.yaml");
+    writeFileSync(
+      file,
+      `device: pi-cli\nregion: cli\nsite: s1\ntier: edge\nnats: { servers: [nats://127.0.0.1:${await freePort()}] }\n` +
+        `sensors: emulate\ndataDir: ./data\nhttp: { port: ${port} }\n`,
+    );
+    const agent = await Agent.start({ config: loadAgentConfig(file), logger: createLogger("silent") });
+    try {
+      const io = bufferIo(d);
+      const code = await run(["agent", "status", "--config", "agent.yaml"], io);
+      expect(io.stderr).toBe("");
+      expect(code).toBe(0);
+      expect(io.stdout).toMatch(/device\s+pi-cli \(edge, cli\/s1\)/);
+      expect(io.stdout).toMatch(/nats\s+DISCONNECTED/);
+      expect(io.stdout).toMatch(/sensors\s+power: INA219 \(emulated\)/);
+      expect(io.stdout).toMatch(/spool depth \d+/);
+      expect(io.stdout).toMatch(/runtime\s+process, 0 workload/);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
