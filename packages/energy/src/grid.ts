@@ -24,6 +24,14 @@ export interface GridExchange {
   unservedW: number;
 }
 
+/** The same as {@link GridExchange}, named as in the microgrid's step record. */
+export interface GridSettlement {
+  gridImportW: number;
+  gridExportW: number;
+  curtailedW: number;
+  unservedW: number;
+}
+
 export class Grid {
   readonly intensity: Signal;
   readonly importLimitW: number;
@@ -52,12 +60,30 @@ export class Grid {
    * import.
    */
   step(residualW: number): GridExchange {
+    const out: GridSettlement = { gridImportW: 0, gridExportW: 0, curtailedW: 0, unservedW: 0 };
+    this.settle(residualW, out);
+    return {
+      importW: out.gridImportW,
+      exportW: out.gridExportW,
+      curtailedW: out.curtailedW,
+      unservedW: out.unservedW,
+    };
+  }
+
+  /** {@link step} writing into `out` instead of allocating (the microgrid's per-step record). */
+  settle(residualW: number, out: GridSettlement): void {
     if (residualW >= 0) {
       const exportW = this.islanded ? 0 : Math.min(residualW, this.exportLimitW);
-      return { importW: 0, exportW, curtailedW: residualW - exportW, unservedW: 0 };
+      out.gridImportW = 0;
+      out.gridExportW = exportW;
+      out.curtailedW = residualW - exportW;
+      out.unservedW = 0;
+    } else {
+      const importW = Math.min(-residualW, this.availableImportW());
+      out.gridImportW = importW;
+      out.gridExportW = 0;
+      out.curtailedW = 0;
+      out.unservedW = -residualW - importW;
     }
-    const demandW = -residualW;
-    const importW = Math.min(demandW, this.availableImportW());
-    return { importW, exportW: 0, curtailedW: 0, unservedW: demandW - importW };
   }
 }

@@ -2,7 +2,7 @@
 import type { Actor } from "./actor.js";
 import { DEFAULT_LIFETIMES, type Equipment, embodiedEmissionsG, type Lifetimes } from "./embodied.js";
 import type { Grid } from "./grid.js";
-import { DefaultPolicy, type DispatchPolicy } from "./policy.js";
+import { DefaultPolicy, type DispatchContext, type DispatchPolicy } from "./policy.js";
 import type { Storage } from "./storage/storage.js";
 
 export interface MicrogridConfig {
@@ -75,6 +75,31 @@ export class Microgrid {
   readonly equipment: Equipment;
   readonly lifetimes: Lifetimes;
   private readonly t: MicrogridTotals;
+  /** The policy's context and the latest step, reused every step. */
+  private readonly ctx: DispatchContext = {
+    tsMs: 0,
+    durationS: 0,
+    netW: 0,
+    intensityGPerKWh: 0,
+    soc: 0,
+    availableImportW: 0,
+  };
+  private readonly last: StepRecord = {
+    tsMs: 0,
+    durationS: 0,
+    productionW: 0,
+    consumptionW: 0,
+    netW: 0,
+    storageW: 0,
+    gridImportW: 0,
+    gridExportW: 0,
+    curtailedW: 0,
+    unservedW: 0,
+    soc: Number.NaN,
+    intensityGPerKWh: 0,
+    emissionsG: 0,
+    excessW: 0,
+  };
 
   constructor(config: MicrogridConfig) {
     this.actors = config.actors;
@@ -114,6 +139,12 @@ export class Microgrid {
 
   /** Advances the microgrid by one step starting at `tsMs` and lasting `durationS` seconds. */
   step(tsMs: number, durationS: number): StepRecord {
+    this.advance(tsMs, durationS);
+    return { ...this.last };
+  }
+
+  /** One step into `this.last`; allocates nothing, so a year of one-minute steps stays fast. */
+  private advance(tsMs: number, durationS: number): void {
     if (!(durationS > 0)) throw new RangeError(`durationS must be positive, got ${durationS}`);
     let productionW = 0;
     let consumptionW = 0;
@@ -127,54 +158,49 @@ export class Microgrid {
     const hours = durationS / 3600;
     let storageW = 0;
     if (this.storage) {
-      const requestW = this.policy.storageRequestW({
-        tsMs,
-        durationS,
-        netW,
-        intensityGPerKWh,
-        soc: this.storage.soc(),
-        availableImportW: this.grid.availableImportW(),
-      });
+      const ctx = this.ctx;
+      ctx.tsMs = tsMs;
+      ctx.durationS = durationS;
+      ctx.netW = netW;
+      ctx.intensityGPerKWh = intensityGPerKWh;
+      ctx.soc = this.storage.soc();
+      ctx.availableImportW = this.grid.availableImportW();
+      const requestW = this.policy.storageRequestW(ctx);
       if (requestW !== 0) storageW = this.storage.update(requestW, durationS) / hours;
     }
     let residualW = netW - storageW;
     // Wh → W round trips leave ~1e-13 W; don't let them show up as imports of nothing
     if (Math.abs(residualW) < 1e-9) residualW = 0;
-    const ex = this.grid.step(residualW);
-    const emissionsG = (ex.importW * hours * intensityGPerKWh) / 1000;
+    const r = this.last;
+    this.grid.settle(residualW, r);
+    const emissionsG = (r.gridImportW * hours * intensityGPerKWh) / 1000;
     const excessW = Math.max(netW, 0);
     const soc = this.storage ? this.storage.soc() : Number.NaN;
+    r.tsMs = tsMs;
+    r.durationS = durationS;
+    r.productionW = productionW;
+    r.consumptionW = consumptionW;
+    r.netW = netW;
+    r.storageW = storageW;
+    r.soc = soc;
+    r.intensityGPerKWh = intensityGPerKWh;
+    r.emissionsG = emissionsG;
+    r.excessW = excessW;
 
     const t = this.t;
     t.steps++;
     t.durationS += durationS;
     t.productionWh += productionW * hours;
     t.consumptionWh += consumptionW * hours;
-    t.gridImportWh += ex.importW * hours;
-    t.gridExportWh += ex.exportW * hours;
-    t.curtailedWh += ex.curtailedW * hours;
-    t.unservedWh += ex.unservedW * hours;
+    t.gridImportWh += r.gridImportW * hours;
+    t.gridExportWh += r.gridExportW * hours;
+    t.curtailedWh += r.curtailedW * hours;
+    t.unservedWh += r.unservedW * hours;
     if (storageW > 0) t.storageChargedWh += storageW * hours;
     else t.storageDischargedWh -= storageW * hours;
     t.finalSoc = soc;
     t.operationalEmissionsG += emissionsG;
     t.excessEnergyWh += excessW * hours;
-    return {
-      tsMs,
-      durationS,
-      productionW,
-      consumptionW,
-      netW,
-      storageW,
-      gridImportW: ex.importW,
-      gridExportW: ex.exportW,
-      curtailedW: ex.curtailedW,
-      unservedW: ex.unservedW,
-      soc,
-      intensityGPerKWh,
-      emissionsG,
-      excessW,
-    };
   }
 
   /**
@@ -184,8 +210,8 @@ export class Microgrid {
   run(startMs: number, stepS: number, steps: number, onStep?: (record: StepRecord) => void): MicrogridTotals {
     const stepMs = stepS * 1000;
     for (let i = 0; i < steps; i++) {
-      const record = this.step(startMs + i * stepMs, stepS);
-      onStep?.(record);
+      this.advance(startMs + i * stepMs, stepS);
+      if (onStep) onStep({ ...this.last });
     }
     return this.totals();
   }
