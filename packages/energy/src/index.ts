@@ -11,7 +11,7 @@ export {
   type Lifetimes,
 } from "./embodied.js";
 export { type GpuPowerModel, gpuPowerW } from "./gpu-model.js";
-export { Grid, type GridConfig, type GridExchange } from "./grid.js";
+export { Grid, type GridConfig, type GridExchange, type GridSettlement } from "./grid.js";
 export { Microgrid, type MicrogridConfig, type MicrogridTotals, type StepRecord } from "./microgrid.js";
 export {
   checkMicrogrid,
