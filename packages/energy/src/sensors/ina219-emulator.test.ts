@@ -197,6 +197,37 @@ describe("INA219 emulator with the real driver", () => {
     expect(checked).toBe(truths.length * configs.length * 3);
   });
 
+  it("INA219 emulator: every gain, bus range and ADC setting reads random truths within resolution", async () => {
+    let seed = 0x5eed;
+    const random = () => {
+      // mulberry32: deterministic, so a failure reproduces
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const adcs: Ina219Options["shuntAdc"][] = [
+      ...([9, 10, 11, 12] as const).map((bits) => ({ bits })),
+      ...([2, 4, 8, 16, 32, 64, 128] as const).map((samples) => ({ samples })),
+    ];
+    let checked = 0;
+    for (const gain of [1, 2, 4, 8] as const)
+      for (const busRangeV of [16, 32] as const)
+        for (const shuntAdc of adcs)
+          for (const busAdc of adcs) {
+            const maxExpectedCurrentA = 0.4 * gain * 0.95; // 95 % of the PGA range through 0.1 Ω
+            const truth = {
+              busVoltageV: random() * 0.95 * Math.min(busRangeV, 26),
+              currentA: (random() * 2 - 1) * maxExpectedCurrentA,
+            };
+            const { open } = rig(truth);
+            const ina = await open({ gain, busRangeV, shuntAdc, busAdc, maxExpectedCurrentA });
+            expectWithinResolution(ina, truth, await ina.read());
+            checked++;
+          }
+    expect(checked).toBe(4 * 2 * 11 * 11);
+  });
+
   it("INA219 emulator: a small shunt with an odd Cal still reads the truth (effective LSB)", async () => {
     const truth = { busVoltageV: 11.7, currentA: 2.345 };
     const { open } = rig(truth, 0.013);

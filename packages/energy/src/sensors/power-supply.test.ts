@@ -66,6 +66,13 @@ describe("/sys/class/power_supply", () => {
     });
   });
 
+  it("marks a battery that is not present as having no data", async () => {
+    const r = root();
+    laptopAcpi(r).attrs("/sys/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0C0A:01/power_supply/BAT1", { present: 0 });
+    const [, bat1] = await findPowerSupplies(r);
+    expect(await bat1!.read()).toMatchObject({ valid: false, invalidReason: "no-data" });
+  });
+
   it("normalises signs and statuses", () => {
     expect(normaliseBatterySign(5, "discharging")).toBe(-5);
     expect(normaliseBatterySign(-5, "discharging")).toBe(-5);
