@@ -1,14 +1,9 @@
 import { resolve } from "node:path";
-import {
-  AgentConfigError,
-  AgentUnreachableError,
-  fetchAgentStatus,
-  formatAgentStatus,
-  loadAgentConfig,
-  runAgent,
-} from "@qonnect/agent";
 import { CliError, EXIT } from "../io.js";
 import type { Register } from "./index.js";
+
+/** The agent package (NATS, systeminformation, HTTP server) loads only when an agent command runs. */
+const agentPackage = () => import("@qonnect/agent");
 
 /** `qonnect agent run --config agent.yaml` and `qonnect agent status`. */
 export const registerAgent: Register = (program, io, outcome) => {
@@ -21,6 +16,7 @@ export const registerAgent: Register = (program, io, outcome) => {
     .description("run the device agent: telemetry to NATS, fenced commands, workloads (stops on Ctrl-C)")
     .requiredOption("-c, --config <file>", "agent configuration (YAML; see docs/agent.md)")
     .action(async (opts: { config: string }) => {
+      const { AgentConfigError, runAgent } = await agentPackage();
       try {
         await runAgent(resolve(io.cwd, opts.config));
       } catch (err) {
@@ -38,6 +34,13 @@ export const registerAgent: Register = (program, io, outcome) => {
     .option("--url <url>", "the agent's status address", "http://127.0.0.1:9464")
     .option("--json", "print the status as JSON")
     .action(async (opts: { config?: string; url: string; json?: boolean }) => {
+      const {
+        AgentConfigError,
+        AgentUnreachableError,
+        fetchAgentStatus,
+        formatAgentStatus,
+        loadAgentConfig,
+      } = await agentPackage();
       let url = opts.url;
       if (opts.config) {
         try {
