@@ -4,7 +4,6 @@
 import { applyConfChange, type ConfChange, decodeConfChange } from "./conf-change.js";
 import { type RaftConfig, type ResolvedConfig, resolveConfig } from "./config.js";
 import type { ConfState, Entry, Snapshot, SnapshotMeta } from "./entry.js";
-import { ProposalDroppedError } from "./errors.js";
 import { stepCandidate, stepFollower } from "./follower.js";
 import { stepLeader } from "./leader.js";
 import type { Message } from "./message.js";
@@ -255,15 +254,9 @@ export class Raft {
       this.handleVoteRequest(m);
       return;
     }
-    try {
-      if (this.role === "leader") stepLeader(this, m);
-      else if (this.role === "follower") stepFollower(this, m);
-      else stepCandidate(this, m);
-    } catch (err) {
-      // a forwarded proposal that the leader refuses is dropped silently; the client retries
-      if (err instanceof ProposalDroppedError && m.from !== this.id) return;
-      throw err;
-    }
+    if (this.role === "leader") stepLeader(this, m);
+    else if (this.role === "follower") stepFollower(this, m);
+    else stepCandidate(this, m);
   }
 
   private handleVoteRequest(m: Message): void {

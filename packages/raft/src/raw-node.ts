@@ -4,6 +4,7 @@
 import { type ConfChange, encodeConfChange } from "./conf-change.js";
 import type { RaftConfig } from "./config.js";
 import type { ConfState, Entry, HardState, Snapshot } from "./entry.js";
+import { ProposalDroppedError } from "./errors.js";
 import type { Message } from "./message.js";
 import type { ProgressState } from "./progress.js";
 import { Raft, type Role } from "./raft.js";
@@ -73,6 +74,15 @@ export class RawNode {
     return this.raft.id;
   }
 
+  /** This node's role and term right now (cheaper than status()). */
+  get role(): Role {
+    return this.raft.role;
+  }
+
+  get term(): number {
+    return this.raft.term;
+  }
+
   /** Advances logical time by one tick (elections, heartbeats, check-quorum). */
   tick(): void {
     this.raft.tick();
@@ -99,13 +109,18 @@ export class RawNode {
     });
   }
 
-  /** Feeds a message received from a peer. Messages addressed elsewhere are a driver bug. */
+  /**
+   * Feeds a message received from a peer. Messages addressed elsewhere are a driver bug. A forwarded proposal
+   * that cannot be taken (no leader, transfer in progress, ...) is dropped silently: its client times out.
+   */
   step(m: Message): void {
     if (m.to !== this.id) throw new Error(`node ${this.id} got a message for ${m.to}`);
-    if (m.type === "prop" || m.type === "readIndex" || m.type === "transferLeader") {
-      if (m.from === this.id) throw new Error(`local message type ${m.type} stepped as if from the network`);
+    try {
+      this.raft.step(m);
+    } catch (err) {
+      if (err instanceof ProposalDroppedError) return;
+      throw err;
     }
-    this.raft.step(m);
   }
 
   /** Requests a linearizable read; a ReadState with the same context appears in a later Ready (or never). */
@@ -127,8 +142,11 @@ export class RawNode {
       r.log.unstable.entries.length > 0 ||
       r.log.unstable.snapshot !== undefined ||
       r.log.hasNextCommittedEntries() ||
-      !sameHardState(this.hardState(), this.prevHardState) ||
-      !sameSoft(this.softState(), this.prevSoft)
+      r.term !== this.prevHardState.term ||
+      r.vote !== this.prevHardState.vote ||
+      r.log.committed !== this.prevHardState.commit ||
+      r.lead !== this.prevSoft.leaderId ||
+      r.role !== this.prevSoft.role
     );
   }
 

@@ -131,11 +131,12 @@ export class Cluster {
     this.boot(n);
   }
 
+  /** The leader of the highest term among running nodes. */
   leader(): SimNode | undefined {
     let best: SimNode | undefined;
-    for (const n of this.alive()) {
-      const s = n.raw!.status();
-      if (s.role === "leader" && (!best || s.term > best.raw!.status().term)) best = n;
+    for (const n of this.nodes.values()) {
+      const raw = n.raw;
+      if (raw?.role === "leader" && (!best || raw.term > best.raw!.term)) best = n;
     }
     return best;
   }
@@ -147,7 +148,7 @@ export class Cluster {
     this.tick++;
     for (const m of this.net.due(this.tick)) this.deliver(m);
     this.processAll();
-    for (const n of this.alive()) n.raw!.tick();
+    for (const n of this.nodes.values()) n.raw?.tick();
     this.processAll();
     this.expireOps();
   }
@@ -159,7 +160,7 @@ export class Cluster {
   }
 
   processAll(): void {
-    for (const n of this.alive()) {
+    for (const n of this.nodes.values()) {
       for (let i = 0; i < 4 && n.raw?.hasReady(); i++) this.processReady(n);
     }
   }
@@ -174,9 +175,8 @@ export class Cluster {
     const raw = n.raw!;
     const rd = raw.ready();
     if (rd.softState?.role === "leader") {
-      const s = raw.status();
-      this.log(`t${this.tick} ${n.id} leads term ${s.term}`);
-      this.checker.leader(n.id, s.term, (i) => raw.termAt(i), n.storage.firstIndex());
+      this.log(`t${this.tick} ${n.id} leads term ${raw.term}`);
+      this.checker.leader(n.id, raw.term, (i) => raw.termAt(i), n.storage.firstIndex());
     }
     for (const m of rd.messages) this.net.send(m, this.tick);
     if (this.maybeCrash(n, "before persisting a Ready")) return;

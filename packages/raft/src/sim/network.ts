@@ -22,7 +22,8 @@ interface InFlight {
 }
 
 export class Network {
-  private inflight: InFlight[] = [];
+  /** Messages in flight, bucketed by the tick they are due. */
+  private readonly inflight = new Map<number, InFlight[]>();
   /** Cut links, as "from-to"; a cut is one-way. */
   private readonly cut = new Set<string>();
   faults: NetworkFaults = CALM;
@@ -35,20 +36,23 @@ export class Network {
     this.sent++;
     if (this.rng.chance(this.faults.lossRate)) return;
     const copies = this.rng.chance(this.faults.dupRate) ? 2 : 1;
-    for (let i = 0; i < copies; i++)
-      this.inflight.push({
-        dueTick: nowTick + 1 + this.rng.int(this.faults.maxDelayTicks),
-        order: this.rng.next(),
-        m,
-      });
+    for (let i = 0; i < copies; i++) {
+      const dueTick = nowTick + 1 + this.rng.int(this.faults.maxDelayTicks);
+      const f: InFlight = { dueTick, order: this.rng.next(), m };
+      const bucket = this.inflight.get(dueTick);
+      if (bucket) bucket.push(f);
+      else this.inflight.set(dueTick, [f]);
+    }
   }
 
   /** Messages due by `nowTick` whose link is not cut (a cut drops them on arrival), in delivery order. */
   due(nowTick: number): Message[] {
     const ready: InFlight[] = [];
-    const later: InFlight[] = [];
-    for (const f of this.inflight) (f.dueTick <= nowTick ? ready : later).push(f);
-    this.inflight = later;
+    for (const [tick, bucket] of this.inflight)
+      if (tick <= nowTick) {
+        ready.push(...bucket);
+        this.inflight.delete(tick);
+      }
     ready.sort((a, b) => a.dueTick - b.dueTick || a.order - b.order);
     const out: Message[] = [];
     for (const f of ready) {
@@ -61,7 +65,11 @@ export class Network {
 
   /** Drops everything in flight to or from a node (it crashed). */
   dropNode(id: number): void {
-    this.inflight = this.inflight.filter((f) => f.m.to !== id && f.m.from !== id);
+    for (const [tick, bucket] of this.inflight)
+      this.inflight.set(
+        tick,
+        bucket.filter((f) => f.m.to !== id && f.m.from !== id),
+      );
   }
 
   heal(): void {

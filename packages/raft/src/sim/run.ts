@@ -16,7 +16,7 @@ export interface SimulationOptions {
   firstSeed?: number;
   /** Run exactly this seed (a replay). */
   seed?: number;
-  /** Ticks of faults before healing. Default 200. */
+  /** Ticks of faults before healing. Default 160. */
   chaosTicks?: number;
   /** After healing, a client write must commit within this many ticks. Default 200. */
   recoveryBoundTicks?: number;
@@ -39,6 +39,7 @@ export interface SeedOutcome {
   unknownOps: number;
   crashes: number;
   confChanges: number;
+  transfers: number;
   recoveryTicks: number;
 }
 
@@ -57,6 +58,7 @@ export interface SimulationResult {
   unknownOps: number;
   crashes: number;
   confChanges: number;
+  transfers: number;
   /** Worst ticks from healing to a committed client write. */
   maxRecoveryTicks: number;
   durationMs: number;
@@ -95,7 +97,7 @@ function pickPartition(rng: SeededRandom, ids: number[], leader: number | undefi
 
 export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome {
   const log = opts.log ?? (() => {});
-  const chaosTicks = opts.chaosTicks ?? 200;
+  const chaosTicks = opts.chaosTicks ?? 160;
   const bound = opts.recoveryBoundTicks ?? 200;
   const electionTicks = opts.electionTicks ?? 10;
   const rng = new SeededRandom(seed);
@@ -127,6 +129,7 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
   let nextId = voters + 1;
   let crashes = 0;
   let confChanges = 0;
+  let transfers = 0;
   const clients: (ClientOp | undefined)[] = [undefined, undefined, undefined];
   let recoveryTicks = 0;
 
@@ -205,6 +208,18 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
       }
       if (down.length > 0 && rng.chance(0.05)) c.restart(rng.pick(down).id);
       if (rng.chance(0.01)) membershipStep();
+      if (rng.chance(0.005)) {
+        // leadership transfer, asked at a random node (followers forward it)
+        const leader = c.leader();
+        const alive = c.alive();
+        if (leader && alive.length > 0) {
+          const target = rng.pick(leader.raw!.confState().voters);
+          const at = rng.pick(alive);
+          log(`t${c.tick} transfer leadership ${leader.id} → ${target} (asked at ${at.id})`);
+          at.raw!.transferLeader(target);
+          transfers++;
+        }
+      }
       clientStep();
       c.step();
       c.reapRemoved();
@@ -240,7 +255,7 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
         `no client write committed within ${bound} ticks of healing (leader: ${c.leader()?.id ?? "none"})`,
       );
     // let outstanding operations finish
-    for (let t = 0; t < 50 && checker.violations.length === 0; t++) c.step();
+    for (let t = 0; t < 40 && checker.violations.length === 0; t++) c.step();
   } catch (err) {
     fail(err);
   }
@@ -262,6 +277,7 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
     unknownOps: history.filter((op) => op.output === undefined).length,
     crashes,
     confChanges,
+    transfers,
     recoveryTicks,
   };
 }
@@ -286,6 +302,7 @@ export function runSimulation(opts: SimulationOptions = {}): SimulationResult {
     unknownOps: 0,
     crashes: 0,
     confChanges: 0,
+    transfers: 0,
     maxRecoveryTicks: 0,
     durationMs: 0,
   };
@@ -302,6 +319,7 @@ export function runSimulation(opts: SimulationOptions = {}): SimulationResult {
     res.unknownOps += o.unknownOps;
     res.crashes += o.crashes;
     res.confChanges += o.confChanges;
+    res.transfers += o.transfers;
     res.maxRecoveryTicks = Math.max(res.maxRecoveryTicks, o.recoveryTicks);
   }
   res.durationMs = Math.round(performance.now() - started);

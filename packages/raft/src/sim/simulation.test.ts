@@ -17,6 +17,7 @@ describe("deterministic whole-cluster simulation", () => {
     expect(r.crashes).toBeGreaterThan(1000);
     expect(r.confChanges).toBeGreaterThan(500);
     expect(r.clientOps).toBeGreaterThan(20_000);
+    expect(r.transfers).toBeGreaterThan(300);
   }, 300_000);
 
   it("replays a seed exactly", () => {
