@@ -90,6 +90,16 @@ describe("detectSensors", () => {
     expect((await d.sensors[1]!.read()).batteryStatus).toBe("discharging");
   });
 
+  it("notes a bus whose scan fails instead of failing", async () => {
+    const r = root();
+    tempDirFile(r, "dev/i2c-3");
+    const bus = new VirtualI2cBus();
+    await bus.close(); // every transfer and scan now fails with EBADF
+    const d = await detectSensors(r, { probeI2c: true, openBus: async () => bus });
+    expect(d.sensors).toEqual([]);
+    expect(d.notes).toEqual(["i2c-3: scan failed: EBADF"]);
+  });
+
   it("notes a bus that cannot be opened instead of failing", async () => {
     const r = root();
     tempDirFile(r, "dev/i2c-250");

@@ -91,8 +91,16 @@ async function probeBus(busNumber: number, options: DetectOptions, notes: string
     notes.push(`i2c-${busNumber}: ${(err as Error).message}`);
     return [];
   }
+  let addresses: number[];
+  try {
+    addresses = await bus.scan(0x40, 0x4f);
+  } catch (err) {
+    notes.push(`i2c-${busNumber}: scan failed: ${errnoCode(err) ?? (err as Error).message}`);
+    await bus.close().catch(() => undefined);
+    return [];
+  }
   const found: Sensor[] = [];
-  for (const address of await bus.scan(0x40, 0x4f)) {
+  for (const address of addresses) {
     if (!(await looksLikeIna219(bus, address))) continue;
     const common = {
       bus,
@@ -116,5 +124,6 @@ async function probeBus(busNumber: number, options: DetectOptions, notes: string
       notes.push(`i2c-${busNumber} 0x${address.toString(16)}: ${errnoCode(err) ?? (err as Error).message}`);
     }
   }
+  if (found.length === 0) await bus.close().catch(() => undefined);
   return found;
 }
