@@ -110,6 +110,8 @@ describe("INA219 emulator registers", () => {
     currentA = 0.3;
     clock.advance(10);
     expect(chip.registers().shuntVoltage).toBe(2000);
+    expect(chip.registers().busVoltage & 2).toBe(2); // and CNVR: only a measuring mode clears it
+    await bus.readWord(0x40, INA219_REG.power);
     expect(chip.registers().busVoltage & 2).toBe(0);
   });
 

@@ -143,7 +143,9 @@ export class Ina219Emulator implements I2cTarget {
     } else {
       this.config = value & 0x7fff;
     }
-    this.cnvr = false;
+    // CNVR clears on a new mode, except power-down and ADC-off (SBOS448 §8.6.3.2)
+    const mode = decodeConfig(this.config).mode;
+    if (mode !== "power-down" && mode !== "adc-off") this.cnvr = false;
     this.startMs = this.options.nowMs();
     this.cyclesDone = 0;
   }
