@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { bootstrap } from "./bootstrap.js";
+import { RaftConfigError } from "./errors.js";
+import { MemoryStorage } from "./memory-storage.js";
+import type { Message } from "./message.js";
+import { SeededRandom } from "./random.js";
+import { RawNode, type Ready } from "./raw-node.js";
+
+const enc = new TextEncoder();
+
+function node(id: number, voters: number[], seed = id): { n: RawNode; s: MemoryStorage } {
+  const s = new MemoryStorage();
+  bootstrap(s, voters);
+  const n = new RawNode({ id, storage: s, random: new SeededRandom(seed) });
+  handle(n, s); // apply the bootstrap conf entries
+  return { n, s };
+}
+
+/** Persists and advances one Ready; returns it. */
+function handle(n: RawNode, s: MemoryStorage): Ready {
+  const rd = n.ready();
+  if (rd.snapshot) s.applySnapshot(rd.snapshot);
+  s.append(rd.entries);
+  if (rd.hardState) s.setHardState(rd.hardState);
+  n.advance();
+  return rd;
+}
+
+const types = (ms: Message[]) => ms.map((m) => `${m.type}->${m.to}`);
+
+describe("RawNode", () => {
+  it("refuses configurations that cannot work", () => {
+    const storage = new MemoryStorage();
+    const random = new SeededRandom(1);
+    expect(() => new RawNode({ id: 0, storage, random })).toThrow(RaftConfigError);
+    expect(() => new RawNode({ id: 1, storage, random, electionTicks: 3, heartbeatTicks: 3 })).toThrow(
+      RaftConfigError,
+    );
+  });
+
+  it("campaigns after a randomised timeout in [electionTicks, 2·electionTicks), the same for the same seed", () => {
+    const ticksToCampaign = (seed: number) => {
+      const { n } = node(1, [1, 2, 3], seed);
+      for (let t = 1; t <= 40; t++) {
+        n.tick();
+        if (n.role !== "follower") return t;
+      }
+      return -1;
+    };
+    const runs = [1, 2, 3, 4, 5, 6, 7, 8].map(ticksToCampaign);
+    for (const t of runs) expect(t >= 10 && t < 20).toBe(true);
+    expect(ticksToCampaign(3)).toBe(runs[2]);
+    expect(new Set(runs).size).toBeGreaterThan(1);
+  });
+
+  it("holds votes and acknowledgements until the Ready is persisted; a leader's appends go at once", () => {
+    const a = node(1, [1, 2, 3]);
+    const b = node(2, [1, 2, 3]);
+    a.n.campaign(); // only a leader's replication traffic leaves before persistence; everything else waits
+    let rd = handle(a.n, a.s);
+    expect(rd.messages).toEqual([]);
+    expect(types(rd.persistedMessages)).toEqual(["preVote->2", "preVote->3"]);
+    b.n.step(rd.persistedMessages[0]!);
+    rd = handle(b.n, b.s);
+    expect(types(rd.persistedMessages)).toEqual(["preVoteResp->1"]);
+    a.n.step(rd.persistedMessages[0]!);
+    rd = handle(a.n, a.s); // candidate: term and self-vote must be durable before the requests leave
+    expect(rd.hardState).toMatchObject({ term: 2, vote: 1 });
+    expect(rd.mustSync).toBe(true);
+    expect(types(rd.persistedMessages)).toEqual(["vote->2", "vote->3"]);
+    b.n.step(rd.persistedMessages[0]!);
+    rd = handle(b.n, b.s);
+    expect(rd.hardState).toMatchObject({ term: 2, vote: 1 });
+    expect(types(rd.persistedMessages)).toEqual(["voteResp->1"]);
+    expect(rd.messages).toEqual([]);
+    a.n.step(rd.persistedMessages[0]!);
+    rd = handle(a.n, a.s);
+    expect(rd.softState).toEqual({ leaderId: 1, role: "leader" });
+    expect(types(rd.messages)).toEqual(["app->2", "app->3"]);
+    b.n.step(rd.messages[0]!);
+    rd = handle(b.n, b.s);
+    expect(types(rd.persistedMessages)).toEqual(["appResp->1"]);
+  });
+
+  it("a leader counts its own entry only once it is persisted", () => {
+    const { n, s } = node(1, [1]);
+    n.campaign();
+    handle(n, s); // becomes leader, appends its no-op
+    let rd = handle(n, s);
+    n.propose(enc.encode("x"));
+    rd = n.ready();
+    expect(rd.entries.map((e) => e.type)).toEqual(["normal"]);
+    expect(rd.committedEntries).toEqual([]);
+    s.append(rd.entries);
+    if (rd.hardState) s.setHardState(rd.hardState);
+    n.advance();
+    rd = handle(n, s);
+    expect(rd.committedEntries.map((e) => new TextDecoder().decode(e.data))).toEqual(["x"]);
+    expect(rd.hardState?.commit).toBe(rd.committedEntries[0]?.index);
+    expect(rd.mustSync).toBe(false); // a commit-only change need not be fsynced
+  });
+
+  it("drops a forwarded proposal silently, but reports a local one", () => {
+    const { n } = node(2, [1, 2, 3]);
+    expect(() => n.propose(enc.encode("x"))).toThrow(/no-leader/);
+    n.step({
+      type: "prop",
+      from: 3,
+      to: 2,
+      term: 0,
+      entries: [{ index: 0, term: 0, type: "normal", data: enc.encode("y") }],
+    });
+    n.step({
+      type: "prop",
+      from: 2,
+      to: 2,
+      term: 0,
+      entries: [{ index: 0, term: 0, type: "normal", data: enc.encode("z") }],
+    });
+    expect(n.hasReady()).toBe(false);
+  });
+
+  it("insists on ready → advance pairs and on messages for itself", () => {
+    const { n } = node(1, [1, 2, 3]);
+    expect(() => n.advance()).toThrow(/without a ready/);
+    n.ready();
+    expect(() => n.ready()).toThrow(/before advance/);
+    n.advance();
+    expect(() => n.step({ type: "heartbeat", from: 2, to: 3, term: 1 })).toThrow(/for 3/);
+  });
+
+  it("reports status, membership and the leader's view of progress", () => {
+    const { n, s } = node(1, [1]);
+    n.campaign();
+    handle(n, s);
+    handle(n, s);
+    const st = n.status();
+    expect(st).toMatchObject({
+      id: 1,
+      role: "leader",
+      term: 2,
+      leaderId: 1,
+      commitIndex: 2,
+      appliedIndex: 2,
+    });
+    expect(st.conf).toEqual({ voters: [1], learners: [] });
+    expect(st.progress?.[1]).toMatchObject({ match: 2, state: "replicate" });
+    expect(n.confState()).toEqual({ voters: [1], learners: [] });
+  });
+});
