@@ -24,21 +24,24 @@ export interface SystemFacts {
 const JETSON_GPU_LOAD = "/sys/devices/gpu.0/load"; // 0..1000
 
 /**
- * Samples CPU and memory with systeminformation (asynchronous /proc reads; nothing blocks the event loop),
- * temperature from the thermal zones and GPU load where the board exposes it in sysfs (Jetson).
+ * Samples memory with systeminformation (an asynchronous /proc/meminfo read), CPU utilisation from the
+ * difference of two asynchronous /proc/stat reads, temperature from the thermal zones and GPU load where the
+ * board exposes it in sysfs (Jetson). Nothing blocks the event loop. (systeminformation's currentLoad() runs
+ * `cat /proc/stat | grep cpu` with execSync on Linux at every call: a blocked loop and a shell per sample.)
  */
 export class SystemSampler {
   private thermalZone?: string | null;
+  private readonly cpu = new CpuTimes();
 
   async sample(): Promise<SystemSample> {
-    const [load, mem, temperatureC, gpuUtil] = await Promise.all([
-      si.currentLoad(),
+    const [cpuUtil, mem, temperatureC, gpuUtil] = await Promise.all([
+      this.cpu.utilisation(),
       si.mem(),
       this.temperatureC(),
       readNumber(JETSON_GPU_LOAD).then((v) => (v === undefined ? undefined : v / 1000)),
     ]);
     return {
-      cpuUtil: clamp01(load.currentLoad / 100),
+      cpuUtil,
       memoryUsedBytes: mem.active,
       memoryTotalBytes: mem.total,
       gpuUtil,
@@ -68,6 +71,41 @@ export class SystemSampler {
     if (this.thermalZone === null) return undefined;
     const milli = await readNumber(this.thermalZone);
     return milli === undefined ? undefined : milli / 1000;
+  }
+}
+
+/** Device CPU utilisation between successive calls, from the aggregate `cpu` line of /proc/stat. */
+export class CpuTimes {
+  private last?: { busy: number; total: number };
+
+  /** 0..1 since the previous call (the first call measures since boot). */
+  async utilisation(): Promise<number> {
+    const now = await readCpuTimes();
+    const prev = this.last;
+    this.last = now;
+    const total = now.total - (prev?.total ?? 0);
+    return total > 0 ? clamp01((now.busy - (prev?.busy ?? 0)) / total) : 0;
+  }
+}
+
+async function readCpuTimes(): Promise<{ busy: number; total: number }> {
+  try {
+    const stat = await readFile("/proc/stat", "utf8");
+    const line = stat.slice(0, stat.indexOf("\n"));
+    // cpu user nice system idle iowait irq softirq steal (guest and guest_nice are inside user and nice)
+    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    let busy = 0;
+    let total = 0;
+    for (const c of cpus()) {
+      const t = c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle;
+      total += t;
+      busy += t - c.times.idle;
+    }
+    return { busy, total };
   }
 }
 
