@@ -2,7 +2,8 @@
 // on L4T 35: /sys/bus/i2c/drivers/ina3221/1-0040/hwmon/hwmonN). One sensor per channel n = 1..3:
 //   in<n>_label   rail name from the device tree (VDD_IN, VDD_CPU_GPU_CV, VDD_SOC, ...)
 //   in<n>_input   bus voltage, mV        curr<n>_input  current, mA
-//   in<n+3>_input shunt voltage, mV      in<n>_enable   0 when the channel is disabled
+//   in<n+3>_input shunt voltage, µV (not mV: the driver reports 40 µV LSBs as µV)
+//   in<n>_enable  0 when the channel is disabled       in7_input  sum of shunt voltages, µV
 // A disabled channel's input reads fail with ENODATA. Power is not an attribute: powerW = V · I.
 import { join } from "node:path";
 import { type HwmonDevice, listHwmon } from "./hwmon.js";
@@ -33,13 +34,13 @@ export class Ina3221HwmonChannel implements Sensor {
     };
     const busMv = await value(`in${this.channel}_input`);
     const currentMa = await value(`curr${this.channel}_input`);
-    const shuntMv = await value(`in${this.channel + 3}_input`);
-    if (busMv === "no-data" || currentMa === "no-data" || shuntMv === "no-data")
+    const shuntUv = await value(`in${this.channel + 3}_input`);
+    if (busMv === "no-data" || currentMa === "no-data" || shuntUv === "no-data")
       return { tsMs, valid: false, invalidReason: "no-data" };
     const reading: SensorReading = { tsMs, valid: true };
     if (busMv !== undefined) reading.busVoltageV = busMv / 1000;
     if (currentMa !== undefined) reading.currentA = currentMa / 1000;
-    if (shuntMv !== undefined) reading.shuntVoltageMv = shuntMv;
+    if (shuntUv !== undefined) reading.shuntVoltageMv = shuntUv / 1000;
     if (busMv !== undefined && currentMa !== undefined) reading.powerW = (busMv * currentMa) / 1e6;
     return reading;
   }

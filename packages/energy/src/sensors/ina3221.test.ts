@@ -30,7 +30,7 @@ describe("Jetson INA3221, hwmon layout", () => {
       valid: true,
       busVoltageV: 5.072,
       currentA: 1.176,
-      shuntVoltageMv: 5,
+      shuntVoltageMv: 5.88,
     });
     expect(vddIn.powerW).toBeCloseTo(5.072 * 1.176, 9);
   });

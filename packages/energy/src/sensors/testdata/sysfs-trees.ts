@@ -78,10 +78,11 @@ export function jetsonOrinNanoHwmon(root: string, options: { disableChannel3?: b
     curr1_input: 1176,
     curr2_input: 312,
     curr3_input: 856,
-    in4_input: 5, // shunt voltages, mV
-    in5_input: 1,
-    in6_input: 4,
-    in7_input: 10,
+    in4_input: 5880, // shunt voltages, µV (the driver's unit for these, unlike in1..3)
+    in5_input: 1560,
+    in6_input: 4280,
+    in7_input: 11720,
+    in7_label: "sum of shunt voltages",
     shunt1_resistor: 5000,
     shunt2_resistor: 5000,
     shunt3_resistor: 5000,
