@@ -4,8 +4,10 @@
 //   in_power<c>_input      power, mW
 //   in_current<c>_input    current, mA
 //   in_voltage<c>_input    bus voltage, mV
-// Found through /sys/bus/iio/devices/iio:deviceN (symlinks), whose `name` is `ina3221x`.
-import { join } from "node:path";
+// Found through /sys/bus/iio/devices/iio:deviceN (symlinks) whose `name` is `ina3221x`, and through the
+// driver's directory /sys/bus/i2c/drivers/ina3221x/<bus>-<addr>/{iio:deviceN,iio_device}.
+import { realpath } from "node:fs/promises";
+import { basename, join } from "node:path";
 import type { Sensor, SensorReading } from "./sensor.js";
 import { listDir, parseIntAttr, readAttr, readText, requireDir, sysPath } from "./sysfs.js";
 
@@ -41,18 +43,42 @@ export class Ina3221IioChannel implements Sensor {
   }
 }
 
-/** One sensor per channel (with a power attribute) of every iio device named `ina3221x`. */
+/**
+ * The ina3221x iio directories under root, each once: those under /sys/bus/iio/devices whose `name` is
+ * `ina3221x`, and those under the driver's own directory /sys/bus/i2c/drivers/ina3221x/<bus>-<addr>/ (named
+ * iio:deviceN, or `iio_device` on L4T 28), which is where NVIDIA documents them.
+ */
+async function ina3221xDirs(root: string): Promise<{ dir: string; device: string }[]> {
+  const candidates: string[] = [];
+  const iioBase = sysPath(root, "sys/bus/iio/devices");
+  for (const entry of await listDir(iioBase))
+    if ((await readText(join(iioBase, entry, "name"), `iio:${entry}`)) === "ina3221x")
+      candidates.push(join(iioBase, entry));
+  const driverBase = sysPath(root, "sys/bus/i2c/drivers/ina3221x");
+  for (const client of await listDir(driverBase)) {
+    if (!/^\d+-[0-9a-f]{4}$/.test(client)) continue;
+    for (const entry of await listDir(join(driverBase, client)))
+      if (entry.startsWith("iio:device") || entry === "iio_device")
+        candidates.push(join(driverBase, client, entry));
+  }
+  const seen = new Map<string, { dir: string; device: string }>();
+  for (const dir of candidates) {
+    const real = await realpath(dir).catch(() => undefined);
+    if (real === undefined || seen.has(real)) continue;
+    seen.set(real, { dir, device: basename(real) });
+  }
+  return [...seen.values()];
+}
+
+/** One sensor per channel (with a power attribute) of every ina3221x iio device. */
 export async function findIna3221Iio(root = "/", nowMs?: () => number): Promise<Ina3221IioChannel[]> {
-  const base = sysPath(root, "sys/bus/iio/devices");
   const out: Ina3221IioChannel[] = [];
-  for (const entry of await listDir(base)) {
-    const dir = join(base, entry);
-    if ((await readText(join(dir, "name"), `iio:${entry}`)) !== "ina3221x") continue;
+  for (const { dir, device } of await ina3221xDirs(root)) {
     for (const channel of [0, 1, 2] as const) {
-      const id = `${entry}:${channel}`;
+      const id = `${device}:${channel}`;
       if ("missing" in (await readAttr(join(dir, `in_power${channel}_input`), id))) continue;
       const label = (await readText(join(dir, `rail_name_${channel}`), id)) ?? `INA3221 channel ${channel}`;
-      out.push(new Ina3221IioChannel(dir, entry, channel, label, nowMs));
+      out.push(new Ina3221IioChannel(dir, device, channel, label, nowMs));
     }
   }
   return out;

@@ -2,7 +2,12 @@ import { tempDir } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { findIna3221Hwmon } from "./ina3221-hwmon.js";
 import { findIna3221Iio } from "./ina3221-iio.js";
-import { jetsonNanoIio, jetsonOrinNanoHwmon, raspberryPiWithIna219Hwmon } from "./testdata/sysfs-trees.js";
+import {
+  jetsonNanoIio,
+  jetsonOrinNanoHwmon,
+  jetsonTx2Iio,
+  raspberryPiWithIna219Hwmon,
+} from "./testdata/sysfs-trees.js";
 
 const dirs: { remove(): void }[] = [];
 function root(): string {
@@ -62,6 +67,25 @@ describe("Jetson INA3221, older iio layout", () => {
       currentA: 0.521,
       busVoltageV: 5.008,
     });
+  });
+
+  it("finds L4T 28 rails through the driver directory and its iio_device link, each chip once", async () => {
+    const r = root();
+    jetsonTx2Iio(r);
+    const rails = await findIna3221Iio(r);
+    expect(rails.map((s) => [s.id, s.label])).toEqual([
+      ["iio:device0:0", "VDD_SYS_GPU"],
+      ["iio:device0:1", "VDD_SYS_SOC"],
+      ["iio:device0:2", "VDD_4V0_WIFI"],
+      ["iio:device1:0", "VDD_IN"],
+      ["iio:device1:1", "VDD_SYS_CPU"],
+      ["iio:device1:2", "VDD_SYS_DDR"],
+    ]);
+    expect(await rails[3]!.read()).toMatchObject({ powerW: 0.019, currentA: 0.004, busVoltageV: 4.928 });
+    // the Nano fixture links both /sys/bus/iio and the driver directory: still one sensor per channel
+    const nano = root();
+    jetsonNanoIio(nano);
+    expect(await findIna3221Iio(nano)).toHaveLength(3);
   });
 
   it("finds no iio rails on a hwmon-layout Jetson", async () => {

@@ -118,6 +118,31 @@ export function jetsonNanoIio(root: string): SysfsTree {
     .link("/sys/bus/i2c/drivers/ina3221x/6-0040", dev);
 }
 
+/**
+ * Jetson TX2 on L4T 28: two ina3221x chips at 0-0040 and 0-0041, reached through the driver's directory and an
+ * `iio_device` link (no /sys/bus/iio entries in this fixture, so only the driver path finds them).
+ */
+export function jetsonTx2Iio(root: string): SysfsTree {
+  const t = new SysfsTree(root);
+  const rails: [string, string[]][] = [
+    ["0-0040", ["VDD_SYS_GPU", "VDD_SYS_SOC", "VDD_4V0_WIFI"]],
+    ["0-0041", ["VDD_IN", "VDD_SYS_CPU", "VDD_SYS_DDR"]],
+  ];
+  for (const [i, [client, names]] of rails.entries()) {
+    const dev = `/sys/devices/3160000.i2c/i2c-0/${client}`;
+    const iio = `${dev}/iio:device${i}`;
+    const attrs: Record<string, string | number> = { name: "ina3221x" };
+    for (const [c, name] of names.entries()) {
+      attrs[`rail_name_${c}`] = name;
+      attrs[`in_power${c}_input`] = 19 * (c + 1);
+      attrs[`in_current${c}_input`] = 4 * (c + 1);
+      attrs[`in_voltage${c}_input`] = 4928;
+    }
+    t.attrs(iio, attrs).link(`${dev}/iio_device`, iio).link(`/sys/bus/i2c/drivers/ina3221x/${client}`, dev);
+  }
+  return t;
+}
+
 /** An x86 laptop: ACPI batteries (magnitudes, direction in `status`), mains adapter, a mouse's battery. */
 export function laptopAcpi(root: string, status: "Discharging" | "Charging" = "Discharging"): SysfsTree {
   const t = thermal(new SysfsTree(root), "hwmon0");
