@@ -79,7 +79,10 @@ export async function solveExact(p: Problem, timeLimitS = 60): Promise<ExactResu
       lp.binaries.push(x(i, d));
       terms.push(`+ ${x(i, d)}`);
       const prev = p.previous[i]!;
-      const c = sm.separable[d]! + (prev >= 0 && prev !== d ? p.migration : 0);
+      const c =
+        sm.separable[d]! +
+        (p.alpha.latencyMs * sm.usersLatencyMs[d]!) / sm.replicas +
+        (prev >= 0 && prev !== d ? p.migration : 0);
       if (c !== 0) lp.objective.push(`${num(c)} ${x(i, d)}`);
       perDevice.set(d, [...(perDevice.get(d) ?? []), i]);
     }

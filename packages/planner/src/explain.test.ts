@@ -71,7 +71,7 @@ describe("explanations", () => {
       const p = await plan(inventory, app, { strategy });
       expect(p.feasible).toBe(false);
       expect(p.problems).toEqual([
-        "reviews: no device with arm64 and 2 free cores and 1Gi free memory on tier fog in eu-central (rejected: 1 tier, 1 arch, 1 region, 1 cpu); closest: fog-2 has 1.5 free cores and 7Gi free memory",
+        "reviews: no device with arm64 and 2 free cores and 1Gi free memory on tier fog in eu-central (rejected: 1 tier, 1 region, 1 arch, 1 cpu); closest: fog-2 has 1.5 free cores and 7Gi free memory",
       ]);
     }
   });

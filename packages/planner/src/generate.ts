@@ -124,6 +124,13 @@ export function generateApplication(inventory: Inventory, options: GenerateOptio
   const cores = counts.map(() => pick([0.25, 0.5, 1, 2]));
   const demand = counts.reduce((s, n, k) => s + n * cores[k]!, 0);
   const factor = Math.min(1, ((options.bookedFraction ?? 0.6) * freeCores) / demand);
+  const freeBytes = inventory.devices.reduce(
+    (s, d) => s + (d.alive ? d.memoryBytes - d.usedMemoryBytes : 0),
+    0,
+  );
+  const memory = counts.map(() => pick([128, 256, 512]) * 2 ** 20);
+  const bytes = counts.reduce((s, n, k) => s + n * memory[k]!, 0);
+  const memoryFactor = Math.min(1, ((options.bookedFraction ?? 0.6) * freeBytes) / bytes);
   const edgeSites = inventory.sites.filter((s) => s.tier === "edge");
   const services: Service[] = counts.map((replicas, k) => {
     const tiers = pick([undefined, ["cloud", "fog"], ["fog", "edge"], ["edge"]] as const);
@@ -138,7 +145,7 @@ export function generateApplication(inventory: Inventory, options: GenerateOptio
       ports: [],
       replicas,
       cpuCores: Math.max(0.01, Math.round(cores[k]! * factor * 1000) / 1000),
-      memoryBytes: pick([128, 256, 512]) * 2 ** 20,
+      memoryBytes: Math.max(2 ** 20, Math.round(memory[k]! * memoryFactor)),
       gpus: 0,
       placement: {
         ...(tiers ? { tiers: [...tiers] } : {}),

@@ -30,6 +30,7 @@ const RESTARTS = 12;
 const REGRET_LIMIT = 20_000;
 const MAX_REPAIRS = 200;
 const IMPROVEMENT = 1e-12;
+const ROUND_GAIN = 1e-6;
 
 class Search {
   evaluations = 0;
@@ -47,8 +48,11 @@ class Search {
     this.window = p.deviceCount <= 2 * WINDOW ? Number.POSITIVE_INFINITY : WINDOW;
   }
 
+  /** Evaluations when the current local search began: the budget bounds local search, not construction. */
+  searchFrom = 0;
+
   exhausted(): boolean {
-    if (this.evaluations >= this.maxEvaluations) return true;
+    if (this.evaluations - this.searchFrom >= this.maxEvaluations) return true;
     return this.deadline !== Number.POSITIVE_INFINITY && performance.now() > this.deadline;
   }
 
@@ -226,14 +230,19 @@ class Search {
   }
 
   improve(state: PlacementState): void {
+    this.searchFrom = this.evaluations;
     const order = shuffle(
       Array.from({ length: this.p.replicaCount }, (_, i) => i),
       this.random,
     );
     for (let round = 0; round < 100 && !this.exhausted(); round++) {
+      const before = state.objective;
       const moved = this.movePass(state, order);
       const swapped = this.swapPass(state, order);
       if (!moved && !swapped) break;
+      // large instances: stop once a whole round gains less than a millionth
+      if (this.p.replicaCount > RESTART_REPLICAS && before - state.objective < ROUND_GAIN * Math.abs(before))
+        break;
     }
   }
 }
@@ -241,7 +250,8 @@ class Search {
 /** Runs the heuristic on `p`. */
 export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): HeuristicResult {
   const random = seededRandom(options.seed ?? 1);
-  const search = new Search(p, random, options.maxEvaluations ?? 2_000_000, options.timeBudgetMs);
+  const budget = options.maxEvaluations ?? Math.min(2_000_000, Math.max(100_000, 30 * p.replicaCount));
+  const search = new Search(p, random, budget, options.timeBudgetMs);
   const fresh = !options.start;
   const runs = fresh && p.replicaCount <= RESTART_REPLICAS && p.deviceCount <= 2 * WINDOW ? RESTARTS : 1;
   let best: HeuristicResult | undefined;

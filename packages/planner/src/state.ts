@@ -123,7 +123,9 @@ export class PlacementState {
     const added = this.addedW[d]!;
     const solar = p.solarW[d]!;
     let v =
-      sm.separable[d]! + p.kappa[d]! * (uncoveredW(added + sm.energyW[d]!, solar) - uncoveredW(added, solar));
+      sm.separable[d]! +
+      (p.alpha.latencyMs * sm.usersLatencyMs[d]!) / sm.replicas +
+      p.kappa[d]! * (uncoveredW(added + sm.energyW[d]!, solar) - uncoveredW(added, solar));
     if (sm.edges.length > 0 && p.alpha.latencyMs > 0)
       v += p.alpha.latencyMs * this.callLatencyMs(s, p.siteOf[d]!);
     const prev = p.previous[i]!;

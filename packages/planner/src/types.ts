@@ -19,11 +19,12 @@ export interface PlanOptions {
   /** Seed of the heuristic's random choices; equal inputs and seed give equal plans. Default 1. */
   seed?: number;
   /** Objective cost of moving one running replica, in units of an average replica's share of the
-   * normalised objective (1 = as much as one replica's whole score). Default 0.05. */
+   * normalised objective (1 = as much as one replica's whole score). Default 0.1. */
   migrationCost?: number;
-  /** A voluntary move (one not forced by a filter) must gain more than this, same units. Default 0.05. */
+  /** A voluntary move (one not forced by a filter) must gain more than this, same units. Default 0.1. */
   hysteresis?: number;
-  /** Heuristic effort: maximum candidate evaluations in local search. Deterministic. Default 2,000,000. */
+  /** Heuristic effort: candidate evaluations per local search. Deterministic. Default 30 per replica, at
+   * least 100,000 and at most 2,000,000. */
   maxEvaluations?: number;
   /** Optional wall-clock cap for local search, ms. Makes the heuristic depend on machine speed. */
   timeBudgetMs?: number;
@@ -49,16 +50,17 @@ export interface Totals {
   objective: number;
 }
 
-/** Why a device cannot take a replica. Static reasons come first, in this order, then dynamic ones. */
+/** Why a device cannot take a replica: liveness, where it is (tier, region, site, users' latency), what it is
+ * (arch, labels, battery), what it has free; then the dynamic ones. The first that applies is reported. */
 export const REASONS = [
   "alive",
   "tier",
-  "arch",
   "region",
   "site",
+  "nearUsers",
+  "arch",
   "labels",
   "battery",
-  "nearUsers",
   "gpu",
   "cpu",
   "memory",

@@ -1,0 +1,156 @@
+// `pnpm bench planner [--json]`: plan time and memory at scale, re-plan after a device loss, the heuristic's
+// gap to the exact optimum on small instances, and the Borda baseline against ours on the same instances.
+import { cpus } from "node:os";
+import type { Inventory } from "@qonnect/core";
+import { assessPlacement } from "../src/assess.js";
+import { generateApplication, generateInventory, generateSmallInstance } from "../src/generate.js";
+import { plan, planSync } from "../src/plan.js";
+
+const json = process.argv.includes("--json");
+const quick = process.argv.includes("--quick");
+const log = (line: string) => {
+  if (!json) console.log(line);
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+const metrics: Record<string, number> = {};
+
+// 1. scale
+log("scale: plan time (build + heuristic), p50 of runs; peak RSS of the process so far");
+log("devices  replicas  runs  p50 ms   heap MB  peak RSS MB  feasible  unplaced");
+const deviceSizes = quick ? [100, 1000] : [100, 1000, 5000];
+const replicaSizes = quick ? [100, 1000] : [100, 1000, 10000];
+for (const devices of deviceSizes) {
+  const inventory = generateInventory(devices, 42);
+  for (const replicas of replicaSizes) {
+    const app = generateApplication(inventory, { devices, replicas, seed: 42 });
+    const runs = replicas >= 10000 || devices >= 5000 ? 3 : 5;
+    const times: number[] = [];
+    let feasible = true;
+    let unplaced = 0;
+    let heapMb = 0;
+    for (let r = 0; r < runs; r++) {
+      const before = process.memoryUsage().heapUsed;
+      const t = performance.now();
+      const p = planSync(inventory, app, { seed: r + 1 });
+      times.push(performance.now() - t);
+      heapMb = Math.max(heapMb, (process.memoryUsage().heapUsed - before) / 2 ** 20);
+      feasible = p.feasible;
+      unplaced = replicas - p.placements.length;
+    }
+    const key = `scale_${devices}d_${replicas}r`;
+    metrics[`${key}_p50_ms`] = Number(median(times).toFixed(1));
+    metrics[`${key}_peak_rss_mb`] = Number(peakRssMb().toFixed(0));
+    metrics[`${key}_unplaced`] = unplaced;
+    log(
+      `${String(devices).padStart(7)}  ${String(replicas).padStart(8)}  ${String(runs).padStart(4)}  ${median(times).toFixed(1).padStart(6)}  ${heapMb.toFixed(0).padStart(8)}  ${peakRssMb().toFixed(0).padStart(11)}  ${String(feasible).padStart(8)}  ${String(unplaced).padStart(8)}`,
+    );
+  }
+}
+
+// 2. incremental re-plan after one device loss (1,000 devices, 1,000 replicas)
+{
+  const inventory = generateInventory(1000, 7);
+  const app = generateApplication(inventory, { devices: 1000, replicas: 1000, seed: 7 });
+  const first = planSync(inventory, app);
+  const counts = new Map<string, number>();
+  for (const p of first.placements) counts.set(p.device, (counts.get(p.device) ?? 0) + 1);
+  const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 9);
+  const times: number[] = [];
+  const moved: number[] = [];
+  for (const [name] of busiest) {
+    const lost: Inventory = {
+      ...inventory,
+      devices: inventory.devices.map((d) => (d.name === name ? { ...d, alive: false } : d)),
+    };
+    const t = performance.now();
+    const p = planSync(lost, app, { current: first.placements });
+    times.push(performance.now() - t);
+    moved.push(p.moves.filter((m) => m.op === "start").length);
+    if (!p.feasible) throw new Error("re-plan infeasible");
+  }
+  metrics.replan_1000d_device_loss_p50_ms = Number(median(times).toFixed(1));
+  metrics.replan_1000d_device_loss_max_ms = Number(Math.max(...times).toFixed(1));
+  metrics.replan_replicas_moved_median = median(moved);
+  log(
+    `\nre-plan after losing one of the busiest devices (1,000 devices, 1,000 replicas, ${times.length} runs): p50 ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms, replicas moved median ${median(moved)} (lost device hosted ${busiest.map(([, n]) => n).join("/")})`,
+  );
+}
+
+// 3. quality against exact, 4. borda against ours
+{
+  const gaps: number[] = [];
+  const sums = {
+    ours: { energyW: 0, carbonGPerH: 0, costPerHour: 0, objective: 0 },
+    borda: { energyW: 0, carbonGPerH: 0, costPerHour: 0, objective: 0 },
+  };
+  let compared = 0;
+  let infeasible = 0;
+  let bordaViolations = 0;
+  let bordaCapacity = 0;
+  let bordaInstances = 0;
+  let ourViolations = 0;
+  const count = quick ? 10 : 50;
+  for (let seed = 1; seed <= count; seed++) {
+    const { inventory, app } = generateSmallInstance(1000 + seed, 4 + (seed % 5), 4 + ((seed * 3) % 7));
+    const exact = await plan(inventory, app, { strategy: "exact", exactTimeLimitS: 30 });
+    const ours = planSync(inventory, app);
+    const borda = planSync(inventory, app, { strategy: "borda" });
+    ourViolations += assessPlacement(inventory, app, ours.placements).violations.filter(
+      (v) => !v.endsWith("not placed"),
+    ).length;
+    if (!exact.feasible || !ours.feasible) {
+      infeasible++;
+      if (exact.feasible !== ours.feasible) gaps.push(Number.POSITIVE_INFINITY);
+      continue;
+    }
+    compared++;
+    gaps.push(
+      (100 * (ours.totals.objective - exact.totals.objective)) / Math.abs(exact.totals.objective || 1),
+    );
+    for (const k of ["energyW", "carbonGPerH", "costPerHour", "objective"] as const) {
+      sums.ours[k] += ours.totals[k];
+      sums.borda[k] += borda.totals[k];
+    }
+    bordaViolations += borda.violations.length;
+    bordaCapacity += borda.violations.filter((v) => v.includes("over capacity")).length;
+    if (borda.violations.length) bordaInstances++;
+  }
+  metrics.quality_instances = compared;
+  metrics.quality_infeasible_instances = infeasible;
+  metrics.gap_median_percent = Number(median(gaps).toFixed(3));
+  metrics.gap_max_percent = Number(Math.max(...gaps).toFixed(3));
+  metrics.gap_zero_instances = gaps.filter((g) => g <= 1e-6).length;
+  metrics.ours_hard_violations = ourViolations;
+  metrics.borda_hard_violations = bordaViolations;
+  metrics.borda_capacity_violations = bordaCapacity;
+  metrics.borda_instances_with_violations = bordaInstances;
+  for (const who of ["ours", "borda"] as const)
+    for (const [k, v] of Object.entries(sums[who]))
+      metrics[`${who}_mean_${k}`] = Number((v / Math.max(1, compared)).toFixed(4));
+  log(
+    `\nquality on ${count} small random instances (${compared} feasible, ${infeasible} infeasible for both):`,
+  );
+  log(
+    `  heuristic gap to the HiGHS optimum: median ${median(gaps).toFixed(3)} %, max ${Math.max(...gaps).toFixed(3)} %, optimal on ${metrics.gap_zero_instances}`,
+  );
+  log("\nborda baseline vs ours on the same instances (means over the feasible ones):");
+  log("          energyW  carbonGPerH  costPerHour  objective  hard violations");
+  for (const who of ["ours", "borda"] as const)
+    log(
+      `  ${who.padEnd(6)} ${(sums[who].energyW / compared).toFixed(2).padStart(8)}  ${(sums[who].carbonGPerH / compared).toFixed(3).padStart(11)}  ${(sums[who].costPerHour / compared).toFixed(4).padStart(11)}  ${(sums[who].objective / compared).toFixed(4).padStart(9)}  ${who === "ours" ? ourViolations : `${bordaViolations} (${bordaCapacity} capacity, on ${bordaInstances} instances)`}`,
+    );
+}
+
+const env = {
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? "",
+};
+if (json) console.log(JSON.stringify({ bench: "planner", metrics, env }));
+else log(`\nenv: ${JSON.stringify(env)}`);
