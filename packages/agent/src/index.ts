@@ -21,4 +21,11 @@ export { Spool } from "./spool.js";
 export { type AgentState, StateFileError, StateStore } from "./state-store.js";
 export { AgentUnreachableError, fetchAgentStatus, formatAgentStatus } from "./status-client.js";
 export { subjects } from "./telemetry/subjects.js";
+export {
+  formatTelemetryLine,
+  telemetryJson,
+  type WatchedMessage,
+  type WatchOptions,
+  watchTelemetry,
+} from "./telemetry/watch.js";
 export { AGENT_VERSION } from "./version.js";

@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AgentConfigError, parseAgentConfig } from "./config.js";
+import { AgentConfigError, loadAgentConfig, parseAgentConfig } from "./config.js";
 
 const GOOD = `
 device: pi5-a
@@ -87,5 +88,12 @@ extra: 1
 
   it("names the file in the error message", () => {
     expect(() => parseAgentConfig("device: x", "site/agent.yaml")).toThrow(/^site\/agent.yaml: \d+ problem/);
+  });
+
+  it("accepts the example in examples/agent/agent.yaml", () => {
+    const file = resolve(import.meta.dirname, "../../../../examples/agent/agent.yaml");
+    const c = loadAgentConfig(file);
+    expect(c).toMatchObject({ device: "dev-pi-1", tier: "edge", sensors: { mode: "emulate" } });
+    expect(c.runtime.workDir).toBe(resolve(import.meta.dirname, "../../../.."));
   });
 });

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent, createLogger, loadAgentConfig } from "@qonnect/agent";
-import { freePort, tempDir } from "@qonnect/testkit";
+import { freePort, tempDir, useNatsServer } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { bufferIo } from "../io.js";
 import { run } from "../run.js";
@@ -68,6 +68,35 @@ describe("qonnect agent", () => {
       expect(io.stdout).toMatch(/runtime\s+process, 0 workload/);
     } finally {
       await agent.stop();
+    }
+  });
+
+  it("watch: prints decoded telemetry from a running agent's emulated INA219", async () => {
+    const nats = await useNatsServer();
+    const d = dir();
+    const file = join(d, "agent.yaml");
+    writeFileSync(
+      file,
+      `device: pi-watch\nregion: watch\nsite: s1\ntier: edge\nnats: { servers: [${nats.url}] }\n` +
+        `sensors: emulate\nsamplePeriodMs: 200\ndataDir: ./data\nhttp: { port: 0 }\n`,
+    );
+    const agent = await Agent.start({ config: loadAgentConfig(file), logger: createLogger("silent") });
+    try {
+      const io = bufferIo(d);
+      const code = await run(
+        ["agent", "watch", "-s", nats.url, "-r", "watch", "-d", "pi-watch", "-n", "3"],
+        io,
+      );
+      expect(code).toBe(0);
+      const lines = io.stdout
+        .trim()
+        .split("\n")
+        .filter((l) => l.includes("seq"));
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatch(/pi-watch {2}seq \d+ {2}3\.06\d W measured {2}5\.100 V {2}0\.600\d A/);
+    } finally {
+      await agent.stop();
+      await nats.stop();
     }
   });
 });

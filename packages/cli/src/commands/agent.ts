@@ -60,4 +60,58 @@ export const registerAgent: Register = (program, io, outcome) => {
         throw err;
       }
     });
+
+  agent
+    .command("watch")
+    .description("print the decoded telemetry (and registrations) of a region's agents as they arrive")
+    .requiredOption("-s, --server <url...>", "NATS server(s), e.g. nats://127.0.0.1:4222")
+    .requiredOption("-r, --region <region>", "region to watch")
+    .option("-d, --device <device>", "one device only")
+    .option("-n, --count <n>", "stop after this many telemetry samples", (v) => Number.parseInt(v, 10))
+    .option("--json", "one JSON object per message")
+    .action(
+      async (opts: { server: string[]; region: string; device?: string; count?: number; json?: boolean }) => {
+        const { formatTelemetryLine, telemetryJson, watchTelemetry } = await agentPackage();
+        let seen = 0;
+        let done: () => void = () => {};
+        const finished = new Promise<void>((resolve) => {
+          done = resolve;
+        });
+        let watch: { close(): Promise<void> };
+        try {
+          watch = await watchTelemetry(
+            { servers: opts.server, region: opts.region, device: opts.device },
+            (m) => {
+              if (m.kind === "registration") {
+                const r = m.registration;
+                io.out(
+                  opts.json
+                    ? `${JSON.stringify({ registration: r })}\n`
+                    : `registered ${r.device} (${r.tier}, ${r.arch}, ${r.cpuCores} cores, runtime ${r.runtime}, sensors ${r.sensors.join(",") || "none"})\n`,
+                );
+                return;
+              }
+              io.out(
+                opts.json
+                  ? `${JSON.stringify(telemetryJson(m.telemetry))}\n`
+                  : `${formatTelemetryLine(m.telemetry)}\n`,
+              );
+              if (opts.count !== undefined && ++seen >= opts.count) done();
+            },
+          );
+        } catch (err) {
+          throw new CliError(
+            `cannot connect to NATS at ${opts.server.join(", ")}: ${(err as Error).message}; is nats-server running?`,
+            EXIT.failed,
+          );
+        }
+        if (!opts.json)
+          io.err(`watching qonnect.${opts.region}.telemetry.${opts.device ?? "*"} (Ctrl-C to stop)\n`);
+        const onSignal = () => done();
+        process.once("SIGINT", onSignal);
+        await finished;
+        process.off("SIGINT", onSignal);
+        await watch.close();
+      },
+    );
 };
