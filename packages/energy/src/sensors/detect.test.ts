@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tempDir } from "@qonnect/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import type { PromisifiedBus } from "i2c-bus";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { detectSensors, listI2cBuses, looksLikeIna219 } from "./detect.js";
 import { createEmulatedRig } from "./emulated-sensors.js";
 import { I2cUnavailableError } from "./errors.js";
-import { openI2cBus, swapBytes16 } from "./i2c-bus.js";
+import { type I2cBus, openI2cBus, swapBytes16 } from "./i2c-bus.js";
 import { constantScenario, Ina219Emulator } from "./ina219-emulator.js";
 import { ManualClock } from "./testdata/manual-clock.js";
 import {
@@ -114,6 +115,11 @@ describe("I2C bus access", () => {
   it("loads the native addon lazily and reports a missing /dev/i2c-N as I2cUnavailableError", async () => {
     await expect(openI2cBus(250)).rejects.toBeInstanceOf(I2cUnavailableError);
     await expect(openI2cBus(250)).rejects.toMatchObject({ busNumber: 250, sensorId: "i2c-250" });
+  });
+
+  it("takes the real i2c-bus PromisifiedBus and the virtual bus alike (checked by tsc)", () => {
+    expectTypeOf<PromisifiedBus>().toExtend<I2cBus>();
+    expectTypeOf<VirtualI2cBus>().toExtend<I2cBus>();
   });
 
   it("swaps SMBus word order to register order", () => {

@@ -260,6 +260,16 @@ describe("INA219 emulator with the real driver", () => {
     expect(b.currentA).not.toBe(a.currentA);
   });
 
+  it("INA219 emulator: concurrent reads of one chip are served one after the other, each fresh", async () => {
+    const { open } = rig((t) => ({ busVoltageV: 5, currentA: 0.5 + (t % 100) / 1000 }));
+    const ina = await open({ mode: "triggered", shuntAdc: { samples: 8 } });
+    const readings = await Promise.all([ina.read(), ina.read(), ina.read()]);
+    for (const r of readings) expect(r.valid).toBe(true);
+    const ts = readings.map((r) => r.tsMs);
+    expect(ts[1]! - ts[0]!).toBeGreaterThanOrEqual(ina.conversionTimeMs * 0.99);
+    expect(ts[2]! - ts[1]!).toBeGreaterThanOrEqual(ina.conversionTimeMs * 0.99);
+  });
+
   it("INA219 emulator: an overflowed reading is invalid and carries no current or power", async () => {
     const { open } = rig({ busVoltageV: 5, currentA: 3 });
     // Current_LSB 50 µA is allowed for 1.5 A expected, but 3 A then needs 60000 counts: OVF

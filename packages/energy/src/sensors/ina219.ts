@@ -88,6 +88,7 @@ export class Ina219 implements Sensor {
   private readonly nowMs: () => number;
   /** How often read() found the chip reset (calibration lost) and reprogrammed it. */
   reconfigurations = 0;
+  private pending: Promise<unknown> = Promise.resolve();
 
   constructor(options: Ina219Options) {
     this.address = options.address ?? 0x40;
@@ -161,7 +162,14 @@ export class Ina219 implements Sensor {
    * by someone else comes back with calibration 0, and then reads current and power 0 whatever flows: when a
    * reading looks like that, the calibration is checked and, if lost, the chip is reprogrammed and read again.
    */
-  async read(): Promise<SensorReading> {
+  read(): Promise<SensorReading> {
+    // one read at a time per chip: a concurrent caller would clear CNVR (or re-trigger) under the other
+    const next = this.pending.then(() => this.readExclusive());
+    this.pending = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readExclusive(): Promise<SensorReading> {
     const raw = await this.readRaw();
     if (
       raw.current === 0 &&
