@@ -8,6 +8,14 @@ import { plan, planSync } from "../src/plan.js";
 
 const json = process.argv.includes("--json");
 const quick = process.argv.includes("--quick");
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+const section = (name: string) => !only || only === name;
+/** CPU time of this process, ms: on a shared machine wall time also counts other processes' turns. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const log = (line: string) => {
   if (!json) console.log(line);
 };
@@ -20,40 +28,46 @@ const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 const metrics: Record<string, number> = {};
 
 // 1. scale
-log("scale: plan time (build + heuristic), p50 of runs; peak RSS of the process so far");
-log("devices  replicas  runs  p50 ms   heap MB  peak RSS MB  feasible  unplaced");
-const deviceSizes = quick ? [100, 1000] : [100, 1000, 5000];
-const replicaSizes = quick ? [100, 1000] : [100, 1000, 10000];
-for (const devices of deviceSizes) {
-  const inventory = generateInventory(devices, 42);
-  for (const replicas of replicaSizes) {
-    const app = generateApplication(inventory, { devices, replicas, seed: 42 });
-    const runs = replicas >= 10000 || devices >= 5000 ? 3 : 5;
-    const times: number[] = [];
-    let feasible = true;
-    let unplaced = 0;
-    let heapMb = 0;
-    for (let r = 0; r < runs; r++) {
-      const before = process.memoryUsage().heapUsed;
-      const t = performance.now();
-      const p = planSync(inventory, app, { seed: r + 1 });
-      times.push(performance.now() - t);
-      heapMb = Math.max(heapMb, (process.memoryUsage().heapUsed - before) / 2 ** 20);
-      feasible = p.feasible;
-      unplaced = replicas - p.placements.length;
+if (section("scale")) {
+  log("scale: plan time (build + heuristic), p50 of runs; peak RSS of the process so far");
+  log("devices  replicas  runs  p50 ms  p50 cpu ms  heap MB  peak RSS MB  feasible  unplaced");
+  const deviceSizes = quick ? [100, 1000] : [100, 1000, 5000];
+  const replicaSizes = quick ? [100, 1000] : [100, 1000, 10000];
+  for (const devices of deviceSizes) {
+    const inventory = generateInventory(devices, 42);
+    for (const replicas of replicaSizes) {
+      const app = generateApplication(inventory, { devices, replicas, seed: 42 });
+      const runs = replicas >= 10000 || devices >= 5000 ? 3 : 5;
+      const times: number[] = [];
+      const cpu: number[] = [];
+      let feasible = true;
+      let unplaced = 0;
+      let heapMb = 0;
+      for (let r = 0; r < runs; r++) {
+        const before = process.memoryUsage().heapUsed;
+        const t = performance.now();
+        const c = cpuMs();
+        const p = planSync(inventory, app, { seed: r + 1 });
+        times.push(performance.now() - t);
+        cpu.push(cpuMs() - c);
+        heapMb = Math.max(heapMb, (process.memoryUsage().heapUsed - before) / 2 ** 20);
+        feasible = p.feasible;
+        unplaced = replicas - p.placements.length;
+      }
+      const key = `scale_${devices}d_${replicas}r`;
+      metrics[`${key}_p50_ms`] = Number(median(times).toFixed(1));
+      metrics[`${key}_p50_cpu_ms`] = Number(median(cpu).toFixed(1));
+      metrics[`${key}_peak_rss_mb`] = Number(peakRssMb().toFixed(0));
+      metrics[`${key}_unplaced`] = unplaced;
+      log(
+        `${String(devices).padStart(7)}  ${String(replicas).padStart(8)}  ${String(runs).padStart(4)}  ${median(times).toFixed(1).padStart(6)}  ${median(cpu).toFixed(1).padStart(10)}  ${heapMb.toFixed(0).padStart(8)}  ${peakRssMb().toFixed(0).padStart(11)}  ${String(feasible).padStart(8)}  ${String(unplaced).padStart(8)}`,
+      );
     }
-    const key = `scale_${devices}d_${replicas}r`;
-    metrics[`${key}_p50_ms`] = Number(median(times).toFixed(1));
-    metrics[`${key}_peak_rss_mb`] = Number(peakRssMb().toFixed(0));
-    metrics[`${key}_unplaced`] = unplaced;
-    log(
-      `${String(devices).padStart(7)}  ${String(replicas).padStart(8)}  ${String(runs).padStart(4)}  ${median(times).toFixed(1).padStart(6)}  ${heapMb.toFixed(0).padStart(8)}  ${peakRssMb().toFixed(0).padStart(11)}  ${String(feasible).padStart(8)}  ${String(unplaced).padStart(8)}`,
-    );
   }
 }
 
 // 2. incremental re-plan after one device loss (1,000 devices, 1,000 replicas)
-{
+if (section("replan")) {
   const inventory = generateInventory(1000, 7);
   const app = generateApplication(inventory, { devices: 1000, replicas: 1000, seed: 7 });
   const first = planSync(inventory, app);
@@ -61,6 +75,7 @@ for (const devices of deviceSizes) {
   for (const p of first.placements) counts.set(p.device, (counts.get(p.device) ?? 0) + 1);
   const busiest = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 9);
   const times: number[] = [];
+  const cpu: number[] = [];
   const moved: number[] = [];
   for (const [name] of busiest) {
     const lost: Inventory = {
@@ -68,21 +83,26 @@ for (const devices of deviceSizes) {
       devices: inventory.devices.map((d) => (d.name === name ? { ...d, alive: false } : d)),
     };
     const t = performance.now();
+    const c = cpuMs();
     const p = planSync(lost, app, { current: first.placements });
     times.push(performance.now() - t);
+    cpu.push(cpuMs() - c);
     moved.push(p.moves.filter((m) => m.op === "start").length);
     if (!p.feasible) throw new Error("re-plan infeasible");
   }
   metrics.replan_1000d_device_loss_p50_ms = Number(median(times).toFixed(1));
   metrics.replan_1000d_device_loss_max_ms = Number(Math.max(...times).toFixed(1));
+  metrics.replan_1000d_device_loss_p50_cpu_ms = Number(median(cpu).toFixed(1));
+  const still = planSync(inventory, app, { current: first.placements });
+  metrics.replan_unchanged_moves = still.moves.length;
   metrics.replan_replicas_moved_median = median(moved);
   log(
-    `\nre-plan after losing one of the busiest devices (1,000 devices, 1,000 replicas, ${times.length} runs): p50 ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms, replicas moved median ${median(moved)} (lost device hosted ${busiest.map(([, n]) => n).join("/")})`,
+    `\nre-plan with nothing changed: ${still.moves.length} moves\nre-plan after losing one of the busiest devices (1,000 devices, 1,000 replicas, ${times.length} runs): p50 ${median(times).toFixed(1)} ms (cpu ${median(cpu).toFixed(1)} ms), max ${Math.max(...times).toFixed(1)} ms, replicas moved median ${median(moved)} (lost device hosted ${busiest.map(([, n]) => n).join("/")})`,
   );
 }
 
 // 3. quality against exact, 4. borda against ours
-{
+if (section("quality")) {
   const gaps: number[] = [];
   const sums = {
     ours: { energyW: 0, carbonGPerH: 0, costPerHour: 0, objective: 0 },

@@ -12,6 +12,8 @@ export interface HeuristicOptions {
   timeBudgetMs?: number;
   /** Start from this state (re-planning) instead of an empty one; its unplaced replicas are constructed. */
   start?: PlacementState;
+  /** Local search moves only these replicas (re-planning: the displaced ones); default all. */
+  focus?: readonly number[];
 }
 
 export interface HeuristicResult {
@@ -229,10 +231,10 @@ class Search {
     return improved;
   }
 
-  improve(state: PlacementState): void {
+  improve(state: PlacementState, focus?: readonly number[]): void {
     this.searchFrom = this.evaluations;
     const order = shuffle(
-      Array.from({ length: this.p.replicaCount }, (_, i) => i),
+      focus ? [...focus] : Array.from({ length: this.p.replicaCount }, (_, i) => i),
       this.random,
     );
     for (let round = 0; round < 100 && !this.exhausted(); round++) {
@@ -258,7 +260,7 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
   for (let run = 0; run < runs; run++) {
     const state = run === 0 && options.start ? options.start : new PlacementState(p);
     const unplaced = search.construct(state, run === 0 ? 0 : 0.5 + run / runs);
-    search.improve(state);
+    search.improve(state, run === 0 ? options.focus : undefined);
     const objective = state.totals().objective;
     if (
       !best ||

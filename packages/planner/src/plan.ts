@@ -89,12 +89,29 @@ function keepRunning(p: Problem): PlacementState {
 
 function heuristicPlan(p: Problem, options: PlanRequest): Plan {
   const start = options.current ? keepRunning(p) : undefined;
-  const result = solveHeuristic(p, {
+  // re-planning after a forced change optimises the displaced replicas only; with nothing displaced (solar,
+  // prices or weights changed) every replica may move, each against the hysteresis
+  let focus: number[] | undefined;
+  if (start) {
+    focus = [];
+    for (let i = 0; i < p.replicaCount; i++) if (start.device[i]! < 0) focus.push(i);
+    if (focus.length === 0) focus = undefined;
+  }
+  const kept = start && !focus ? start.clone() : undefined;
+  let result = solveHeuristic(p, {
     seed: options.seed ?? 1,
     ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
     ...(options.timeBudgetMs !== undefined ? { timeBudgetMs: options.timeBudgetMs } : {}),
     ...(start ? { start } : {}),
+    ...(focus ? { focus } : {}),
   });
+  // voluntary re-plan: adopted only when the whole plan gains more than minGainFraction of its objective
+  if (kept && result.unplaced.length === 0) {
+    const before = kept.totals().objective;
+    const gain = before - result.state.totals().objective;
+    if (gain <= (options.minGainFraction ?? 0.01) * Math.abs(before))
+      result = { state: kept, unplaced: [], evaluations: result.evaluations };
+  }
   return finish(p, result.state, result.unplaced, options, {
     strategy: "heuristic",
     solver: {

@@ -289,29 +289,28 @@ const SORTED_HEAD = 512;
 /** Orders `candidates` in place: the SORTED_HEAD smallest `key`s first and sorted (ties by index). */
 function orderByKey(candidates: Int32Array, key: Float64Array): void {
   const n = candidates.length;
-  let head = candidates;
-  let rest: number[] = [];
+  let head: number[];
+  const rest: number[] = [];
   if (n > SORTED_HEAD) {
     const keys = new Float64Array(n);
     for (let k = 0; k < n; k++) keys[k] = key[candidates[k]!]!;
     keys.sort();
     const threshold = keys[SORTED_HEAD - 1]!;
-    const first: number[] = [];
-    for (const d of candidates) (key[d]! <= threshold ? first : rest).push(d);
-    head = Int32Array.from(first);
-  } else rest = [];
+    head = [];
+    for (const d of candidates) (key[d]! <= threshold ? head : rest).push(d);
+  } else head = Array.from(candidates);
   head.sort((a, b) => key[a]! - key[b]! || a - b);
-  if (head !== candidates) {
-    candidates.set(head, 0);
-    candidates.set(rest, head.length);
-  }
+  candidates.set(head, 0);
+  candidates.set(rest, head.length);
 }
 
-/** At most this many candidates per service enter the scale's averages (evenly strided). */
+/** At most this many candidates per service enter the scale's averages (evenly strided; per call pair,
+ * PAIR_SAMPLE × PAIR_SAMPLE pairs). */
 const SCALE_SAMPLE = 64;
+const PAIR_SAMPLE = 16;
 
-function sample(candidates: Int32Array): number[] {
-  const step = Math.max(1, Math.floor(candidates.length / SCALE_SAMPLE));
+function sample(candidates: Int32Array, size = SCALE_SAMPLE): number[] {
+  const step = Math.max(1, Math.floor(candidates.length / size));
   const out: number[] = [];
   for (let i = 0; i < candidates.length; i += step) out.push(candidates[i]!);
   return out;
@@ -352,6 +351,15 @@ function computeScales(
     }
     return out;
   };
+  const pairSamples = new Map<Int32Array, number[]>();
+  const pairSampled = (c: Int32Array) => {
+    let out = pairSamples.get(c);
+    if (!out) {
+      out = sample(c, PAIR_SAMPLE);
+      pairSamples.set(c, out);
+    }
+    return out;
+  };
   for (const s of services) {
     if (s.candidates.length === 0 || s.replicas === 0) continue;
     const pick = sampled(s.candidates);
@@ -380,14 +388,15 @@ function computeScales(
       if (!e.outgoing) continue;
       const partner = services[e.partner]!;
       if (partner.candidates.length === 0) continue;
-      const other = sampled(partner.candidates);
+      const other = pairSampled(partner.candidates);
+      const mine = pairSampled(s.candidates);
       let sum = 0;
-      for (const a of pick)
+      for (const a of mine)
         for (const b of other) {
           const ms = m.latMs[m.siteOf[a]! * m.siteCount + m.siteOf[b]!]!;
           sum += Number.isFinite(ms) ? ms : 0;
         }
-      t.latencyMs += sum / (pick.length * other.length);
+      t.latencyMs += sum / (mine.length * other.length);
     }
   }
   for (const k of TOTAL_KEYS) if (!(t[k] > 1e-12)) t[k] = 1;

@@ -98,6 +98,18 @@ describe("incremental re-planning", () => {
     expect(after.moves.filter((m) => m.why === "removed").length).toBe(2);
   });
 
+  it("a large solar change moves replicas to the sun when the gain beats the hysteresis", () => {
+    const first = planSync(fleet(), app);
+    const sunny = fleet({ b2: { solar: { excessW: 50 } }, a1: { solar: { excessW: 0 } } });
+    const after = planSync(sunny, app, { current: first.placements });
+    expect(after.moves.length).toBeGreaterThan(0);
+    expect(after.moves.every((m) => m.why === "better")).toBe(true);
+    expect(after.placements.some((p) => p.device === "b2")).toBe(true);
+    expect(after.totals.objective).toBeLessThan(
+      planSync(sunny, app, { current: first.placements, minGainFraction: 1e9 }).totals.objective,
+    );
+  });
+
   it("breaks before making only when no device has headroom, never the last replica", () => {
     const tight = inventoryOf({
       zones: [{ name: "Z", intensityGPerKWh: 100 }],
