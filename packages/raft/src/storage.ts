@@ -9,7 +9,11 @@ import type { ConfState, Entry, HardState, Snapshot } from "./entry.js";
  * compaction); `lastIndex()` is the last entry held, or snapshot.index when none is.
  */
 export interface Storage {
-  /** Hard state and membership as last saved (membership from the latest snapshot when no conf entry since). */
+  /**
+   * Hard state and membership as last saved. Returning the latest snapshot's `conf` is enough: on start the
+   * core replays every committed entry above its applied index, conf entries included, and applying a
+   * ConfChange is idempotent, so a membership that already includes later conf entries is harmless too.
+   */
   initialState(): { hardState: HardState; conf: ConfState };
   /** Entries in [lo, hi), at most `maxBytes` of data (always at least one). Throws CompactedError below firstIndex. */
   entries(lo: number, hi: number, maxBytes?: number): Entry[];
@@ -24,7 +28,10 @@ export interface Storage {
   setHardState(state: HardState): void;
   /** Replaces the log with a snapshot received from the leader. */
   applySnapshot(snapshot: Snapshot): void;
-  /** Saves a snapshot the state machine took at `index` and drops entries up to it. */
+  /**
+   * Saves a snapshot the state machine took at `index` (≤ lastIndex) and drops entries up to it; `conf` is the
+   * membership as of `index` (RawNode.confState() right after the advance() that applied it).
+   */
   createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot;
   /** Makes everything written so far durable (fsync). In-memory storage does nothing. */
   sync(): void;

@@ -21,6 +21,8 @@ function table(r: SimulationResult): string {
     ["client ops (unknown outcome)", `${r.clientOps} (${r.unknownOps})`],
     ["crashes", r.crashes],
     ["membership changes", r.confChanges],
+    ["leadership transfers", r.transfers],
+    ["snapshot chunks sent", r.snapshotChunks],
     ["worst ticks from healing to a commit", r.maxRecoveryTicks],
     ["duration", `${(r.durationMs / 1000).toFixed(1)} s`],
   ];

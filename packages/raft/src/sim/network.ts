@@ -29,11 +29,14 @@ export class Network {
   faults: NetworkFaults = CALM;
   sent = 0;
   delivered = 0;
+  /** InstallSnapshot chunks sent (evidence that followers are caught up by snapshot). */
+  snapshotChunks = 0;
 
   constructor(private readonly rng: SeededRandom) {}
 
   send(m: Message, nowTick: number): void {
     this.sent++;
+    if (m.type === "snap") this.snapshotChunks++;
     if (this.rng.chance(this.faults.lossRate)) return;
     const copies = this.rng.chance(this.faults.dupRate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {

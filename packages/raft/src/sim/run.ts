@@ -40,6 +40,7 @@ export interface SeedOutcome {
   crashes: number;
   confChanges: number;
   transfers: number;
+  snapshotChunks: number;
   recoveryTicks: number;
 }
 
@@ -59,6 +60,7 @@ export interface SimulationResult {
   crashes: number;
   confChanges: number;
   transfers: number;
+  snapshotChunks: number;
   /** Worst ticks from healing to a committed client write. */
   maxRecoveryTicks: number;
   durationMs: number;
@@ -114,7 +116,7 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
     {
       electionTicks,
       heartbeatTicks: 1,
-      snapshotEveryEntries: 12 + rng.int(30),
+      snapshotEveryEntries: 4 + rng.int(12),
       crashInReadyRate: 0.004,
       ...(opts.bug ? { bug: opts.bug } : {}),
     },
@@ -278,6 +280,7 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
     crashes,
     confChanges,
     transfers,
+    snapshotChunks: net.snapshotChunks,
     recoveryTicks,
   };
 }
@@ -303,6 +306,7 @@ export function runSimulation(opts: SimulationOptions = {}): SimulationResult {
     crashes: 0,
     confChanges: 0,
     transfers: 0,
+    snapshotChunks: 0,
     maxRecoveryTicks: 0,
     durationMs: 0,
   };
@@ -320,6 +324,7 @@ export function runSimulation(opts: SimulationOptions = {}): SimulationResult {
     res.crashes += o.crashes;
     res.confChanges += o.confChanges;
     res.transfers += o.transfers;
+    res.snapshotChunks += o.snapshotChunks;
     res.maxRecoveryTicks = Math.max(res.maxRecoveryTicks, o.recoveryTicks);
   }
   res.durationMs = Math.round(performance.now() - started);

@@ -18,6 +18,7 @@ describe("deterministic whole-cluster simulation", () => {
     expect(r.confChanges).toBeGreaterThan(500);
     expect(r.clientOps).toBeGreaterThan(20_000);
     expect(r.transfers).toBeGreaterThan(300);
+    expect(r.snapshotChunks).toBeGreaterThan(3000);
   }, 300_000);
 
   it("replays a seed exactly", () => {
