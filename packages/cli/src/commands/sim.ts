@@ -42,9 +42,14 @@ async function loadManifest(io: Io, file: string): Promise<{ manifest: Microgrid
   }
 }
 
-/** A progress bar on stderr, only when stderr is a terminal; `done` clears it. */
-function progressBar(io: Io, label: string, total: number): { update(n: number): void; done(): void } {
-  if (!io.errIsTty || total < 50_000) return { update() {}, done() {} };
+/** A progress bar on stderr, only when stderr is a terminal and the run is long; `done` clears it. */
+function progressBar(
+  io: Io,
+  label: string,
+  total: number,
+  long: boolean,
+): { update(n: number): void; done(): void } {
+  if (!io.errIsTty || !long) return { update() {}, done() {} };
   let shown = -1;
   return {
     update(n) {
@@ -95,7 +100,7 @@ async function simMicrogrid(io: Io, opts: { file: string; json?: boolean; csv?: 
   } catch (err) {
     scenarioError(err);
   }
-  const bar = progressBar(io, `simulating ${sc.name}`, sc.steps);
+  const bar = progressBar(io, `simulating ${sc.name}`, sc.steps, sc.steps >= 50_000);
   let fd: number | undefined;
   let chunk: string[] = [];
   if (opts.csv) {
@@ -180,10 +185,10 @@ async function simSize(io: Io, opts: { file: string; json?: boolean; all?: boole
       EXIT.usage,
     );
   const total = manifest.spec.sizing.solarKWp.length * manifest.spec.sizing.batteryKWh.length;
-  const bar = progressBar(io, `sizing ${manifest.metadata.name}`, total * 100_000);
+  const bar = progressBar(io, `sizing ${manifest.metadata.name}`, total, true);
   let points: SizingPoint[];
   try {
-    points = sizeMicrogrid(manifest, { baseDir }, (done) => bar.update(done * 100_000));
+    points = sizeMicrogrid(manifest, { baseDir }, (done) => bar.update(done));
   } catch (err) {
     bar.done();
     scenarioError(err);
