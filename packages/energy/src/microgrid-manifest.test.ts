@@ -87,6 +87,33 @@ describe("Microgrid manifest", () => {
     );
   });
 
+  it("builds each storage model with its parameters", () => {
+    const build = (storage: string) =>
+      buildScenario(
+        parseMicrogridManifest(
+          MANIFEST(`  stepSeconds: 60
+  durationHours: 1
+  actors: [{ name: pi, consumer: true, constantW: 5 }]
+  storage: ${storage}
+  grid: { intensityGPerKWh: 300, islanded: true }
+`),
+        ),
+        { baseDir: "." },
+      ).microgrid;
+    const kibam = build(
+      "{ model: kibam, capacityWh: 100, initialSoc: 1, availableFraction: 0.5, rateConstantPerH: 0.5 }",
+    );
+    expect(kibam.storage?.constructor.name).toBe("KineticBattery");
+    expect(kibam.step(0, 3600).storageW).toBeCloseTo(-5, 9);
+    const clc = build("{ model: clc, capacityWh: 38.28, initialSoc: 0.5, cell: { etaD: 1.1 } }");
+    expect(clc.storage?.constructor.name).toBe("ClcBattery");
+    expect(clc.storage?.state().capacityWh).toBeCloseTo(38.28, 9);
+    clc.step(0, 3600);
+    expect(clc.storage?.state().energyWh).toBeCloseTo(19.14 - 5 * 1.1, 9); // two cells, ηd = 1.1
+    const ideal = build("{ model: ideal, capacityWh: 100, initialSoc: 0.5, cRate: 0.01 }");
+    expect(ideal.step(0, 3600)).toMatchObject({ storageW: -1, unservedW: 4 });
+  });
+
   it("registers the kind with core's validator", () => {
     registerMicrogridKind();
     const r = validateText(SMALL, "s.yaml");

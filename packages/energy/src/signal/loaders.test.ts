@@ -114,6 +114,15 @@ describe("UK carbon-intensity API JSON", () => {
     expect(loadUkCarbonIntensityJson(regional, { region: 1 }).signal.at(ts("2018-05-15T11:30Z"))).toBe(0);
     expect(() => loadUkCarbonIntensityJson(regional)).toThrow(/which region/);
   });
+  it("reads one region's nested series", () => {
+    const periods = [
+      { from: "2018-05-15T11:30Z", to: "2018-05-15T12:00Z", intensity: { forecast: 120, index: "low" } },
+    ];
+    const byId = JSON.stringify({ data: { regionid: 3, shortname: "Manchester", data: periods } });
+    const byPostcode = JSON.stringify({ data: [{ regionid: 13, postcode: "RG10", data: periods }] });
+    expect(loadUkCarbonIntensityJson(byId).signal.at(ts("2018-05-15T11:45Z"))).toBe(120);
+    expect(loadUkCarbonIntensityJson(byPostcode).signal.at(ts("2018-05-15T11:45Z"))).toBe(120);
+  });
 });
 
 describe("Vessim and plain CSV traces", () => {

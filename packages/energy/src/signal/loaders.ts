@@ -101,7 +101,8 @@ interface UkPeriod {
  * `{data: [{from, to, intensity: {forecast, actual, index}}]}`, or regional
  * `{data: [{from, to, regions: [{regionid, shortname, intensity: {forecast}}]}]}` with `region` naming a
  * shortname or id. Reads `actual` (falling back to `forecast` where actual is null) unless `value: "forecast"`.
- * Half-hourly average intensity in g/kWh.
+ * A single region's series (`/regional/regionid/{id}`, `/regional/postcode/{pc}`: the periods nested under
+ * `data.data` or `data[0].data`) is read directly. Half-hourly average intensity in g/kWh.
  */
 export function loadUkCarbonIntensityJson(
   text: string,
@@ -114,7 +115,11 @@ export function loadUkCarbonIntensityJson(
   } catch (cause) {
     throw new SignalError(`not JSON: ${(cause as Error).message}`, src, { cause });
   }
-  const periods = doc?.data as UkPeriod[] | undefined;
+  // one region's series (/regional/regionid/{id}, /regional/postcode/{pc}) nests the periods one level down
+  let periods = doc?.data as UkPeriod[] | { data?: unknown } | undefined;
+  if (periods && !Array.isArray(periods) && Array.isArray(periods.data)) periods = periods.data as UkPeriod[];
+  else if (Array.isArray(periods) && Array.isArray((periods[0] as { data?: unknown } | undefined)?.data))
+    periods = (periods[0] as { data: UkPeriod[] }).data;
   if (!Array.isArray(periods) || periods.length === 0) throw new SignalError('no "data" periods', src);
   const times: number[] = [];
   const values: number[] = [];
