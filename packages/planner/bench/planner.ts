@@ -110,13 +110,14 @@ if (section("quality")) {
   };
   let compared = 0;
   let infeasible = 0;
+  let mismatched = 0;
   let bordaViolations = 0;
   let bordaCapacity = 0;
   let bordaInstances = 0;
   let ourViolations = 0;
   const count = quick ? 10 : 50;
   for (let seed = 1; seed <= count; seed++) {
-    const { inventory, app } = generateSmallInstance(1000 + seed, 4 + (seed % 5), 4 + ((seed * 3) % 7));
+    const { inventory, app } = generateSmallInstance(1000 + seed, 5 + (seed % 4), 4 + ((seed * 3) % 6));
     const exact = await plan(inventory, app, { strategy: "exact", exactTimeLimitS: 30 });
     const ours = planSync(inventory, app);
     const borda = planSync(inventory, app, { strategy: "borda" });
@@ -124,8 +125,10 @@ if (section("quality")) {
       (v) => !v.endsWith("not placed"),
     ).length;
     if (!exact.feasible || !ours.feasible) {
-      infeasible++;
-      if (exact.feasible !== ours.feasible) gaps.push(Number.POSITIVE_INFINITY);
+      if (exact.feasible !== ours.feasible) {
+        mismatched++;
+        gaps.push(Number.POSITIVE_INFINITY);
+      } else infeasible++;
       continue;
     }
     compared++;
@@ -142,6 +145,7 @@ if (section("quality")) {
   }
   metrics.quality_instances = compared;
   metrics.quality_infeasible_instances = infeasible;
+  metrics.quality_feasibility_mismatches = mismatched;
   metrics.gap_median_percent = Number(median(gaps).toFixed(3));
   metrics.gap_max_percent = Number(Math.max(...gaps).toFixed(3));
   metrics.gap_zero_instances = gaps.filter((g) => g <= 1e-6).length;

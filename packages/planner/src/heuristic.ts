@@ -80,6 +80,15 @@ class Search {
     return { device, cost, second };
   }
 
+  /** A uniformly random feasible device for unplaced replica `i` among the first window of candidates. */
+  anyFeasible(state: PlacementState, i: number): number | undefined {
+    const candidates = this.p.services[this.p.serviceOf[i]!]!.candidates;
+    const ok: number[] = [];
+    for (let k = 0; k < candidates.length && ok.length < this.window; k++)
+      if (state.blocker(i, candidates[k]!) === undefined) ok.push(candidates[k]!);
+    return ok.length ? ok[Math.floor(this.random() * ok.length)] : undefined;
+  }
+
   /** Place `i` by moving one replica out of the way (an ejection chain of length one). */
   repair(state: PlacementState, i: number): boolean {
     if (this.repairs >= MAX_REPAIRS) return false;
@@ -116,6 +125,9 @@ class Search {
     });
     const unplaced: number[] = [];
     const placeOne = (i: number, device: number) => {
+      // randomised restarts sometimes take any feasible device: diversity against call-latency dead ends
+      if (device >= 0 && noise > 0 && this.random() < noise / 4)
+        device = this.anyFeasible(state, i) ?? device;
       if (device >= 0) state.place(i, device);
       else if (!this.repair(state, i)) unplaced.push(i);
     };
@@ -257,9 +269,10 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
   const fresh = !options.start;
   const runs = fresh && p.replicaCount <= RESTART_REPLICAS && p.deviceCount <= 2 * WINDOW ? RESTARTS : 1;
   let best: HeuristicResult | undefined;
-  for (let run = 0; run < runs; run++) {
+  // small instances keep restarting (up to 5×) while replicas are left out
+  for (let run = 0; run < runs || (runs > 1 && run < 5 * runs && best!.unplaced.length > 0); run++) {
     const state = run === 0 && options.start ? options.start : new PlacementState(p);
-    const unplaced = search.construct(state, run === 0 ? 0 : 0.5 + run / runs);
+    const unplaced = search.construct(state, run === 0 ? 0 : 0.5 + (run % runs) / runs);
     search.improve(state, run === 0 ? options.focus : undefined);
     const objective = state.totals().objective;
     if (
