@@ -67,11 +67,17 @@ try {
   const start = (await readProcUsage(pid))!;
   const firstSeq = sub.samples.at(-1)!.seq;
   let peakRssBytes = start.rssBytes;
+  let peakUssKb = 0;
+  let peakPssKb = 0;
   while (Date.now() - startMs < durationS * 1000) {
     await new Promise((r) => setTimeout(r, 500));
     const u = await readProcUsage(pid);
     if (!u) throw new Error("the agent exited during the benchmark");
     peakRssBytes = Math.max(peakRssBytes, u.rssBytes);
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0);
+    peakUssKb = Math.max(peakUssKb, kb("Private_Clean") + kb("Private_Dirty"));
+    peakPssKb = Math.max(peakPssKb, kb("Pss"));
   }
   const end = (await readProcUsage(pid))!;
   const wallS = (Date.now() - startMs) / 1000;
@@ -79,6 +85,9 @@ try {
   const metrics = {
     rssMB: round(peakRssBytes / 1e6),
     rssHighWaterMB: round((Number(hwm ?? 0) * 1024) / 1e6),
+    // RSS counts the node binary's shared pages; USS is what this process alone holds, PSS its fair share
+    ussMB: round((peakUssKb * 1024) / 1e6),
+    pssMB: round((peakPssKb * 1024) / 1e6),
     cpuPercent: round(((end.cpuSeconds - start.cpuSeconds) / wallS) * 100, 2),
     samples: sub.samples.at(-1)!.seq - firstSeq,
     durationS: round(wallS, 1),
@@ -88,6 +97,9 @@ try {
   log("metric           value    target");
   log(`peak RSS (MB)    ${String(metrics.rssMB).padEnd(8)} ≤ ${targets.rssMB}`);
   log(`RSS HWM (MB)     ${String(metrics.rssHighWaterMB).padEnd(8)} (includes startup)`);
+  log(
+    `USS / PSS (MB)   ${metrics.ussMB} / ${metrics.pssMB} (private / proportional; RSS includes node's shared pages)`,
+  );
   log(`CPU (% of core)  ${String(metrics.cpuPercent).padEnd(8)} ≤ ${targets.cpuPercent}`);
   log(`samples sent     ${metrics.samples} in ${metrics.durationS} s`);
   const env = {
