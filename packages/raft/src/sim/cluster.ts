@@ -2,8 +2,10 @@
 // KV state machine, clients with their history, crashes and restarts. The driver loop follows Ready's
 // contract and can crash a node at each point of it: before persisting (the Ready's writes are lost), after
 // persisting but before the acknowledgements leave, and commit-only hard states that were never synced.
+
 import type { ConfChange } from "../conf-change.js";
 import { decodeConfChange } from "../conf-change.js";
+import type { RaftConfig } from "../config.js";
 import type { HardState } from "../entry.js";
 import { ProposalDroppedError } from "../errors.js";
 import type { MemoryStorage } from "../memory-storage.js";
@@ -26,8 +28,17 @@ export interface ClientOp extends HistoryOp {
 }
 
 export interface SimNodeConfig {
-  electionTicks: number;
-  heartbeatTicks: number;
+  /** Handed to every RawNode (drawn per seed). */
+  raft: Pick<
+    RaftConfig,
+    | "electionTicks"
+    | "heartbeatTicks"
+    | "maxSizePerMsgBytes"
+    | "maxInflightMsgs"
+    | "snapshotChunkBytes"
+    | "preVote"
+    | "checkQuorum"
+  >;
   snapshotEveryEntries: number;
   /** Probability that a Ready's processing is cut short by a crash (split over the crash points). */
   crashInReadyRate: number;
@@ -95,12 +106,8 @@ export class Cluster {
       id: n.id,
       storage: n.storage,
       random: new SeededRandom(this.seed * 7919 + n.id * 104729 + n.restarts),
-      electionTicks: this.cfg.electionTicks,
-      heartbeatTicks: this.cfg.heartbeatTicks,
+      ...this.cfg.raft,
       applied: snap.meta.index,
-      maxSizePerMsgBytes: 512,
-      maxInflightMsgs: 4,
-      snapshotChunkBytes: 256,
     });
   }
 

@@ -20,7 +20,6 @@ export interface SimulationOptions {
   chaosTicks?: number;
   /** After healing, a client write must commit within this many ticks. Default 200. */
   recoveryBoundTicks?: number;
-  electionTicks?: number;
   /** Inject a known driver bug, to show that the checks catch it. */
   bug?: DriverBug;
   /** Receives a trace of the run (faults, crashes, leaders); for replays. */
@@ -101,10 +100,21 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
   const log = opts.log ?? (() => {});
   const chaosTicks = opts.chaosTicks ?? 160;
   const bound = opts.recoveryBoundTicks ?? 200;
-  const electionTicks = opts.electionTicks ?? 10;
   const rng = new SeededRandom(seed);
   const voters = rng.chance(0.5) ? 3 : 5;
+  // settings drawn per seed; pre-vote and check-quorum are sometimes off (they are optimisations for
+  // availability, safety must not depend on them)
+  const raft = {
+    electionTicks: rng.pick([6, 10, 10, 15]),
+    heartbeatTicks: rng.pick([1, 1, 2]),
+    maxSizePerMsgBytes: rng.pick([64, 512, 4096]),
+    maxInflightMsgs: rng.pick([1, 4, 16]),
+    snapshotChunkBytes: rng.pick([32, 256, 4096]),
+    preVote: !rng.chance(0.15),
+    checkQuorum: !rng.chance(0.15),
+  };
   const ids = Array.from({ length: voters }, (_, i) => i + 1);
+  log(`seed ${seed}: ${voters} voters, ${JSON.stringify(raft)}`);
   const net = new Network(rng);
   let cluster: Cluster | undefined;
   const checker = new SafetyChecker(seed, () => cluster?.tick ?? 0);
@@ -114,8 +124,7 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
     net,
     checker,
     {
-      electionTicks,
-      heartbeatTicks: 1,
+      raft,
       snapshotEveryEntries: 4 + rng.int(12),
       crashInReadyRate: 0.004,
       ...(opts.bug ? { bug: opts.bug } : {}),
