@@ -73,7 +73,9 @@ export class MemoryStorage implements Storage {
     const kept = entries.filter((e) => e.index > this.snap.meta.index);
     const start = kept[0];
     if (!start) return;
-    this.ents = this.ents.slice(0, start.index - this.snap.meta.index - 1).concat(kept.map(copyEntry));
+    const keep = start.index - this.snap.meta.index - 1;
+    if (keep < this.ents.length) this.ents.length = keep; // drop the conflicting suffix
+    for (const e of kept) this.ents.push(copyEntry(e));
   }
 
   setHardState(state: HardState): void {
