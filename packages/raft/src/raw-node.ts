@@ -123,7 +123,10 @@ export class RawNode {
     }
   }
 
-  /** Requests a linearizable read; a ReadState with the same context appears in a later Ready (or never). */
+  /**
+   * Requests a linearizable read; a ReadState with the same context appears in a later Ready (or never, if
+   * leadership changes: retry after a timeout). `context` must be unique among reads in flight.
+   */
   readIndex(context: Uint8Array): void {
     this.raft.step({ type: "readIndex", from: this.id, to: this.id, term: 0, context });
   }

@@ -20,6 +20,15 @@ describe("qonnect dev raft-sim", () => {
     expect(io.stdout).toMatch(/^seeds\s+1$/m);
   });
 
+  it("exits 1 and names a seed to replay when the checks find a violation", async () => {
+    const io = bufferIo();
+    const code = await run(["dev", "raft-sim", "--seeds", "30", "--inject-bug", "local-reads", "--json"], io);
+    expect(code).toBe(1);
+    const r = JSON.parse(io.stdout) as { violations: number; failedSeeds: number[] };
+    expect(r.violations).toBeGreaterThan(0);
+    expect(io.stderr).toContain(`--seed ${r.failedSeeds[0]} --inject-bug local-reads`);
+  });
+
   it("rejects a bad seed count as a usage error", async () => {
     const io = bufferIo();
     expect(await run(["dev", "raft-sim", "--seeds", "zero"], io)).toBe(2);

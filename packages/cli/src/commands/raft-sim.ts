@@ -41,29 +41,35 @@ export const registerRaftSim: Register = (program, io, outcome) => {
     .option("--first-seed <n>", "first seed of the range", "1")
     .option("--seed <s>", "replay exactly this seed (prints its trace unless --json)")
     .option("--json", "print one JSON object")
-    .action((opts: { seeds: string; firstSeed: string; seed?: string; json?: boolean }) => {
-      const seeds = positiveInt("--seeds", opts.seeds, 1)!;
-      const firstSeed = positiveInt("--first-seed", opts.firstSeed, 0)!;
-      const seed = positiveInt("--seed", opts.seed, 0);
-      const trace = seed !== undefined && !opts.json;
-      if (!opts.json && seed === undefined) io.err(`running ${seeds} seeds from ${firstSeed}...\n`);
-      const r = runSimulation({
-        seeds,
-        firstSeed,
-        ...(seed !== undefined ? { seed } : {}),
-        ...(trace ? { log: (line: string) => io.out(`${line}\n`) } : {}),
-      });
-      if (opts.json) io.out(`${JSON.stringify(r)}\n`);
-      else {
-        io.out(`${table(r)}\n`);
-        for (const v of r.failures) io.err(`seed ${v.seed} tick ${v.tick}: ${v.kind}: ${v.detail}\n`);
-      }
-      if (r.violations > 0) {
-        io.err(
-          `${r.violations} violation(s) in seed(s) ${r.failedSeeds.join(", ")}; replay with ` +
-            `\`pnpm qonnect dev raft-sim --seed ${r.failedSeeds[0]}\`\n`,
-        );
-        outcome.exitCode = EXIT.failed;
-      }
-    });
+    .option("--inject-bug <bug>", "run with a known driver bug to see the checks catch it: local-reads")
+    .action(
+      (opts: { seeds: string; firstSeed: string; seed?: string; json?: boolean; injectBug?: string }) => {
+        if (opts.injectBug !== undefined && opts.injectBug !== "local-reads")
+          throw new CliError(`unknown --inject-bug "${opts.injectBug}" (known: local-reads)`, EXIT.usage);
+        const seeds = positiveInt("--seeds", opts.seeds, 1)!;
+        const firstSeed = positiveInt("--first-seed", opts.firstSeed, 0)!;
+        const seed = positiveInt("--seed", opts.seed, 0);
+        const trace = seed !== undefined && !opts.json;
+        if (!opts.json && seed === undefined) io.err(`running ${seeds} seeds from ${firstSeed}...\n`);
+        const r = runSimulation({
+          seeds,
+          firstSeed,
+          ...(seed !== undefined ? { seed } : {}),
+          ...(opts.injectBug === "local-reads" ? { bug: "local-reads" as const } : {}),
+          ...(trace ? { log: (line: string) => io.out(`${line}\n`) } : {}),
+        });
+        if (opts.json) io.out(`${JSON.stringify(r)}\n`);
+        else {
+          io.out(`${table(r)}\n`);
+          for (const v of r.failures) io.err(`seed ${v.seed} tick ${v.tick}: ${v.kind}: ${v.detail}\n`);
+        }
+        if (r.violations > 0) {
+          io.err(
+            `${r.violations} violation(s) in seed(s) ${r.failedSeeds.join(", ")}; replay with ` +
+              `\`pnpm qonnect dev raft-sim --seed ${r.failedSeeds[0]}${opts.injectBug ? ` --inject-bug ${opts.injectBug}` : ""}\`\n`,
+          );
+          outcome.exitCode = EXIT.failed;
+        }
+      },
+    );
 };
