@@ -1,10 +1,13 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
 import { tempDir, useNatsServer } from "@qonnect/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "./agent.js";
 import { loadAgentConfig } from "./config/config.js";
-import { collectTelemetry, waitFor, writeAgentConfig } from "./test-support/agent-process.js";
+import { startK8sApiEmulator } from "./runtime/k8s-emulator.js";
+import { collectTelemetry, sendCommand, waitFor, writeAgentConfig } from "./test-support/agent-process.js";
 
 const { PowerSource } = telemetryV1;
 
@@ -77,6 +80,64 @@ describe("agent telemetry over a real nats-server", () => {
     } finally {
       await agent.stop();
       await sub.close();
+    }
+  });
+
+  it("k8s API emulator contract: an agent with runtime k3s applies commanded workloads and reports their pods", async () => {
+    const emu = await startK8sApiEmulator();
+    const kubeconfig = join(dir.path, "kubeconfig.yaml");
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "emu", cluster: { server: emu.url, "insecure-skip-tls-verify": true } }],
+        users: [{ name: "emu", user: {} }],
+        contexts: [{ name: "emu", context: { cluster: "emu", user: "emu" } }],
+        "current-context": "emu",
+      }),
+    );
+    const region = "k3s";
+    const config = loadAgentConfig(
+      writeAgentConfig(dir.path, {
+        device: "pi-k3s",
+        region,
+        dataDir: join(dir.path, "k3s-data"),
+        nats: { servers: [nats.url] },
+        runtime: { kind: "k3s", kubeconfig, namespace: "edge", node: "pi-k3s-node" },
+        samplePeriodMs: 200,
+      }),
+    );
+    const sub = await collectTelemetry(nats.url, region, "pi-k3s");
+    const agent = await Agent.start({ config, logger: pino({ level: "silent" }) });
+    try {
+      await waitFor(async () => (await agent.status()).nats.connected, { what: "the agent to connect" });
+      const workload = telemetryV1.WorkloadSpec.fromPartial({
+        app: "shop",
+        service: "cart",
+        image: "example/cart:1",
+        ports: [8080],
+        plan: "p1",
+      });
+      const ack = await sendCommand(sub.nc, region, "pi-k3s", {
+        device: "pi-k3s",
+        token: { term: 1, planVersion: 1 },
+        workloads: [workload],
+        tsMs: Date.now(),
+      });
+      expect(ack).toMatchObject({ accepted: true, error: "" });
+      expect(emu.get("Deployment", "edge", "shop-cart-0")?.spec).toMatchObject({
+        template: { spec: { nodeSelector: { "kubernetes.io/hostname": "pi-k3s-node" } } },
+      });
+      await waitFor(
+        () =>
+          sub.samples.some((s) => s.workloads[0]?.state === telemetryV1.WorkloadState.WORKLOAD_STATE_RUNNING),
+        { what: "telemetry showing the pod running" },
+      );
+    } finally {
+      await agent.stop();
+      await sub.close();
+      await emu.close();
     }
   });
 });

@@ -2,14 +2,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
 import type { Logger } from "pino";
-import { CommandHandler, formatToken } from "./commands.js";
+import { CommandHandler, compareTokens, formatToken } from "./commands.js";
 import type { AgentConfig } from "./config/config.js";
 import type { AgentStatus } from "./http-server.js";
 import { startHttpServer } from "./http-server.js";
 import { AgentMetrics } from "./metrics.js";
 import { NatsLink } from "./nats-link.js";
 import { createRuntime } from "./runtime/create.js";
-import type { Runtime } from "./runtime/runtime.js";
+import { type Runtime, serialised } from "./runtime/runtime.js";
 import { discoverSensors } from "./sensors/discover.js";
 import type { AgentSensorReading, SensorSet } from "./sensors/sensor.js";
 import { Spool } from "./spool.js";
@@ -21,6 +21,7 @@ import { AGENT_VERSION } from "./version.js";
 
 const SEQ_BLOCK = 600; // sequence numbers reserved per state write
 const SEND_BATCH = 64;
+const RESUME_RETRY_MS = 10_000;
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -47,6 +48,7 @@ export class Agent {
   private facts?: SystemFacts;
   private http?: { port: number; close(): Promise<void> };
   private timer?: NodeJS.Timeout;
+  private resumeTimer?: NodeJS.Timeout;
   private nextSeq: number;
   private sampling = false;
   private draining = false;
@@ -99,7 +101,7 @@ export class Agent {
         logger.info({ ...e, event: e.kind }, `workload ${e.workload} ${e.kind}`),
       ));
     const sensors = options.sensors ?? (await discoverSensors(config.sensors));
-    const agent = new Agent(config, logger, sensors, runtime);
+    const agent = new Agent(config, logger, sensors, serialised(runtime));
     await agent.begin();
     return agent;
   }
@@ -145,6 +147,7 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.resumeTimer);
     await this.drain();
     await this.runtime.close();
     await this.link.close();
@@ -172,9 +175,7 @@ export class Agent {
         { token: formatToken(this.state.token), workloads: this.state.desired.length },
         "resuming the workloads of the last obeyed command",
       );
-      await this.runtime
-        .apply(this.state.desired)
-        .catch((err: Error) => this.log.error({ err }, "resume failed"));
+      await this.resume();
     }
     this.link.serve(subjects.command(c.region, c.device), (data) => this.commands.handle(data));
     this.link.start();
@@ -192,6 +193,20 @@ export class Agent {
       "agent started",
     );
     this.schedule();
+  }
+
+  /** Re-applies the persisted desired set; retries (e.g. K3s still starting after a reboot) until it works. */
+  private async resume(): Promise<void> {
+    const token = this.state.token;
+    try {
+      await this.runtime.apply(this.state.desired);
+    } catch (err) {
+      this.log.error({ err, retryInMs: RESUME_RETRY_MS }, "resuming workloads failed; will retry");
+      this.resumeTimer = setTimeout(() => {
+        // a newer command has reconciled in the meantime: nothing to resume
+        if (!this.stopped && compareTokens(this.state.token, token) === 0) void this.resume();
+      }, RESUME_RETRY_MS);
+    }
   }
 
   private schedule(): void {

@@ -37,3 +37,21 @@ export class RuntimeError extends Error {
     super(workload ? `${workload}: ${message}` : message, options);
   }
 }
+
+/** The same runtime with `apply` calls run one after another (commands and the resume retry never overlap). */
+export function serialised(runtime: Runtime): Runtime {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    kind: runtime.kind,
+    apply(desired) {
+      const next = queue.then(() => runtime.apply(desired));
+      queue = next.catch(() => {});
+      return next;
+    },
+    status: () => runtime.status(),
+    close: async () => {
+      await queue;
+      await runtime.close();
+    },
+  };
+}
