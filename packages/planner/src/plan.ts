@@ -11,6 +11,7 @@ import { weightedObjective } from "./objectives.js";
 import { buildProblem, type Problem, type ProblemOptions } from "./problem.js";
 import { PlacementState } from "./state.js";
 import type { PlacementEntry, Plan, PlanOptions, Totals } from "./types.js";
+import { updateProblem } from "./update.js";
 
 // The entry points: build the model, run a strategy, and turn its result into a Plan with moves,
 // explanation and, when infeasible, the binding constraints in words.
@@ -22,13 +23,17 @@ export interface PlanRequest extends PlanOptions {
   model?: Pick<ProblemOptions, "intensityGPerKWh" | "scales">;
 }
 
-function problemFor(inventory: Inventory, app: Application, options: PlanRequest): Problem {
-  return buildProblem(inventory, app, {
+function problemOptions(options: PlanRequest): ProblemOptions {
+  return {
     ...options.model,
     ...(options.current ? { current: options.current } : {}),
     ...(options.migrationCost !== undefined ? { migrationCost: options.migrationCost } : {}),
     ...(options.hysteresis !== undefined ? { hysteresis: options.hysteresis } : {}),
-  });
+  };
+}
+
+function problemFor(inventory: Inventory, app: Application, options: PlanRequest): Problem {
+  return buildProblem(inventory, app, problemOptions(options));
 }
 
 function entries(p: Problem, assignment: Int32Array): PlacementEntry[] {
@@ -145,12 +150,36 @@ function bordaPlan(p: Problem, options: PlanRequest): Plan {
   };
 }
 
-/** Plans with the heuristic or the borda baseline, synchronously (the fog leader's fallback path). */
-export function planSync(inventory: Inventory, app: Application, options: PlanRequest = {}): Plan {
-  const p = problemFor(inventory, app, options);
+function runSync(p: Problem, options: PlanRequest): Plan {
   const strategy = options.strategy ?? "heuristic";
   if (strategy === "exact") throw new Error("the exact strategy is asynchronous: use plan()");
   return strategy === "borda" ? bordaPlan(p, options) : heuristicPlan(p, options);
+}
+
+/** Plans with the heuristic or the borda baseline, synchronously (the fog leader's fallback path). */
+export function planSync(inventory: Inventory, app: Application, options: PlanRequest = {}): Plan {
+  return runSync(problemFor(inventory, app, options), options);
+}
+
+/**
+ * A planning session for one application: the first plan builds the model, later re-plans patch it when
+ * only device state changed (liveness, battery, solar, what runs), which is what keeps a re-plan after a
+ * device loss fast. The scales stay those of the first plan, so the objectives of successive plans
+ * compare. Heuristic and borda only.
+ */
+export class Planner {
+  #problem: Problem | undefined;
+
+  constructor(readonly app: Application) {}
+
+  plan(inventory: Inventory, options: PlanRequest = {}): Plan {
+    const model = problemOptions(options);
+    const p =
+      (this.#problem && updateProblem(this.#problem, inventory, model)) ??
+      buildProblem(inventory, this.app, model);
+    this.#problem = p;
+    return runSync(p, options);
+  }
 }
 
 /** Plans `app` onto `inventory` with any strategy; re-plans incrementally when `options.current` is given. */

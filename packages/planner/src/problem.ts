@@ -246,15 +246,7 @@ export function buildProblem(given: Inventory, app: Application, options: Proble
   }
 
   const R = serviceOf.length;
-  const previous = new Int32Array(R).fill(-1);
-  const deviceIndex = new Map(devices.map((d, i) => [d.name, i]));
-  for (const p of options.current ?? []) {
-    if (p.app !== app.name) continue;
-    const s = byName.get(p.service);
-    const d = deviceIndex.get(p.device);
-    if (s === undefined || d === undefined || p.replica < 0 || p.replica >= services[s]!.replicas) continue;
-    previous[services[s]!.firstReplica + p.replica] = d;
-  }
+  const previous = previousPlacement(app, services, devices, R, options.current);
   const share = R > 0 ? 1 / R : 0;
   return {
     app,
@@ -281,6 +273,27 @@ export function buildProblem(given: Inventory, app: Application, options: Proble
     hysteresis: (options.hysteresis ?? 0.1) * share,
     previous,
   };
+}
+
+/** Device index of each replica in `current` (-1 where it runs nowhere known). */
+export function previousPlacement(
+  app: Application,
+  services: readonly ServiceModel[],
+  devices: readonly { name: string }[],
+  replicaCount: number,
+  current: readonly PlacementEntry[] | undefined,
+): Int32Array {
+  const previous = new Int32Array(replicaCount).fill(-1);
+  const byName = new Map(services.map((s) => [s.service.name, s]));
+  const deviceIndex = new Map(devices.map((d, i) => [d.name, i]));
+  for (const p of current ?? []) {
+    if (p.app !== app.name) continue;
+    const s = byName.get(p.service);
+    const d = deviceIndex.get(p.device);
+    if (s === undefined || d === undefined || p.replica < 0 || p.replica >= s.replicas) continue;
+    previous[s.firstReplica + p.replica] = d;
+  }
+  return previous;
 }
 
 /** Candidates sorted exactly by standalone objective; the rest follow in device order (scanned rarely). */

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { assessPlacement } from "./assess.js";
 import { applicationOf, inventoryOf } from "./fixture.js";
 import { generateApplication, generateInventory } from "./generate.js";
-import { planSync } from "./plan.js";
+import { Planner, planSync } from "./plan.js";
+import { buildProblem } from "./problem.js";
+import { updateProblem } from "./update.js";
 
 const fleet = (changes: Record<string, Record<string, unknown>> = {}) =>
   inventoryOf({
@@ -130,5 +132,44 @@ describe("incremental re-planning", () => {
       migrationCost: 0,
     });
     expect(after.moves.map((m) => `${m.op} ${m.device}`)).toEqual(["start y", "stop x", "start y", "stop x"]);
+  });
+
+  it("a planner session patches its model: same candidates and filter counts as a rebuild", () => {
+    const inventory = generateInventory(200, 11);
+    const big = generateApplication(inventory, { devices: 200, replicas: 300, seed: 11 });
+    const first = buildProblem(inventory, big);
+    const changedDevices = inventory.devices.map((d, i) =>
+      i % 7 === 0 ? { ...d, alive: !d.alive } : i % 11 === 0 ? { ...d, usedCpuCores: d.cpuCores } : d,
+    );
+    const next = { ...inventory, devices: changedDevices };
+    const patched = updateProblem(first, next)!;
+    const rebuilt = buildProblem(next, big, { scales: first.scales });
+    expect(patched).toBeDefined();
+    for (const [k, sm] of patched.services.entries()) {
+      expect(new Set(sm.candidates)).toEqual(new Set(rebuilt.services[k]!.candidates));
+      expect(sm.rejected).toEqual(rebuilt.services[k]!.rejected);
+    }
+    expect(
+      updateProblem(first, { ...next, devices: next.devices.map((d) => ({ ...d, speed: d.speed + 1 })) }),
+    ).toBeUndefined();
+  });
+
+  it("a session re-plans a device loss like a fresh re-plan: only the displaced replicas move", () => {
+    const inventory = generateInventory(300, 13);
+    const big = generateApplication(inventory, { devices: 300, replicas: 400, seed: 13 });
+    const session = new Planner(big);
+    const first = session.plan(inventory);
+    expect(session.plan(inventory, { current: first.placements }).moves).toEqual([]);
+    const lostName = first.placements[0]!.device;
+    const lost = {
+      ...inventory,
+      devices: inventory.devices.map((d) => (d.name === lostName ? { ...d, alive: false } : d)),
+    };
+    const after = session.plan(lost, { current: first.placements });
+    const displaced = first.placements.filter((p) => p.device === lostName).length;
+    expect(after.feasible).toBe(true);
+    expect(after.moves.filter((m) => m.op === "start")).toHaveLength(displaced);
+    expect(after.placements.some((p) => p.device === lostName)).toBe(false);
+    expect(assessPlacement(lost, big, after.placements).violations).toEqual([]);
   });
 });
