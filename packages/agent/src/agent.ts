@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { PowerCalibrator, type PowerModel } from "@qonnect/energy";
 import { telemetryV1 } from "@qonnect/proto";
 import type { Logger } from "pino";
 import { CommandHandler, compareTokens, formatToken } from "./commands.js";
@@ -22,6 +23,7 @@ import { AGENT_VERSION } from "./version.js";
 const SEQ_BLOCK = 600; // sequence numbers reserved per state write
 const SEND_BATCH = 64;
 const RESUME_RETRY_MS = 10_000;
+const CALIBRATION_MIN_SAMPLES = 60;
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -55,6 +57,8 @@ export class Agent {
   private stopped = false;
   private lastPowerSource: "measured" | "model" = "model";
   private readonly startedAtMs = Date.now();
+  /** the power model, calibrated online from this device's own measured samples (prior: config.power) */
+  private readonly calibrator: PowerCalibrator;
   /** when the current NATS connection was established: samples taken before it were spooled, hence late */
   private connectedSinceMs = Number.POSITIVE_INFINITY;
 
@@ -64,6 +68,7 @@ export class Agent {
     private readonly sensors: SensorSet,
     private readonly runtime: Runtime,
   ) {
+    this.calibrator = new PowerCalibrator({ prior: config.power });
     this.store = new StateStore(config.dataDir);
     this.state = this.store.load();
     this.nextSeq = this.state.seqReserved;
@@ -128,6 +133,11 @@ export class Agent {
         notes: this.sensors.notes,
       },
       powerSource: this.lastPowerSource,
+      powerModel: {
+        ...this.powerModel(),
+        calibratedFromSamples:
+          this.calibrator.samples >= CALIBRATION_MIN_SAMPLES ? this.calibrator.samples : 0,
+      },
       token: this.state.token,
       lastSeq: this.nextSeq - 1,
       spool: { depth: this.spool.depth, dropped: this.spool.dropped, sizeBytes: this.spool.sizeBytes },
@@ -240,9 +250,11 @@ export class Agent {
         cpuCores: this.facts?.cpuCores ?? 1,
         power,
         battery,
-        model: this.config.power,
+        model: this.powerModel(),
         workloads,
       });
+      if (telemetry.powerSource === telemetryV1.PowerSource.POWER_SOURCE_MEASURED)
+        this.calibrator.observe(system.cpuUtil, telemetry.powerW);
       this.lastPowerSource =
         telemetry.powerSource === telemetryV1.PowerSource.POWER_SOURCE_MEASURED ? "measured" : "model";
       this.spool.append(telemetryV1.DeviceTelemetry.encode(telemetry).finish());
@@ -261,6 +273,11 @@ export class Agent {
       this.metrics.spoolDepth.set(this.spool.depth);
     }
     await this.drain();
+  }
+
+  /** The calibrated model once it has seen enough measurements, else the configured profile. */
+  private powerModel(): PowerModel {
+    return this.calibrator.samples >= CALIBRATION_MIN_SAMPLES ? this.calibrator.model() : this.config.power;
   }
 
   private takeSeq(): number {

@@ -15,6 +15,8 @@ export interface AgentStatus {
   nats: { connected: boolean; server: string };
   sensors: { power?: string; battery?: string; notes: string[] };
   powerSource: "measured" | "model";
+  /** the model used when nothing measures power; `calibratedFromSamples` 0 means the configured profile */
+  powerModel: { idleW: number; maxW: number; gamma: number; calibratedFromSamples: number };
   token: { term: number; planVersion: number };
   lastSeq: number;
   spool: { depth: number; dropped: number; sizeBytes: number };

@@ -29,6 +29,7 @@ export function formatAgentStatus(s: AgentStatus): string {
     `device     ${s.device} (${s.tier}, ${s.region}/${s.site}), agent ${s.version}, pid ${s.pid}, up ${s.uptimeS}s`,
     `nats       ${s.nats.connected ? `connected to ${s.nats.server}` : "DISCONNECTED (spooling telemetry)"}`,
     `sensors    power: ${s.sensors.power ?? "none"} (reporting ${s.powerSource}), battery: ${s.sensors.battery ?? "none"}`,
+    `model      P(u) = ${s.powerModel.idleW.toFixed(2)} + (${s.powerModel.maxW.toFixed(2)} − ${s.powerModel.idleW.toFixed(2)})·u^${s.powerModel.gamma.toFixed(2)} W (${s.powerModel.calibratedFromSamples ? `calibrated from ${s.powerModel.calibratedFromSamples} samples` : "configured profile"})`,
     `token      term ${s.token.term}, plan ${s.token.planVersion}`,
     `telemetry  last seq ${s.lastSeq}; spool depth ${s.spool.depth} (${s.spool.sizeBytes} bytes), dropped ${s.spool.dropped}`,
     `runtime    ${s.runtime}, ${s.workloads.length} workload(s)`,
