@@ -10,6 +10,7 @@ import { RawNode, type Ready, type Status } from "../raw-node.js";
 import { contextKey } from "../read-only.js";
 import type { Storage } from "../storage.js";
 import type { Transport } from "../transport/transport.js";
+import { decodeBatch, encodeBatch } from "./batch.js";
 import {
   DriverStoppedError,
   NotLeaderError,
@@ -18,12 +19,12 @@ import {
   ReadTimeoutError,
 } from "./errors.js";
 
-/** What the driver applies committed entries to. */
+/** What the driver applies committed commands to (a `normal` entry holds a batch of them, see batch.ts). */
 export interface StateMachine<R> {
-  /** Applies the data of a committed `normal` entry; returns the proposal id it carries and the result. */
-  apply(entry: Entry): { proposalId: string | undefined; result: R };
-  /** The proposal id inside an entry's data, if any (to learn where this node's proposals landed). */
-  proposalId(data: Uint8Array): string | undefined;
+  /** Applies one committed command; returns the proposal id it carries and the result. */
+  apply(command: Uint8Array): { proposalId: string | undefined; result: R };
+  /** The proposal id inside a command, if any (to learn where this node's proposals landed). */
+  proposalId(command: Uint8Array): string | undefined;
   snapshot(): Uint8Array;
   restore(data: Uint8Array): void;
 }
@@ -70,7 +71,9 @@ interface PendingRead {
 export class RaftDriver<R> {
   readonly node: RawNode;
   private readonly waiters = new Map<string, Waiter<R>>();
-  private readonly waitersByIndex = new Map<number, Waiter<R>>();
+  private readonly waitersByIndex = new Map<number, Set<Waiter<R>>>();
+  /** Commands proposed since the last Ready, proposed together as one entry. */
+  private batch: { data: Uint8Array; waiter: Waiter<R> }[] = [];
   private readonly reads = new Map<string, PendingRead>();
   /** Confirmed reads waiting for the state machine to catch up. */
   private readyReads: PendingRead[] = [];
@@ -96,8 +99,15 @@ export class RaftDriver<R> {
   }
 
   start(): void {
+    // ticks follow the wall clock: a timer that fires late (a busy event loop, a long fsync) catches up with
+    // a few extra ticks, so that timeouts mean milliseconds rather than "timer callbacks that got to run"
+    const startMs = performance.now();
+    let ticks = 0;
     this.ticker = setInterval(() => {
-      this.node.tick();
+      const due = Math.floor((performance.now() - startMs) / this.o.tickMs);
+      const n = Math.min(3, Math.max(1, due - ticks));
+      ticks = Math.max(ticks + n, due - 3);
+      for (let i = 0; i < n; i++) this.node.tick();
       this.schedule();
     }, this.o.tickMs);
     this.schedule();
@@ -130,17 +140,13 @@ export class RaftDriver<R> {
     return this.leaderId;
   }
 
-  /** Proposes a command carrying `proposalId`; resolves once applied here, with its log index and result. */
+  /**
+   * Proposes a command carrying `proposalId`; resolves once applied here, with its log index and result.
+   * Commands proposed in the same turn of the event loop travel in one entry.
+   */
   propose(data: Uint8Array, proposalId: string): Promise<{ index: number; result: R }> {
     if (this.stopped) return Promise.reject(new DriverStoppedError());
     if (this.role !== "leader") return Promise.reject(new NotLeaderError(this.o.id, this.leaderId));
-    try {
-      this.node.propose(data);
-    } catch (err) {
-      if (err instanceof ProposalDroppedError)
-        return Promise.reject(new NotLeaderError(this.o.id, this.leaderId, err.reason));
-      throw err;
-    }
     const timeoutMs = this.o.proposalTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
       const w: Waiter<R> = {
@@ -154,6 +160,7 @@ export class RaftDriver<R> {
         ),
       };
       this.waiters.set(proposalId, w);
+      this.batch.push({ data, waiter: w });
       this.schedule();
     });
   }
@@ -192,8 +199,31 @@ export class RaftDriver<R> {
   }
 
   private process(): void {
+    this.proposeBatch();
     for (let i = 0; i < 8 && !this.stopped && this.node.hasReady(); i++) this.handle(this.node.ready());
     if (!this.stopped && this.node.hasReady()) this.schedule();
+  }
+
+  /** Proposes the waiting commands, at most ~1 MiB of them per entry. */
+  private proposeBatch(): void {
+    while (this.batch.length > 0) {
+      let bytes = 0;
+      let n = 0;
+      while (n < this.batch.length && (n === 0 || bytes + this.batch[n]!.data.length < 1 << 20))
+        bytes += this.batch[n++]!.data.length;
+      const part = this.batch.splice(0, n);
+      try {
+        if (this.role !== "leader") throw new NotLeaderError(this.o.id, this.leaderId);
+        this.node.propose(encodeBatch(part.map((p) => p.data)));
+      } catch (err) {
+        const e =
+          err instanceof ProposalDroppedError
+            ? new NotLeaderError(this.o.id, this.leaderId, err.reason)
+            : err;
+        if (!(e instanceof NotLeaderError)) throw e;
+        for (const p of part) this.failWaiter(p.waiter, e);
+      }
+    }
   }
 
   private handle(rd: Ready): void {
@@ -238,28 +268,41 @@ export class RaftDriver<R> {
   private noteOwnEntries(entries: Entry[]): void {
     if (this.waiters.size === 0) return;
     for (const e of entries) {
-      if (e.type !== "normal") continue;
-      const w = this.waiters.get(this.o.stateMachine.proposalId(e.data) ?? "");
-      if (!w) continue;
-      if (w.index !== 0) this.waitersByIndex.delete(w.index);
-      w.index = e.index;
-      this.waitersByIndex.set(e.index, w);
+      if (e.type !== "normal" || e.data.length === 0) continue;
+      for (const cmd of decodeBatch(e.data)) {
+        const w = this.waiters.get(this.o.stateMachine.proposalId(cmd) ?? "");
+        if (!w) continue;
+        this.unindex(w);
+        w.index = e.index;
+        let set = this.waitersByIndex.get(e.index);
+        if (!set) this.waitersByIndex.set(e.index, (set = new Set()));
+        set.add(w);
+      }
     }
+  }
+
+  private unindex(w: Waiter<R>): void {
+    if (w.index === 0) return;
+    const set = this.waitersByIndex.get(w.index);
+    set?.delete(w);
+    if (set?.size === 0) this.waitersByIndex.delete(w.index);
   }
 
   private apply(e: Entry): void {
     if (e.index <= this.applied) return;
     this.applied = e.index;
-    let proposalId: string | undefined;
-    let result: R | undefined;
-    if (e.type === "normal" && e.data.length > 0) ({ proposalId, result } = this.o.stateMachine.apply(e));
-    const w = proposalId === undefined ? undefined : this.waiters.get(proposalId);
-    if (w) {
-      this.forget(w);
-      w.resolve({ index: e.index, result: result as R });
-    }
+    if (e.type === "normal" && e.data.length > 0)
+      for (const cmd of decodeBatch(e.data)) {
+        const { proposalId, result } = this.o.stateMachine.apply(cmd);
+        const w = proposalId === undefined ? undefined : this.waiters.get(proposalId);
+        if (w) {
+          this.forget(w);
+          w.resolve({ index: e.index, result });
+        }
+      }
+    // whatever of ours was at this index and was not just applied can never be
     const displaced = this.waitersByIndex.get(e.index);
-    if (displaced && displaced !== w) this.failWaiter(displaced, new ProposalLostError(e.index));
+    if (displaced) for (const w of [...displaced]) this.failWaiter(w, new ProposalLostError(e.index));
   }
 
   private serveReads(): void {
@@ -290,6 +333,7 @@ export class RaftDriver<R> {
   private forget(w: Waiter<R>): void {
     clearTimeout(w.timer);
     this.waiters.delete(w.id);
-    if (w.index !== 0 && this.waitersByIndex.get(w.index) === w) this.waitersByIndex.delete(w.index);
+    this.unindex(w);
+    this.batch = this.batch.filter((p) => p.waiter !== w);
   }
 }

@@ -3,7 +3,6 @@
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
-import type { Entry } from "../entry.js";
 import type { RaftDriver, StateMachine } from "./driver.js";
 import { NotLeaderError, OutcomeUnknownError, ProposalLostError, ReadTimeoutError } from "./errors.js";
 import {
@@ -22,8 +21,8 @@ export const LEADER_ADDRESS_KEY = "raft-leader-address";
 /** KvStateMachine as the driver sees it. */
 export class KvApplication implements StateMachine<KvResult> {
   readonly kv = new KvStateMachine();
-  apply(entry: Entry): { proposalId: string | undefined; result: KvResult } {
-    const { id, cmd } = decodeCommand(entry.data);
+  apply(command: Uint8Array): { proposalId: string | undefined; result: KvResult } {
+    const { id, cmd } = decodeCommand(command);
     return { proposalId: id, result: this.kv.apply(cmd) };
   }
   proposalId(data: Uint8Array): string | undefined {
