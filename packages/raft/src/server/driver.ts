@@ -274,9 +274,9 @@ export class RaftDriver<R> {
         if (!w) continue;
         this.unindex(w);
         w.index = e.index;
-        let set = this.waitersByIndex.get(e.index);
-        if (!set) this.waitersByIndex.set(e.index, (set = new Set()));
+        const set = this.waitersByIndex.get(e.index) ?? new Set<Waiter<R>>();
         set.add(w);
+        this.waitersByIndex.set(e.index, set);
       }
     }
   }
