@@ -30,13 +30,14 @@ const RESTART_REPLICAS = 40;
 const RESTARTS = 12;
 /** Regret construction (re-pricing every service per step) while replicas × services stays below this. */
 const REGRET_LIMIT = 20_000;
-const MAX_REPAIRS = 200;
+const MAX_REPAIRS = 50;
 const IMPROVEMENT = 1e-12;
 const ROUND_GAIN = 1e-6;
 
 class Search {
   evaluations = 0;
   repairs = 0;
+  readonly unrepairable = new Set<number>();
   readonly deadline: number;
   readonly window: number;
 
@@ -91,7 +92,9 @@ class Search {
 
   /** Place `i` by moving one replica out of the way (an ejection chain of length one). */
   repair(state: PlacementState, i: number): boolean {
-    if (this.repairs >= MAX_REPAIRS) return false;
+    // a service whose replica could not be repaired will not do better for its identical next one
+    const s = this.p.serviceOf[i]!;
+    if (this.repairs >= MAX_REPAIRS || this.unrepairable.has(s)) return false;
     this.repairs++;
     const candidates = this.p.services[this.p.serviceOf[i]!]!.candidates;
     const limit = Math.min(candidates.length, Number.isFinite(this.window) ? this.window : candidates.length);
@@ -112,6 +115,7 @@ class Search {
         state.place(j, d);
       }
     }
+    this.unrepairable.add(s);
     return false;
   }
 
@@ -272,6 +276,8 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
   // small instances keep restarting (up to 5×) while replicas are left out
   for (let run = 0; run < runs || (runs > 1 && run < 5 * runs && best!.unplaced.length > 0); run++) {
     const state = run === 0 && options.start ? options.start : new PlacementState(p);
+    search.repairs = 0;
+    search.unrepairable.clear();
     const unplaced = search.construct(state, run === 0 ? 0 : 0.5 + (run % runs) / runs);
     search.improve(state, run === 0 ? options.focus : undefined);
     const objective = state.totals().objective;
