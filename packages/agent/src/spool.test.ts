@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync } from "node:fs";
+import { appendFileSync, readdirSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -65,5 +65,19 @@ describe("Spool", () => {
     expect(b.depth).toBe(3);
     b.append(rec(3));
     expect(b.peek(10).map((r) => text(r.payload))).toEqual(["record-0", "record-1", "record-2", "record-3"]);
+  });
+
+  it("keeps reading after a restart whose saved position lies past a cut-off tail", () => {
+    const d = dir();
+    const a = new Spool(d, { maxBytes: 1 << 20, positionSyncMs: 0 });
+    for (let i = 0; i < 3; i++) a.append(rec(i));
+    const got = a.peek(3);
+    a.commit(got[2]!.next, 3);
+    a.close();
+    const seg = readdirSync(d).find((f) => f.endsWith(".seg"))!;
+    truncateSync(join(d, seg), 20); // the disk lost the tail the position points past
+    const b = new Spool(d, { maxBytes: 1 << 20 });
+    b.append(rec(3));
+    expect(b.peek(10).map((r) => text(r.payload))).toEqual(["record-3"]);
   });
 });

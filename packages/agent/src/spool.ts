@@ -75,9 +75,14 @@ export class Spool {
     if (this.segments.length === 0) this.segments.push(saved.position.segment || 1);
     const first = this.segments[0]!;
     if (this.position.segment < first) this.position = { segment: first, offset: 0 };
+    const last = this.segments[this.segments.length - 1]!;
+    if (this.position.segment > last) this.position = { segment: last, offset: 0 };
     for (const seg of this.segments) {
       const size = this.repair(seg);
       this.totalBytes += size;
+      // a position past a cut-off tail would never see the records appended after it
+      if (seg === this.position.segment && this.position.offset > size)
+        this.position = { segment: seg, offset: size };
       if (seg >= this.position.segment)
         this.unread += this.countRecords(seg, seg === this.position.segment ? this.position.offset : 0);
     }
