@@ -1,13 +1,12 @@
 import type { Device } from "@qonnect/core";
+import { marginalPowerW as modelMarginalPowerW, powerW } from "@qonnect/energy";
 
-// The device power model P(u) = idleW + (maxW − idleW)·u^γ and the marginal power of added load.
-// NOTE: @qonnect/energy owns the power model (calibrated online); it exported none yet when the planner was
-// written, so the closed form lives here. Swap for energy's marginal-power function once it is exported.
+// The device power model P(u) = idleW + (maxW − idleW)·u^γ is @qonnect/energy's (calibrated online there);
+// the planner asks it for the power a replica adds to a device.
 
-/** Power drawn at CPU utilisation `u` (0..1), W. */
+/** Power drawn at CPU utilisation `u` (0..1, clamped), W. */
 export function powerAtW(device: Pick<Device, "idleW" | "maxW" | "gamma">, u: number): number {
-  const clamped = Math.min(1, Math.max(0, u));
-  return device.idleW + (device.maxW - device.idleW) * clamped ** device.gamma;
+  return powerW(device, u);
 }
 
 /**
@@ -19,7 +18,6 @@ export function marginalPowerW(
   cpuCores: number,
 ): number {
   if (device.cpuCores <= 0) return 0;
-  if (device.gamma === 1) return ((device.maxW - device.idleW) * cpuCores) / device.cpuCores;
   const u0 = device.usedCpuCores / device.cpuCores;
-  return powerAtW(device, u0 + cpuCores / device.cpuCores) - powerAtW(device, u0);
+  return modelMarginalPowerW(device, u0, u0 + cpuCores / device.cpuCores);
 }
