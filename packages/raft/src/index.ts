@@ -27,6 +27,7 @@ export {
   DriverStoppedError,
   NotLeaderError,
   OutcomeUnknownError,
+  OverloadedError,
   ProposalLostError,
   ReadTimeoutError,
 } from "./server/errors.js";

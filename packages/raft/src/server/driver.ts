@@ -15,6 +15,7 @@ import {
   DriverStoppedError,
   NotLeaderError,
   OutcomeUnknownError,
+  OverloadedError,
   ProposalLostError,
   ReadTimeoutError,
 } from "./errors.js";
@@ -48,6 +49,8 @@ export interface RaftDriverOptions<R> {
   snapshotEntries?: number;
   /** A write that has not been applied by then fails with OutcomeUnknownError. Default 5,000 ms. */
   proposalTimeoutMs?: number;
+  /** More writes waiting than this are refused with OverloadedError (backpressure). Default 20,000. */
+  maxPendingProposals?: number;
   /** A read whose ReadIndex was not confirmed by then fails with ReadTimeoutError. Default 3,000 ms. */
   readTimeoutMs?: number;
   log?: DriverLogger;
@@ -147,6 +150,8 @@ export class RaftDriver<R> {
   propose(data: Uint8Array, proposalId: string): Promise<{ index: number; result: R }> {
     if (this.stopped) return Promise.reject(new DriverStoppedError());
     if (this.role !== "leader") return Promise.reject(new NotLeaderError(this.o.id, this.leaderId));
+    if (this.waiters.size >= (this.o.maxPendingProposals ?? 20_000))
+      return Promise.reject(new OverloadedError(this.waiters.size));
     const timeoutMs = this.o.proposalTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
       const w: Waiter<R> = {

@@ -45,3 +45,11 @@ export class DriverStoppedError extends Error {
     super("the raft node is stopping");
   }
 }
+
+/** Too many writes are waiting already; this one was not proposed (retry later). */
+export class OverloadedError extends Error {
+  override name = "OverloadedError";
+  constructor(readonly pending: number) {
+    super(`${pending} writes are already waiting to commit; try again shortly`);
+  }
+}

@@ -115,6 +115,10 @@ export class KvClient {
           continue;
         }
         this.leader = undefined;
+        if (err.code === grpc.status.RESOURCE_EXHAUSTED) {
+          await sleep(50);
+          continue;
+        }
         if (err.code === grpc.status.ABORTED || neverSent(err) || !isWrite) {
           await sleep(20);
           continue;

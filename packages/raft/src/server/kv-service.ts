@@ -4,7 +4,13 @@ import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
 import type { RaftDriver, StateMachine } from "./driver.js";
-import { NotLeaderError, OutcomeUnknownError, ProposalLostError, ReadTimeoutError } from "./errors.js";
+import {
+  NotLeaderError,
+  OutcomeUnknownError,
+  OverloadedError,
+  ProposalLostError,
+  ReadTimeoutError,
+} from "./errors.js";
 import {
   decodeCommand,
   encodeCommand,
@@ -53,6 +59,7 @@ function toStatus(
     return { code: grpc.status.FAILED_PRECONDITION, details: err.message, metadata };
   }
   if (err instanceof ProposalLostError) return { code: grpc.status.ABORTED, details: err.message };
+  if (err instanceof OverloadedError) return { code: grpc.status.RESOURCE_EXHAUSTED, details: err.message };
   if (err instanceof ReadTimeoutError) return { code: grpc.status.UNAVAILABLE, details: err.message };
   if (err instanceof OutcomeUnknownError) return { code: grpc.status.UNKNOWN, details: err.message };
   return { code: grpc.status.UNKNOWN, details: `outcome unknown: ${(err as Error).message}` };
