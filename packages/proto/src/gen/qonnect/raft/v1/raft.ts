@@ -293,7 +293,7 @@ export interface StatusRequest {
 
 export interface StatusResponse {
   id: number;
-  /** leader | follower | candidate | pre-candidate */
+  /** leader | follower | candidate | preCandidate */
   role: string;
   term: number;
   leaderId: number;
