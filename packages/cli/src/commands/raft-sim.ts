@@ -41,11 +41,19 @@ export const registerRaftSim: Register = (program, io, outcome) => {
     .option("--first-seed <n>", "first seed of the range", "1")
     .option("--seed <s>", "replay exactly this seed (prints its trace unless --json)")
     .option("--json", "print one JSON object")
-    .option("--inject-bug <bug>", "run with a known driver bug to see the checks catch it: local-reads")
+    .option(
+      "--inject-bug <bug>",
+      "run with a known driver bug to see the checks catch it: local-reads, ack-before-persist",
+    )
     .action(
       (opts: { seeds: string; firstSeed: string; seed?: string; json?: boolean; injectBug?: string }) => {
-        if (opts.injectBug !== undefined && opts.injectBug !== "local-reads")
-          throw new CliError(`unknown --inject-bug "${opts.injectBug}" (known: local-reads)`, EXIT.usage);
+        const bugs = ["local-reads", "ack-before-persist"] as const;
+        const bug = bugs.find((b) => b === opts.injectBug);
+        if (opts.injectBug !== undefined && !bug)
+          throw new CliError(
+            `unknown --inject-bug "${opts.injectBug}" (known: ${bugs.join(", ")})`,
+            EXIT.usage,
+          );
         const seeds = positiveInt("--seeds", opts.seeds, 1)!;
         const firstSeed = positiveInt("--first-seed", opts.firstSeed, 0)!;
         const seed = positiveInt("--seed", opts.seed, 0);
@@ -55,7 +63,7 @@ export const registerRaftSim: Register = (program, io, outcome) => {
           seeds,
           firstSeed,
           ...(seed !== undefined ? { seed } : {}),
-          ...(opts.injectBug === "local-reads" ? { bug: "local-reads" as const } : {}),
+          ...(bug ? { bug } : {}),
           ...(trace ? { log: (line: string) => io.out(`${line}\n`) } : {}),
         });
         if (opts.json) io.out(`${JSON.stringify(r)}\n`);

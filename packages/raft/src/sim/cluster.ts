@@ -46,8 +46,12 @@ export interface SimNodeConfig {
   bug?: DriverBug;
 }
 
-/** `local-reads`: answers reads from the local state machine at once, skipping ReadIndex. */
-export type DriverBug = "local-reads";
+/**
+ * - `local-reads`: answers reads from the local state machine at once, skipping ReadIndex;
+ * - `ack-before-persist`: sends votes and acknowledgements before the Ready is durable, and crashes (then
+ *   restarts at once) right after that now and then, losing what it acknowledged.
+ */
+export type DriverBug = "local-reads" | "ack-before-persist";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -186,6 +190,17 @@ export class Cluster {
       this.checker.leader(n.id, raw.term, (i) => raw.termAt(i), n.storage.firstIndex());
     }
     for (const m of rd.messages) this.net.send(m, this.tick);
+    if (this.cfg.bug === "ack-before-persist" && rd.persistedMessages.length > 0) {
+      for (const m of rd.persistedMessages) this.net.send(m, this.tick);
+      const acks = rd.persistedMessages.some(
+        (m) => (m.type === "voteResp" || m.type === "appResp") && !m.reject,
+      );
+      if (acks && this.cfg.crashInReadyRate > 0 && this.rng.chance(0.5)) {
+        this.crash(n.id, "acknowledged, then lost it");
+        this.restart(n.id);
+        return;
+      }
+    }
     if (this.maybeCrash(n, "before persisting a Ready")) return;
 
     if (rd.snapshot) {
@@ -209,7 +224,8 @@ export class Cluster {
       n.unsyncedHardState = rd.hardState; // commit index only: no fsync needed, may be lost
     }
     if (this.maybeCrash(n, "after persisting, before acknowledging")) return;
-    for (const m of rd.persistedMessages) this.net.send(m, this.tick);
+    if (this.cfg.bug !== "ack-before-persist")
+      for (const m of rd.persistedMessages) this.net.send(m, this.tick);
 
     for (const e of rd.committedEntries) {
       this.checker.appliedEntry(n.id, e);

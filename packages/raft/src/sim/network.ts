@@ -66,12 +66,12 @@ export class Network {
     return out;
   }
 
-  /** Drops everything in flight to or from a node (it crashed). */
+  /** Drops everything in flight to a node (it crashed); what it sent before is on the wire and still arrives. */
   dropNode(id: number): void {
     for (const [tick, bucket] of this.inflight)
       this.inflight.set(
         tick,
-        bucket.filter((f) => f.m.to !== id && f.m.from !== id),
+        bucket.filter((f) => f.m.to !== id),
       );
   }
 

@@ -39,4 +39,15 @@ describe("deterministic whole-cluster simulation", () => {
     const replay = runSimulation({ seed, bug: "local-reads" });
     expect(replay.failures).toEqual(r.failures.filter((v) => v.seed === seed));
   });
+
+  it("catches an injected bug (acknowledging before persisting, then crashing) as a safety violation", () => {
+    const r = runSimulation({ seeds: 60, bug: "ack-before-persist" });
+    expect(r.violations).toBeGreaterThan(0);
+    const kinds = new Set(r.failures.map((v) => v.kind));
+    expect(
+      ["leader-completeness", "state-machine-safety", "election-safety", "log-matching"].some((k) =>
+        kinds.has(k as never),
+      ),
+    ).toBe(true);
+  });
 });
