@@ -1,12 +1,14 @@
 // Unit tests of the small pieces: the inflight window, progress, majorities, conf changes, unstable entries,
 // the raft log over storage, and ReadIndex bookkeeping.
 import { describe, expect, it } from "vitest";
+import { AlreadyBootstrappedError, bootstrap } from "./bootstrap.js";
 import { applyConfChange, ConfChangeDecodeError, decodeConfChange, encodeConfChange } from "./conf-change.js";
 import type { Entry } from "./entry.js";
 import { Inflights } from "./inflights.js";
 import { MemoryStorage } from "./memory-storage.js";
 import { Progress } from "./progress.js";
 import { RaftLog } from "./raft-log.js";
+import { SeededRandom } from "./random.js";
 import { ReadOnly } from "./read-only.js";
 import { CompactedError } from "./storage.js";
 import { majorityIndex, ProgressTracker } from "./tracker.js";
@@ -185,5 +187,28 @@ describe("ReadOnly", () => {
     expect(r.ack(ctx("zzz"), 3)).toBeUndefined();
     expect(r.advance(ctx("b")).map((p) => p.index)).toEqual([5, 6]);
     expect(r.size()).toBe(1);
+  });
+});
+
+describe("bootstrap and the random source", () => {
+  it("writes the founding membership as committed conf entries, once", () => {
+    const s = new MemoryStorage();
+    bootstrap(s, [1, 2, 3]);
+    expect(s.entries(1, 4).map((e) => [e.index, e.term, e.type, decodeConfChange(e.data).nodeId])).toEqual([
+      [1, 1, "conf", 1],
+      [2, 1, "conf", 2],
+      [3, 1, "conf", 3],
+    ]);
+    expect(s.initialState().hardState).toEqual({ term: 1, vote: 0, commit: 3 });
+    expect(() => bootstrap(s, [1, 2, 3])).toThrow(AlreadyBootstrappedError);
+  });
+
+  it("repeats itself for the same seed", () => {
+    const a = new SeededRandom(99);
+    const b = new SeededRandom(99);
+    const xs = Array.from({ length: 20 }, () => a.int(1000));
+    expect(Array.from({ length: 20 }, () => b.int(1000))).toEqual(xs);
+    expect(new Set(xs).size).toBeGreaterThan(10);
+    expect(xs.every((x) => x >= 0 && x < 1000)).toBe(true);
   });
 });
