@@ -100,6 +100,27 @@ describe("RawNode", () => {
     expect(rd.mustSync).toBe(false); // a commit-only change need not be fsynced
   });
 
+  it("appends a batch of proposals together and replicates it in one message", () => {
+    const a = node(1, [1, 2]);
+    a.n.campaign();
+    let rd = handle(a.n, a.s);
+    const b = node(2, [1, 2]);
+    for (const m of rd.persistedMessages) b.n.step(m); // pre-vote
+    for (const m of handle(b.n, b.s).persistedMessages) a.n.step(m);
+    for (const m of handle(a.n, a.s).persistedMessages) b.n.step(m); // vote
+    for (const m of handle(b.n, b.s).persistedMessages) a.n.step(m);
+    rd = handle(a.n, a.s);
+    expect(a.n.role).toBe("leader");
+    for (const m of rd.messages) b.n.step(m); // the no-op
+    for (const m of handle(b.n, b.s).persistedMessages) a.n.step(m);
+    handle(a.n, a.s);
+    a.n.proposeBatch(["x", "y", "z"].map((d) => enc.encode(d)));
+    rd = handle(a.n, a.s);
+    expect(rd.entries.length).toBe(3);
+    const apps = rd.messages.filter((m) => m.type === "app" && (m.entries?.length ?? 0) > 0);
+    expect(apps.map((m) => m.entries?.length)).toEqual([3]);
+  });
+
   it("drops a forwarded proposal silently, but reports a local one", () => {
     const { n } = node(2, [1, 2, 3]);
     expect(() => n.propose(enc.encode("x"))).toThrow(/no-leader/);

@@ -98,6 +98,21 @@ export class RawNode {
     this.raft.step({ type: "prop", from: this.id, to: this.id, term: 0, entries: [entry("normal", data)] });
   }
 
+  /**
+   * Proposes several entries at once: they are appended together and leave in as few AppendEntries as the
+   * size limit allows (drivers that collect client writes between Readies use this). Throws like propose().
+   */
+  proposeBatch(data: readonly Uint8Array[]): void {
+    if (data.length === 0) return;
+    this.raft.step({
+      type: "prop",
+      from: this.id,
+      to: this.id,
+      term: 0,
+      entries: data.map((d) => entry("normal", d)),
+    });
+  }
+
   /** Proposes one membership change; the leader refuses while another is pending or before its term's commit. */
   proposeConfChange(cc: ConfChange): void {
     this.raft.step({
