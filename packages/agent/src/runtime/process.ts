@@ -46,6 +46,8 @@ interface Supervised {
   crashStreak: number;
   startedAtMs: number;
   message: string;
+  /** the last line the current run wrote to stderr, quoted in `message` when it exits */
+  lastStderr: string;
   restartTimer?: NodeJS.Timeout;
   stopping: boolean;
   cpu: CpuRate;
@@ -101,6 +103,7 @@ export class ProcessRuntime implements Runtime {
     return Promise.all(
       [...this.workloads.values()].map(async (w) => {
         const pid = w.child?.exitCode === null ? w.child.pid : undefined;
+        if (pid && nowMs - w.startedAtMs >= (this.options.healthyAfterMs ?? 10_000)) w.message = "";
         const usage = pid ? await readProcUsage(pid) : undefined;
         return telemetryV1.WorkloadStatus.fromPartial({
           app: w.spec.app,
@@ -135,6 +138,7 @@ export class ProcessRuntime implements Runtime {
       crashStreak: 0,
       startedAtMs: 0,
       message: "",
+      lastStderr: "",
       stopping: false,
       cpu: new CpuRate(),
       log: createWriteStream(logFile, { flags: "a" }),
@@ -161,7 +165,7 @@ export class ProcessRuntime implements Runtime {
     child.stderr?.on("data", (chunk: Buffer) => {
       this.capture(w, chunk);
       const last = chunk.toString().trim().split("\n").pop();
-      if (last) w.message = last.slice(0, 200);
+      if (last) w.lastStderr = last.slice(0, 200);
     });
     child.once("spawn", () => {
       w.state = WorkloadState.WORKLOAD_STATE_RUNNING;
@@ -190,12 +194,9 @@ export class ProcessRuntime implements Runtime {
       this.options.maxBackoffMs ?? 30_000,
       (this.options.minBackoffMs ?? 250) * 2 ** (w.crashStreak - 1),
     );
-    if (!w.message) w.message = signal ? `killed by ${signal}` : `exited with code ${code}`;
-    else
-      w.message = `${signal ? `killed by ${signal}` : `exited with code ${code}`}: ${w.message}`.slice(
-        0,
-        240,
-      );
+    const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    w.message = w.lastStderr ? `${reason}: ${w.lastStderr}` : reason;
+    w.lastStderr = "";
     w.state = WorkloadState.WORKLOAD_STATE_RESTARTING;
     this.options.onEvent?.({
       workload: w.key,
@@ -209,8 +210,7 @@ export class ProcessRuntime implements Runtime {
       w.restartTimer = undefined;
       if (w.stopping || this.closed) return;
       w.restarts++;
-      w.message = "";
-      this.spawn(w);
+      this.spawn(w); // the last error stays in `message` until the new run has been healthy a while
     }, backoffMs);
   }
 

@@ -68,7 +68,7 @@ export function spawnAgent(configFile: string): AgentProcess {
         port = m ? Number(m[1]) : 0;
         return port > 0;
       },
-      { what: "the agent to start", timeoutMs: 20_000 },
+      { what: "the agent to start", timeoutMs: 60_000 },
     );
     return port;
   };
@@ -88,7 +88,7 @@ export function spawnAgent(configFile: string): AgentProcess {
 /** Polls `check` until it is true; throws naming `what` after `timeoutMs`. */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
-  { what, timeoutMs = 20_000, intervalMs = 100 }: { what: string; timeoutMs?: number; intervalMs?: number },
+  { what, timeoutMs = 45_000, intervalMs = 100 }: { what: string; timeoutMs?: number; intervalMs?: number },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
