@@ -78,6 +78,22 @@ describe("qonnect plan", () => {
     expect(err).toContain("closest: nuc-berlin-1 has 12 free cores");
   });
 
+  it("time-shifts a Job over a carbon forecast and reports the saving against starting now", async () => {
+    const job = ["-f", "examples/carbon-job.yaml", "--inventory", "examples/inventory-9-sites.yaml"];
+    const forecast = ["--forecast", "examples/carbon-forecast-2022-06-15.json"];
+    const { code, out } = await cli("plan", ...job, ...forecast, "--json");
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.feasible).toBe(true);
+    const [shift] = result.jobs;
+    expect(Date.parse(shift.start)).toBeGreaterThanOrEqual(Date.parse("2022-06-15T18:00:00Z"));
+    expect(Date.parse(shift.start)).toBeLessThanOrEqual(Date.parse("2022-06-16T04:30:00Z"));
+    expect(shift.savingG).toBeGreaterThanOrEqual(0);
+    expect(shift.carbonG).toBeCloseTo(shift.nowCarbonG - shift.savingG, 9);
+    const table = await cli("plan", ...job, ...forecast);
+    expect(table.out).toMatch(/start 2022-06-1\dT[\d:.]+Z: [\d.]+ g CO2e for the run/);
+  });
+
   it("rejects an unknown strategy and a missing file as usage errors", async () => {
     expect((await cli("plan", ...bookinfo, "--strategy", "random")).code).toBe(2);
     expect(

@@ -11,9 +11,13 @@ import {
   toInventory,
 } from "@qonnect/core";
 import {
+  type CarbonForecast,
+  forecastFromSeries,
+  type JobPlan,
   type PlacementEntry,
   type Plan,
   plan,
+  planJob,
   REASONS,
   type Strategy,
   type Totals,
@@ -32,6 +36,8 @@ export interface PlanFilesOptions {
   strategy?: Strategy;
   explain?: boolean;
   seed?: number;
+  /** Per-zone intensity forecast (JSON) for time-shifting Jobs. */
+  forecast?: string;
 }
 
 /** Loads the manifests, reporting every validation error as file:line:col, and plans each application in
@@ -39,7 +45,9 @@ export interface PlanFilesOptions {
 export async function planFiles(
   io: Io,
   opts: PlanFilesOptions,
-): Promise<{ inventory: Inventory; apps: Application[]; plans: Plan[] } | undefined> {
+): Promise<
+  { inventory: Inventory; apps: Application[]; plans: Plan[]; jobs: (JobPlan | undefined)[] } | undefined
+> {
   let docs: Awaited<ReturnType<typeof loadManifests>>;
   try {
     docs = await loadManifests(...[...opts.files, opts.inventory].map((f) => resolve(io.cwd, f)));
@@ -69,9 +77,27 @@ export async function planFiles(
   if (apps.length === 0)
     throw new CliError("no Application or Job in the -f files: nothing to plan", EXIT.usage);
   const current = opts.current ? await readCurrent(resolve(io.cwd, opts.current)) : undefined;
+  const forecast = opts.forecast ? await readForecast(resolve(io.cwd, opts.forecast), inventory) : undefined;
   const plans: Plan[] = [];
+  const jobs: (JobPlan | undefined)[] = [];
   const base = inventory;
   for (const app of apps) {
+    if (forecast && app.job) {
+      if (opts.strategy && opts.strategy !== "heuristic")
+        throw new CliError(
+          "time shifting (--forecast) plans with the heuristic: drop --strategy",
+          EXIT.usage,
+        );
+      const job = planJob(inventory, app, forecast, {
+        explain: Boolean(opts.explain),
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      });
+      jobs.push(job);
+      plans.push(job.plan);
+      inventory = withPlacements(inventory, app, job.plan.placements);
+      continue;
+    }
+    jobs.push(undefined);
     const p = await plan(inventory, app, {
       strategy: opts.strategy ?? "heuristic",
       explain: Boolean(opts.explain),
@@ -81,7 +107,44 @@ export async function planFiles(
     plans.push(p);
     inventory = withPlacements(inventory, app, p.placements);
   }
-  return { inventory: base, apps, plans };
+  return { inventory: base, apps, plans, jobs };
+}
+
+/** `{"zones": {"DE": {"start": ISO time, "stepMinutes": 60, "intensityGPerKWh": [...]}}}`; zones without a
+ * series keep the inventory's intensity. */
+async function readForecast(file: string, inventory: Inventory): Promise<CarbonForecast> {
+  let data: { zones?: Record<string, { start?: string; stepMinutes?: number; intensityGPerKWh?: unknown }> };
+  try {
+    data = JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new CliError(`cannot read the forecast ${file}: ${(err as Error).message}`, EXIT.usage);
+  }
+  const series: Parameters<typeof forecastFromSeries>[0] = {};
+  for (const [zone, z] of Object.entries(data.zones ?? {})) {
+    const startMs = Date.parse(z.start ?? "");
+    const values = z.intensityGPerKWh;
+    if (
+      !Number.isFinite(startMs) ||
+      !(Number(z.stepMinutes) > 0) ||
+      !Array.isArray(values) ||
+      !values.every((v) => typeof v === "number")
+    )
+      throw new CliError(
+        `${file}: zone ${zone} needs "start" (RFC 3339), "stepMinutes" (> 0) and "intensityGPerKWh" (numbers)`,
+        EXIT.usage,
+      );
+    series[zone] = { startMs, stepMs: Number(z.stepMinutes) * 60_000, intensityGPerKWh: values };
+  }
+  return forecastFromSeries(
+    series,
+    Object.fromEntries(inventory.zones.map((z) => [z.name, z.intensityGPerKWh])),
+  );
+}
+
+/** One line on a time-shifted job: when it starts and what that saves against starting now. */
+export function formatJob(job: JobPlan): string {
+  const now = job.candidates[0]?.startMs ?? job.startMs;
+  return `start ${new Date(job.startMs).toISOString()}: ${job.carbonG.toFixed(2)} g CO2e for the run, ${job.savingG.toFixed(2)} g (${job.savingPercent.toFixed(1)} %) less than starting at ${new Date(now).toISOString()} (${job.nowCarbonG.toFixed(2)} g)\n`;
 }
 
 async function readCurrent(file: string): Promise<PlacementEntry[]> {
@@ -216,6 +279,10 @@ export const registerPlan: Register = (program, io, outcome) => {
     .option("--explain", "explain every decision")
     .option("--json", "print one JSON object")
     .option("--seed <n>", "seed of the heuristic", (v) => Number.parseInt(v, 10))
+    .option(
+      "--forecast <file>",
+      "per-zone carbon intensity forecast (JSON): time-shift Jobs within their deadline",
+    )
     .action(
       async (opts: {
         file: string[];
@@ -225,6 +292,7 @@ export const registerPlan: Register = (program, io, outcome) => {
         explain?: boolean;
         json?: boolean;
         seed?: number;
+        forecast?: string;
       }) => {
         if (!STRATEGIES.includes(opts.strategy as Strategy))
           throw new CliError(
@@ -240,7 +308,7 @@ export const registerPlan: Register = (program, io, outcome) => {
           outcome.exitCode = EXIT.failed;
           return;
         }
-        const { plans, inventory } = result;
+        const { plans, inventory, jobs } = result;
         const feasible = plans.every((p) => p.feasible);
         if (opts.json) {
           const explain = opts.explain
@@ -258,9 +326,28 @@ export const registerPlan: Register = (program, io, outcome) => {
               problems: plans.flatMap((p) => p.problems),
               violations: plans.flatMap((p) => p.violations),
               explain,
+              jobs: jobs.flatMap((j, k) =>
+                j
+                  ? [
+                      {
+                        app: plans[k]!.app,
+                        start: new Date(j.startMs).toISOString(),
+                        carbonG: j.carbonG,
+                        nowCarbonG: j.nowCarbonG,
+                        savingG: j.savingG,
+                        savingPercent: j.savingPercent,
+                      },
+                    ]
+                  : [],
+              ),
             })}\n`,
           );
-        } else for (const p of plans) renderPlan(io, inventory, p, Boolean(opts.explain));
+        } else
+          for (const [k, p] of plans.entries()) {
+            renderPlan(io, inventory, p, Boolean(opts.explain));
+            const job = jobs[k];
+            if (job) io.out(formatJob(job));
+          }
         if (!feasible) {
           for (const line of plans.flatMap((p) => p.problems)) io.err(`${line}\n`);
           io.err(
