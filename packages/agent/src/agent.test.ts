@@ -21,7 +21,7 @@ describe("agent telemetry over a real nats-server", () => {
   afterAll(async () => {
     await nats?.stop();
     dir?.remove();
-  });
+  }, 60_000);
 
   it("publishes the emulated INA219's readings, decoded and correct, with consecutive seq and a registration", async () => {
     const region = "tel";
@@ -81,7 +81,7 @@ describe("agent telemetry over a real nats-server", () => {
       await agent.stop();
       await sub.close();
     }
-  });
+  }, 60_000);
 
   it("k8s API emulator contract: an agent with runtime k3s applies commanded workloads and reports their pods", async () => {
     const emu = await startK8sApiEmulator();
@@ -139,5 +139,5 @@ describe("agent telemetry over a real nats-server", () => {
       await sub.close();
       await emu.close();
     }
-  });
+  }, 60_000);
 });

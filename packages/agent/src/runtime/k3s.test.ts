@@ -63,7 +63,7 @@ describe("k3s runtime against the k8s API emulator", () => {
   afterEach(async () => {
     await rt.close();
     await emu.close();
-  });
+  }, 60_000);
 
   it("k8s API emulator contract: server-side apply of Deployment + Service, field manager qonnect, apply-patch+yaml", async () => {
     await rt.apply([spec("productpage")]);
@@ -101,7 +101,7 @@ describe("k3s runtime against the k8s API emulator", () => {
     expect(emu.get("Service", NS, "bookinfo-productpage-0")?.spec).toMatchObject({
       ports: [{ port: 9080, targetPort: 9080 }],
     });
-  });
+  }, 60_000);
 
   it("k8s API emulator contract: pods are watched for status (running, crash loop)", async () => {
     await rt.apply([spec("details")]);
@@ -123,7 +123,7 @@ describe("k3s runtime against the k8s API emulator", () => {
       what: "the crash loop to show",
     });
     expect((await rt.status())[0]).toMatchObject({ restarts: 4, message: "CrashLoopBackOff" });
-  });
+  }, 60_000);
 
   it("k8s API emulator contract: applying the same plan twice changes nothing; removed workloads are deleted by label", async () => {
     const foreign = {
@@ -160,7 +160,7 @@ describe("k3s runtime against the k8s API emulator", () => {
     expect(decodeURIComponent(lists[0]!.path)).toContain(`${LABELS.device}=pi5-a`);
     expect(emu.get("Namespace", "", NS)).toBeDefined();
     expect(resourceName({ app: "Book_Info", service: "x", replica: 2 })).toBe("book-info-x-2");
-  });
+  }, 60_000);
 
   it("k8s API emulator contract: status codes 404, 409, 415, 422 (and 400 without a field manager)", async () => {
     await rt.apply([spec("details")]);
@@ -212,11 +212,11 @@ describe("k3s runtime against the k8s API emulator", () => {
       code: 422,
       body: { reason: "Invalid" },
     });
-  });
+  }, 60_000);
 
   it("k8s API emulator contract: an invalid workload surfaces the 422 as a RuntimeError", async () => {
     const err = await rt.apply([spec("details", { image: "" })]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as Error).message).toMatch(/HTTP 422.*image: Required value/);
-  });
+  }, 60_000);
 });

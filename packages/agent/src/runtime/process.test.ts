@@ -51,14 +51,14 @@ describe("process runtime", () => {
     await waitFor(() => readFileSync(log, "utf8").includes("port="), { what: "the workload's output" });
     expect(readFileSync(log, "utf8")).toContain("port=9080 service=echo calls=details=10.0.0.2:9081");
     expect((await stateOf(rt, "echo"))?.state).toBe(WorkloadState.WORKLOAD_STATE_RUNNING);
-  });
+  }, 60_000);
 
   it("restarts a crashed workload with backoff and counts restarts", async () => {
     const { rt } = runtime();
     await rt.apply([spec("crashy", "echo boom >&2; exit 3")]);
     await waitFor(async () => ((await stateOf(rt, "crashy"))?.restarts ?? 0) >= 2, { what: "two restarts" });
     expect((await stateOf(rt, "crashy"))?.message).toBe("exited with code 3: boom");
-  });
+  }, 60_000);
 
   it("restarts a workload killed from outside", async () => {
     const { rt } = runtime();
@@ -68,7 +68,7 @@ describe("process runtime", () => {
     process.kill(first, "SIGKILL");
     await waitFor(() => (rt.pids().get("test/victim/0") ?? first) !== first, { what: "a new process" });
     expect((await stateOf(rt, "victim"))?.restarts).toBe(1);
-  });
+  }, 60_000);
 
   it("reconciles idempotently: keeps unchanged, restarts changed, stops unlisted", async () => {
     const { rt } = runtime();
@@ -87,7 +87,7 @@ describe("process runtime", () => {
     await rt.apply([a]);
     expect([...rt.pids().keys()]).toEqual(["test/a/0"]);
     expect(alive(before.get("test/b/0")!)).toBe(false);
-  });
+  }, 60_000);
 
   it("stops the whole process group, with SIGKILL after the grace period", async () => {
     const { rt, dir } = runtime(300);
@@ -101,5 +101,5 @@ describe("process runtime", () => {
     await rt.apply([]);
     expect(alive(leader)).toBe(false);
     await waitFor(() => !alive(grandchild), { what: "the grandchild to die" });
-  });
+  }, 60_000);
 });

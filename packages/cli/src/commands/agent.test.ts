@@ -35,7 +35,7 @@ describe("qonnect agent", () => {
     );
     expect(lines.at(-1)).toMatch(/nothing was started/);
     expect(io.stdout).toBe("");
-  });
+  }, 60_000);
 
   it("status: says what to do when no agent answers", async () => {
     const io = bufferIo();
@@ -44,7 +44,7 @@ describe("qonnect agent", () => {
     expect(io.stderr).toMatch(
       /no agent answers at .*is it running \(qonnect agent run --config agent.yaml\)\?/,
     );
-  });
+  }, 60_000);
 
   it("status: shows connection, sensors, workloads and spool depth of a running agent", async () => {
     const d = dir();
@@ -69,7 +69,7 @@ describe("qonnect agent", () => {
     } finally {
       await agent.stop();
     }
-  });
+  }, 60_000);
 
   it("watch: prints decoded telemetry from a running agent's emulated INA219", async () => {
     const nats = await useNatsServer();
@@ -98,5 +98,5 @@ describe("qonnect agent", () => {
       await agent.stop();
       await nats.stop();
     }
-  });
+  }, 60_000);
 });
