@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assessPlacement } from "./assess.js";
 import { generateApplication, generateInventory, generateSmallInstance } from "./generate.js";
-import { planSync } from "./plan.js";
+import { Planner, planSync } from "./plan.js";
 
 // No plan of ours ever breaks a hard constraint: a feasible plan has no violation at all, an infeasible one
 // only leaves replicas out (never overbooks to fit them). Totals agree with an independent recomputation.
@@ -63,6 +63,51 @@ describe("hard constraints hold on random instances", () => {
     const app = generateApplication(inventory, { devices: 60, replicas: 120, seed: 3 });
     expect(planSync(inventory, app, { seed: 9 }).placements).toEqual(
       planSync(inventory, app, { seed: 9 }).placements,
+    );
+  });
+
+  it("re-plans after random device losses and battery drops keep every hard constraint", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.integer({ min: 10, max: 80 }),
+        fc.integer({ min: 5, max: 150 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 5 }),
+        (seed, devices, replicas, lose) => {
+          const inventory = generateInventory(devices, seed);
+          const app = generateApplication(inventory, { devices, replicas, seed, replicasPerService: 4 });
+          const session = new Planner(app);
+          const first = session.plan(inventory);
+          const lost = new Set(lose.map((k) => inventory.devices[k % devices]!.name));
+          const next = {
+            ...inventory,
+            devices: inventory.devices.map((d, k) =>
+              lost.has(d.name)
+                ? { ...d, alive: false }
+                : d.battery && k % 2 === 0
+                  ? { ...d, battery: { ...d.battery, soc: 0.1 } }
+                  : d,
+            ),
+          };
+          for (const after of [
+            session.plan(next, { current: first.placements }),
+            planSync(next, app, { current: first.placements }),
+          ]) {
+            const { violations } = assessPlacement(next, app, after.placements);
+            expect(violations.filter((v) => !v.endsWith("not placed"))).toEqual([]);
+            expect(violations.length === 0).toBe(after.feasible);
+            // make-before-break: no replica stops before its replacement started
+            const started = new Set<string>();
+            for (const m of after.moves) {
+              const id = `${m.service}/${m.replica}`;
+              if (m.op === "start") started.add(id);
+              else if (m.why !== "removed" && !m.why.includes("break-before-make"))
+                expect(started.has(id)).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 });
