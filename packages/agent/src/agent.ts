@@ -10,7 +10,7 @@ import { startHttpServer } from "./http-server.js";
 import { AgentMetrics } from "./metrics.js";
 import { NatsLink } from "./nats-link.js";
 import { createRuntime } from "./runtime/create.js";
-import { type Runtime, serialised } from "./runtime/runtime.js";
+import { type Runtime, serialised, workloadStateName } from "./runtime/runtime.js";
 import { discoverSensors } from "./sensors/discover.js";
 import type { AgentSensorReading, SensorSet } from "./sensors/sensor.js";
 import { Spool } from "./spool.js";
@@ -143,7 +143,7 @@ export class Agent {
       spool: { depth: this.spool.depth, dropped: this.spool.dropped, sizeBytes: this.spool.sizeBytes },
       workloads: workloads.map((w) => ({
         workload: `${w.app}/${w.service}/${w.replica}`,
-        state: telemetryV1.workloadStateToJSON(w.state).replace("WORKLOAD_STATE_", "").toLowerCase(),
+        state: workloadStateName(w.state),
         restarts: w.restarts,
         cpuCores: w.cpuCores,
         memoryBytes: w.memoryBytes,

@@ -1,6 +1,7 @@
 // @qonnect/agent — the device agent: sensors → telemetry over NATS, fenced commands, runtimes (process, k3s).
 
 export { Agent, type AgentOptions } from "./agent.js";
+export { CommandFileError, loadCommandFile, sendDeviceCommand } from "./command-client.js";
 export { CommandHandler, compareTokens, formatToken, MalformedCommandError } from "./commands.js";
 export {
   type AgentConfig,
@@ -15,7 +16,7 @@ export { createLogger } from "./log.js";
 export { runAgent } from "./run.js";
 export { type K8sEmulator, type K8sObject, startK8sApiEmulator } from "./runtime/k8s-emulator.js";
 export { ProcessRuntime, type ProcessRuntimeOptions, workloadEnv } from "./runtime/process.js";
-export { type Runtime, RuntimeError, workloadKey } from "./runtime/runtime.js";
+export { type Runtime, RuntimeError, workloadKey, workloadStateName } from "./runtime/runtime.js";
 export type { AgentSensor, AgentSensorReading, SensorSet } from "./sensors/sensor.js";
 export { Spool } from "./spool.js";
 export { type AgentState, StateFileError, StateStore } from "./state-store.js";

@@ -55,3 +55,16 @@ export function serialised(runtime: Runtime): Runtime {
     },
   };
 }
+
+/** `running`, `restarting`, ... for people (WORKLOAD_STATE_RUNNING → running). */
+export function workloadStateName(state: telemetryV1.WorkloadState): string {
+  return (WORKLOAD_STATE_NAMES[state] ?? "unspecified").toLowerCase();
+}
+
+const WORKLOAD_STATE_NAMES: Record<number, string> = {
+  1: "PENDING",
+  2: "RUNNING",
+  3: "RESTARTING",
+  4: "FAILED",
+  5: "STOPPED",
+};

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Agent, createLogger, loadAgentConfig } from "@qonnect/agent";
 import { freePort, tempDir, useNatsServer } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -99,4 +99,55 @@ describe("qonnect agent", () => {
       await nats.stop();
     }
   }, 60_000);
+
+  it("command: sends a fenced workload set; a lower token is refused with exit 1", async () => {
+    const nats = await useNatsServer();
+    const d = dir();
+    const file = join(d, "agent.yaml");
+    writeFileSync(
+      file,
+      `device: pi-cmd\nregion: cmd\nsite: s1\ntier: edge\nnats: { servers: [${nats.url}] }\nsensors: emulate\n` +
+        `runtime: { kind: process, workDir: ${resolve(import.meta.dirname, "../../../..")} }\n` +
+        `dataDir: ./data\nhttp: { port: 0 }\n`,
+    );
+    const port = await freePort();
+    const command = (planVersion: number) =>
+      `token: { term: 2, planVersion: ${planVersion} }\nworkloads:\n` +
+      `  - { app: shop, service: cart, command: [node, examples/bookinfo/service.mjs], ports: [${port}] }\n`;
+    writeFileSync(join(d, "cmd5.yaml"), command(5));
+    writeFileSync(join(d, "cmd4.yaml"), command(4));
+    const agent = await Agent.start({ config: loadAgentConfig(file), logger: createLogger("silent") });
+    try {
+      await waitForConnected(agent);
+      const send = async (f: string) => {
+        const io = bufferIo(d);
+        const code = await run(
+          ["agent", "command", "-s", nats.url, "-r", "cmd", "-d", "pi-cmd", "-f", f],
+          io,
+        );
+        return { code, io };
+      };
+      const ok = await send("cmd5.yaml");
+      expect(ok.io.stderr).toBe("");
+      expect(ok.code).toBe(0);
+      expect(ok.io.stdout).toMatch(
+        /^accepted; the device holds term 2, plan 5\n {2}shop\/cart\/0 {2}(pending|running)/,
+      );
+      const stale = await send("cmd4.yaml");
+      expect(stale.code).toBe(1);
+      expect(stale.io.stdout).toMatch(/^refused; the device holds term 2, plan 5/);
+      expect(stale.io.stderr).toMatch(/stale fencing token/);
+    } finally {
+      await agent.stop();
+      await nats.stop();
+    }
+  }, 60_000);
 });
+
+async function waitForConnected(agent: Agent): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await agent.status()).nats.connected) {
+    if (Date.now() > deadline) throw new Error("the agent did not connect to NATS");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

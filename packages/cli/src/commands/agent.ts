@@ -114,4 +114,39 @@ export const registerAgent: Register = (program, io, outcome) => {
         await watch.close();
       },
     );
+
+  agent
+    .command("command")
+    .description("send a device its whole desired workload set with a fencing token, as a fog leader does")
+    .requiredOption("-s, --server <url...>", "NATS server(s), e.g. nats://127.0.0.1:4222")
+    .requiredOption("-r, --region <region>", "the device's region")
+    .requiredOption("-d, --device <device>", "the device")
+    .requiredOption("-f, --file <file>", "YAML with token: {term, planVersion} and workloads: [...]")
+    .action(async (opts: { server: string[]; region: string; device: string; file: string }) => {
+      const { CommandFileError, formatToken, loadCommandFile, sendDeviceCommand, workloadStateName } =
+        await agentPackage();
+      let command: Awaited<ReturnType<typeof loadCommandFile>>;
+      try {
+        command = loadCommandFile(resolve(io.cwd, opts.file), opts.device);
+      } catch (err) {
+        if (err instanceof CommandFileError) throw new CliError(err.message, EXIT.usage);
+        throw err;
+      }
+      let ack: Awaited<ReturnType<typeof sendDeviceCommand>>;
+      try {
+        ack = await sendDeviceCommand(opts.server, opts.region, command);
+      } catch (err) {
+        throw new CliError(
+          `no answer from ${opts.device} on qonnect.${opts.region}.cmd.${opts.device}: ${(err as Error).message}; ` +
+            "is its agent running and connected (qonnect agent status)?",
+          EXIT.failed,
+        );
+      }
+      const held = ack.token ? formatToken(ack.token) : "none";
+      io.out(`${ack.accepted ? "accepted" : "refused"}; the device holds ${held}\n`);
+      if (ack.error) io.err(`${ack.error}\n`);
+      for (const w of ack.workloads)
+        io.out(`  ${w.app}/${w.service}/${w.replica}  ${workloadStateName(w.state)}  ${w.message}\n`);
+      if (!ack.accepted) outcome.exitCode = EXIT.failed;
+    });
 };
