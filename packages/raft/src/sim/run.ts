@@ -18,7 +18,10 @@ export interface SimulationOptions {
   seed?: number;
   /** Ticks of faults before healing. Default 160. */
   chaosTicks?: number;
-  /** After healing, a client write must commit within this many ticks. Default 200. */
+  /**
+   * After healing, a client write must commit within this many ticks. Default: 20 election timeouts, at least
+   * 200 ticks (seeds with pre-vote off can need several split votes: stale candidates keep resetting timers).
+   */
   recoveryBoundTicks?: number;
   /** Inject a known driver bug, to show that the checks catch it. */
   bug?: DriverBug;
@@ -99,7 +102,6 @@ function pickPartition(rng: SeededRandom, ids: number[], leader: number | undefi
 export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome {
   const log = opts.log ?? (() => {});
   const chaosTicks = opts.chaosTicks ?? 160;
-  const bound = opts.recoveryBoundTicks ?? 200;
   const rng = new SeededRandom(seed);
   const voters = rng.chance(0.5) ? 3 : 5;
   // settings drawn per seed; pre-vote and check-quorum are sometimes off (they are optimisations for
@@ -115,6 +117,7 @@ export function runSeed(seed: number, opts: SimulationOptions = {}): SeedOutcome
   };
   const ids = Array.from({ length: voters }, (_, i) => i + 1);
   log(`seed ${seed}: ${voters} voters, ${JSON.stringify(raft)}`);
+  const bound = opts.recoveryBoundTicks ?? Math.max(200, 20 * raft.electionTicks);
   const net = new Network(rng);
   let cluster: Cluster | undefined;
   const checker = new SafetyChecker(seed, () => cluster?.tick ?? 0);
