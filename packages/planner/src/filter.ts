@@ -1,5 +1,7 @@
 import type { Device, Inventory, Service } from "@qonnect/core";
-import type { Reason } from "./types.js";
+import { REASONS, type Reason } from "./types.js";
+
+const REASON_LIST: readonly Reason[] = REASONS;
 
 // The static half of the hard constraints: what one device offers one replica before anything else is
 // placed. The dynamic half (capacity taken by other replicas, spread, call latency, application limits) is
@@ -61,21 +63,37 @@ export function isCapacityReason(reason: Reason): boolean {
 export function filterDevices(
   service: Service,
   inventory: Inventory,
+  /** Site index of each device, when the caller has it: the per-site verdicts then live in an array. */
+  siteOf?: Int32Array,
 ): { candidates: number[]; rejected: Partial<Record<Reason, number>>; reasons: (Reason | undefined)[] } {
   const candidates: number[] = [];
   const rejected: Partial<Record<Reason, number>> = {};
   const bySite = new Map<string, Reason | undefined>();
-  const reasons = inventory.devices.map((d, i) => {
-    let r: Reason | undefined;
-    if (!d.alive) r = "alive";
-    else {
-      if (!bySite.has(d.site))
-        bySite.set(d.site, siteReason(service, { name: d.site, tier: d.tier, region: d.region }, inventory));
-      r = bySite.get(d.site) ?? deviceReason(service, d);
+  // per site index: 0 not yet known, 1 passes, 2 + k rejected by REASON_LIST[k]
+  const verdicts = siteOf ? new Uint8Array(inventory.sites.length) : undefined;
+  const siteVerdict = (d: Device, i: number): Reason | undefined => {
+    if (verdicts && siteOf) {
+      const k = siteOf[i]!;
+      let v = verdicts[k]!;
+      if (v === 0) {
+        const r = siteReason(service, { name: d.site, tier: d.tier, region: d.region }, inventory);
+        v = r ? 2 + REASON_LIST.indexOf(r) : 1;
+        verdicts[k] = v;
+      }
+      return v === 1 ? undefined : REASON_LIST[v - 2];
     }
+    if (!bySite.has(d.site))
+      bySite.set(d.site, siteReason(service, { name: d.site, tier: d.tier, region: d.region }, inventory));
+    return bySite.get(d.site);
+  };
+  const devices = inventory.devices;
+  const reasons = new Array<Reason | undefined>(devices.length);
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i]!;
+    const r = !d.alive ? "alive" : (siteVerdict(d, i) ?? deviceReason(service, d));
+    reasons[i] = r;
     if (r) rejected[r] = (rejected[r] ?? 0) + 1;
     else candidates.push(i);
-    return r;
-  });
+  }
   return { candidates, rejected, reasons };
 }

@@ -148,6 +148,7 @@ export function buildProblem(given: Inventory, app: Application, options: Proble
 
   // per-device coefficients, shared by services with the same requirements
   const placements = new Map<string, ReturnType<typeof filterDevices>>();
+  const noUsers = new Float64Array(D);
   const profiles = new Map<
     string,
     Omit<ServiceModel, "index" | "service" | "replicas" | "firstReplica" | "edges">
@@ -160,7 +161,7 @@ export function buildProblem(given: Inventory, app: Application, options: Proble
       const placementKey = JSON.stringify(service.placement);
       let byPlacement = placements.get(placementKey);
       if (!byPlacement) {
-        byPlacement = filterDevices({ ...service, cpuCores: 0, memoryBytes: 0, gpus: 0 }, inventory);
+        byPlacement = filterDevices({ ...service, cpuCores: 0, memoryBytes: 0, gpus: 0 }, inventory, siteOf);
         placements.set(placementKey, byPlacement);
       }
       const rejected = { ...byPlacement.rejected };
@@ -180,7 +181,8 @@ export function buildProblem(given: Inventory, app: Application, options: Proble
       const energyW = new Float64Array(D);
       const costPerHour = new Float64Array(D);
       const slownessCores = new Float64Array(D);
-      const usersLatencyMs = new Float64Array(D);
+      // services without users share one all-zero array (fewer large allocations on big fleets)
+      const usersLatencyMs = service.placement.nearUsers ? new Float64Array(D) : noUsers;
       const users = service.placement.nearUsers;
       let minEnergyW = Number.POSITIVE_INFINITY;
       let minCostPerHour = Number.POSITIVE_INFINITY;
@@ -230,13 +232,14 @@ export function buildProblem(given: Inventory, app: Application, options: Proble
       (batteryWh[d]! > 0 ? alpha.batteryDrainPerH / batteryWh[d]! : 0);
 
   // separable objective per profile, then candidates sorted by the standalone objective
+  const scratch = new Float64Array(D);
   for (const profile of profiles.values()) {
     for (const d of profile.candidates)
       profile.separable[d] =
         alpha.energyW * profile.energyW[d]! +
         alpha.costPerHour * profile.costPerHour[d]! +
         alpha.slownessCores * profile.slownessCores[d]!;
-    const standalone = new Float64Array(D);
+    const standalone = scratch;
     for (const d of profile.candidates)
       standalone[d] =
         profile.separable[d]! +
