@@ -62,7 +62,9 @@ export async function startKvNode(o: KvNodeOptions): Promise<KvNode> {
     security,
     onMessage: (m) => driver?.receive(m),
     onRejected: (reason) => o.log?.warn("refused peer traffic", { reason }),
-    keepaliveMs: Math.max(200, Math.min(1000, o.electionMs / 2)),
+    // slow enough that a busy event loop (an fsync, a GC pause) never looks like a dead peer: a stream torn
+    // down by a late ping drops the votes queued behind it and costs an extra election round
+    keepaliveMs: Math.max(1000, o.electionMs),
   });
   const app = new KvApplication();
   driver = new RaftDriver<KvResult>({
