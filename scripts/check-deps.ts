@@ -7,15 +7,16 @@ import { join, relative, resolve } from "node:path";
 const ALLOWED: Record<string, string[]> = {
   core: [],
   proto: [],
-  testkit: [],
+  natsd: [],
+  testkit: ["natsd"],
   energy: ["core"],
   raft: ["core", "proto"],
   planner: ["core", "energy"],
   agent: ["core", "proto", "energy"],
   fog: ["core", "proto", "raft", "planner", "energy"],
   kb: ["core", "proto", "planner", "energy"],
-  sim: ["core", "proto", "energy", "planner", "raft", "agent", "fog", "kb"],
-  cli: ["core", "proto", "energy", "planner", "raft", "agent", "fog", "kb", "sim"],
+  sim: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb"],
+  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim"],
 };
 
 const root = resolve(import.meta.dirname, "..");

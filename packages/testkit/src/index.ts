@@ -5,5 +5,5 @@ export {
   type NatsServer,
   startNatsServer,
   useNatsServer,
-} from "./nats-server.js";
+} from "@qonnect/natsd";
 export { tempDir } from "./temp-dir.js";

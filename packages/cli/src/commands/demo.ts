@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { formatDiagnostic, registeredKind, validateFile } from "@qonnect/core";
+import { runLiveDemo } from "@qonnect/sim";
 import { describeManifest } from "../describe.js";
 import { EXIT } from "../io.js";
 import type { Register } from "./index.js";
@@ -17,11 +18,12 @@ export const registerDemo: Register = (program, io, outcome) => {
     .command("demo")
     .description("run the end-to-end demo on the examples")
     .option("--examples <dir>", "folder of example manifests", "examples")
-    .action(async (opts: { examples: string }) => {
+    .option("--no-live", "skip step 3 (real agents on a local nats-server)")
+    .action(async (opts: { examples: string; live: boolean }) => {
       const dir = resolve(io.cwd, opts.examples);
       const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
       io.out(
-        `qonnect demo — step 1/2: validate and describe ${files.length} manifests in ${relative(io.cwd, dir) || "."}\n\n`,
+        `qonnect demo — step 1/3: validate and describe ${files.length} manifests in ${relative(io.cwd, dir) || "."}\n\n`,
       );
       for (const name of files) {
         const result = await validateFile(join(dir, name));
@@ -42,7 +44,7 @@ export const registerDemo: Register = (program, io, outcome) => {
       const app = join(dir, "bookinfo.yaml");
       const inventory = join(dir, "inventory-9-sites.yaml");
       if (!existsSync(app) || !existsSync(inventory)) return;
-      io.out(`\nqonnect demo — step 2/2: plan Bookinfo onto the nine-site inventory (qonnect plan)\n\n`);
+      io.out(`\nqonnect demo — step 2/3: plan Bookinfo onto the nine-site inventory (qonnect plan)\n\n`);
       const planned = await planFiles(io, { files: [app], inventory });
       if (!planned) {
         outcome.exitCode = EXIT.failed;
@@ -54,6 +56,20 @@ export const registerDemo: Register = (program, io, outcome) => {
           for (const line of p.problems) io.err(`${line}\n`);
           outcome.exitCode = EXIT.failed;
         }
+      }
+      if (!opts.live) return;
+      io.out(
+        "\nqonnect demo — step 3/3: run the plan on live device agents over a real nats-server, then lose a device\n\n",
+      );
+      const result = await runLiveDemo({
+        rootDir: io.cwd,
+        app: relative(io.cwd, app),
+        inventory: relative(io.cwd, inventory),
+        say: (line) => io.out(`${line}\n`),
+      });
+      if (!result.answeredBefore || !result.answeredAfter || !result.staleTokenRefused) {
+        io.err("the live demo did not behave as expected (see above)\n");
+        outcome.exitCode = EXIT.failed;
       }
     });
 };

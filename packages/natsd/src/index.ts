@@ -1,0 +1,8 @@
+// @qonnect/natsd — start and stop a real nats-server process on a free loopback port (tests, the demo).
+export {
+  freePort,
+  MissingBinaryError,
+  type NatsServer,
+  startNatsServer,
+  useNatsServer,
+} from "./nats-server.js";
