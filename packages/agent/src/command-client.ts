@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { loadYaml } from "@kubernetes/client-node/dist/yaml.js";
 import { telemetryV1 } from "@qonnect/proto";
 import { connect } from "nats";
+import { parse as loadYaml } from "yaml";
 import { subjects } from "./telemetry/subjects.js";
 
 /** A command file: the token and the whole desired workload set (WorkloadSpec in its protobuf JSON form). */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { loadYaml } from "@kubernetes/client-node/dist/yaml.js";
 import { parseMemoryBytes, QuantityError, type Tier } from "@qonnect/core";
+import { parse as loadYaml } from "yaml";
 
 // core's TIERS lives beside its zod manifest schemas; importing it would load zod into the agent (~8 MB RSS)
 const TIERS: readonly Tier[] = ["cloud", "fog", "edge"];

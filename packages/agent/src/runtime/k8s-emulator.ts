@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { loadYaml } from "@kubernetes/client-node/dist/yaml.js";
+import { parse as loadYaml } from "yaml";
 
 /**
  * An emulator of exactly the Kubernetes API subset the k3s runtime uses, for tests on machines where no API
