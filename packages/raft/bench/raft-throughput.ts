@@ -9,7 +9,7 @@ import { argValue, benchEnv, percentile, round, table } from "./lib/report.js";
 
 const json = process.argv.includes("--json");
 const seconds = Number(argValue("--seconds", "4"));
-const RATES = [500, 1000, 2000, 4000, 8000, 16_000];
+const RATES = [500, 1000, 2000, 4000, 8000, 12_000, 16_000];
 const CLOSED_LOOP_IN_FLIGHT = 512;
 const MAX_IN_FLIGHT = 4000;
 const PAYLOAD = Buffer.alloc(256, 0x61);
@@ -46,6 +46,30 @@ interface Run {
   errors: number;
 }
 
+/** Pipelined puts: one PutStream per connection, responses matched by id. */
+interface PutStreamClient {
+  stream: grpc.ClientDuplexStream<raftV1.PutStreamRequest, raftV1.PutStreamResponse>;
+  waiting: Map<number, (ok: boolean, why: string, hint: string) => void>;
+}
+let streams: PutStreamClient[] = [];
+function openStreams(): void {
+  for (const s of streams) s.stream.end();
+  streams = channels.map((c) => {
+    const waiting = new Map<number, (ok: boolean, why: string, hint: string) => void>();
+    const stream = c.putStream();
+    stream.on("data", (r: raftV1.PutStreamResponse) => {
+      const cb = waiting.get(r.id);
+      waiting.delete(r.id);
+      cb?.(r.code === grpc.status.OK, `${grpc.status[r.code]}: ${r.message}`.slice(0, 100), r.leaderAddress);
+    });
+    stream.on("error", () => {
+      for (const cb of waiting.values()) cb(false, "stream failed", "");
+      waiting.clear();
+    });
+    return { stream, waiting };
+  });
+}
+
 let seq = 0;
 /** Why puts failed, for the report: "CODE details". */
 const failures = new Map<string, number>();
@@ -67,6 +91,26 @@ function put(onDone: (ok: boolean, latencyMs: number) => void): void {
   );
 }
 
+/** A put over the pipelined streams. */
+function streamPut(onDone: (ok: boolean, latencyMs: number) => void): void {
+  const n = seq++;
+  const t0 = performance.now();
+  const s = streams[n % streams.length]!;
+  s.waiting.set(n, (ok, why, hint) => {
+    if (!ok) {
+      failures.set(why, (failures.get(why) ?? 0) + 1);
+      if (hint && hint !== target) {
+        for (const c of channels) c.close();
+        target = hint;
+        channels = connect(target);
+        openStreams();
+      }
+    }
+    onDone(ok, performance.now() - t0);
+  });
+  s.stream.write({ id: n, key: `k${n % 1000}`, value: PAYLOAD });
+}
+
 async function openLoop(rate: number): Promise<Run> {
   const lat: number[] = [];
   let errors = 0;
@@ -80,7 +124,7 @@ async function openLoop(rate: number): Promise<Run> {
     while (sent < due && inFlight < MAX_IN_FLIGHT) {
       sent++;
       inFlight++;
-      put((ok, ms) => {
+      streamPut((ok, ms) => {
         inFlight--;
         if (!ok) errors++;
         else if (performance.now() <= endMs) {
@@ -94,7 +138,7 @@ async function openLoop(rate: number): Promise<Run> {
   const elapsedS = (performance.now() - start) / 1000;
   while (inFlight > 0) await sleep(10);
   return {
-    offered: String(rate),
+    offered: `${rate} (pipelined)`,
     committedPerS: Math.round(acked / elapsedS),
     p50Ms: round(percentile(lat, 50), 2),
     p99Ms: round(percentile(lat, 99), 2),
@@ -124,7 +168,7 @@ async function closedLoop(concurrency: number): Promise<Run> {
   );
   const elapsedS = (performance.now() - start) / 1000;
   return {
-    offered: `closed loop, ${concurrency} in flight`,
+    offered: `closed loop, ${concurrency} unary calls in flight`,
     committedPerS: Math.round(acked / elapsedS),
     p50Ms: round(percentile(lat, 50), 2),
     p99Ms: round(percentile(lat, 99), 2),
@@ -133,6 +177,7 @@ async function closedLoop(concurrency: number): Promise<Run> {
 }
 
 const runs: Run[] = [];
+openStreams();
 try {
   await openLoop(200); // warm-up: connections, JIT
   for (const rate of RATES) {
@@ -141,6 +186,7 @@ try {
   }
   runs.push(await closedLoop(CLOSED_LOOP_IN_FLIGHT));
 } finally {
+  for (const s of streams) s.stream.end();
   for (const c of channels) c.close();
   await cluster.stop();
 }
@@ -151,7 +197,7 @@ const metrics: Record<string, number> = {
   seconds_per_load: seconds,
 };
 for (const r of runs) {
-  const key = r.offered.startsWith("closed") ? "closed" : `offered_${r.offered}`;
+  const key = r.offered.startsWith("closed") ? "closed_unary" : `offered_${r.offered.split(" ")[0]}`;
   metrics[`${key}_committed_per_s`] = r.committedPerS;
   metrics[`${key}_p50_ms`] = r.p50Ms;
   metrics[`${key}_p99_ms`] = r.p99Ms;

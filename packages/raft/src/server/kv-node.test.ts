@@ -1,4 +1,6 @@
 // Three raft-kv members in this process over real gRPC on loopback, with write-ahead logs in temp dirs.
+import * as grpc from "@grpc/grpc-js";
+import { raftV1 } from "@qonnect/proto";
 import { freePort, tempDir } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { KvClient } from "./kv-client.js";
@@ -73,6 +75,35 @@ describe("raft-kv members in one process", () => {
     const status = await c.client.status(c.peers.get(leader)!);
     expect(status).toMatchObject({ id: leader, role: "leader", leaderId: leader });
     expect(status.appliedIndex).toBeGreaterThanOrEqual(hit.index);
+  });
+
+  it("pipelines puts on one stream and answers each by id, with the leader hint from a follower", async () => {
+    const c = await cluster(3);
+    await c.client.put("warm", enc.encode("x"));
+    const leader = await leaderOf(c);
+    const follower = [...c.peers.keys()].find((id) => id !== leader)!;
+    const answers = async (address: string, n: number) => {
+      const client = new raftV1.KvServiceClient(address, grpc.credentials.createInsecure());
+      const stream = client.putStream();
+      const got: raftV1.PutStreamResponse[] = [];
+      const done = new Promise<void>((resolve) => stream.on("end", () => resolve()));
+      stream.on("data", (r: raftV1.PutStreamResponse) => got.push(r));
+      for (let i = 1; i <= n; i++) stream.write({ id: i, key: `s${i}`, value: enc.encode(`v${i}`) });
+      stream.end();
+      await done;
+      client.close();
+      return got.sort((a, b) => a.id - b.id);
+    };
+    const ok = await answers(c.peers.get(leader)!, 50);
+    expect(ok.map((r) => [r.id, r.code])).toEqual(
+      Array.from({ length: 50 }, (_, i) => [i + 1, grpc.status.OK]),
+    );
+    expect(dec.decode((await c.client.get("s50")).value)).toBe("v50");
+    const refused = await answers(c.peers.get(follower)!, 2);
+    expect(refused.map((r) => [r.code, r.leaderAddress])).toEqual([
+      [grpc.status.FAILED_PRECONDITION, c.peers.get(leader)],
+      [grpc.status.FAILED_PRECONDITION, c.peers.get(leader)],
+    ]);
   });
 
   it("keeps every acknowledged write through a leader restart and a snapshot catch-up", async () => {

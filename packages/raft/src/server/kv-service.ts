@@ -101,6 +101,37 @@ export function kvService(
         (err) => fail(cb, err),
       );
     },
+    putStream: (call) => {
+      let pending = 0;
+      let ended = false;
+      const answer = (res: raftV1.PutStreamResponse) => {
+        pending--;
+        if (!call.cancelled && call.writable) call.write(res);
+        if (ended && pending === 0) call.end();
+      };
+      call.on("data", (req: raftV1.PutStreamRequest) => {
+        pending++;
+        write({ op: "put", key: req.key, value: req.value }).then(
+          ({ index }) => answer({ id: req.id, code: grpc.status.OK, message: "", index, leaderAddress: "" }),
+          (err) => {
+            const st = toStatus(err, leaderAddress);
+            const hint = st.metadata?.get(LEADER_ADDRESS_KEY)[0];
+            answer({
+              id: req.id,
+              code: st.code ?? grpc.status.UNKNOWN,
+              message: st.details ?? "",
+              index: 0,
+              leaderAddress: typeof hint === "string" ? hint : "",
+            });
+          },
+        );
+      });
+      call.on("end", () => {
+        ended = true;
+        if (pending === 0) call.end();
+      });
+      call.on("error", () => {});
+    },
     get: (call, cb) => {
       driver.readIndex().then(
         (readIndex) => {

@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
   type ClientWritableStream,
+  type handleBidiStreamingCall,
   type handleClientStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -286,6 +288,24 @@ export interface CasResponse {
   /** its value before (equal to the new value's predecessor on success) */
   current: Uint8Array;
   index: number;
+}
+
+/**
+ * Pipelined writes: many puts on one stream, answered in any order (matched by id). The outcome rules are
+ * those of Put, per request: `code` is a google.rpc.Code value (0 = OK) and `message` explains the rest.
+ */
+export interface PutStreamRequest {
+  id: number;
+  key: string;
+  value: Uint8Array;
+}
+
+export interface PutStreamResponse {
+  id: number;
+  code: number;
+  message: string;
+  index: number;
+  leaderAddress: string;
 }
 
 export interface StatusRequest {
@@ -1898,6 +1918,244 @@ export const CasResponse: MessageFns<CasResponse> = {
   },
 };
 
+function createBasePutStreamRequest(): PutStreamRequest {
+  return { id: 0, key: "", value: new Uint8Array(0) };
+}
+
+export const PutStreamRequest: MessageFns<PutStreamRequest> = {
+  encode(message: PutStreamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    if (message.value.length !== 0) {
+      writer.uint32(26).bytes(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutStreamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutStreamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutStreamRequest {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? bytesFromBase64(object.value) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: PutStreamRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value.length !== 0) {
+      obj.value = base64FromBytes(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PutStreamRequest>, I>>(base?: I): PutStreamRequest {
+    return PutStreamRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PutStreamRequest>, I>>(object: I): PutStreamRequest {
+    const message = createBasePutStreamRequest();
+    message.id = object.id ?? 0;
+    message.key = object.key ?? "";
+    message.value = object.value ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBasePutStreamResponse(): PutStreamResponse {
+  return { id: 0, code: 0, message: "", index: 0, leaderAddress: "" };
+}
+
+export const PutStreamResponse: MessageFns<PutStreamResponse> = {
+  encode(message: PutStreamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint64(message.id);
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).uint32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    if (message.index !== 0) {
+      writer.uint32(32).uint64(message.index);
+    }
+    if (message.leaderAddress !== "") {
+      writer.uint32(42).string(message.leaderAddress);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutStreamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutStreamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.index = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.leaderAddress = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutStreamResponse {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      leaderAddress: isSet(object.leaderAddress)
+        ? globalThis.String(object.leaderAddress)
+        : isSet(object.leader_address)
+        ? globalThis.String(object.leader_address)
+        : "",
+    };
+  },
+
+  toJSON(message: PutStreamResponse): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.leaderAddress !== "") {
+      obj.leaderAddress = message.leaderAddress;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PutStreamResponse>, I>>(base?: I): PutStreamResponse {
+    return PutStreamResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PutStreamResponse>, I>>(object: I): PutStreamResponse {
+    const message = createBasePutStreamResponse();
+    message.id = object.id ?? 0;
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.index = object.index ?? 0;
+    message.leaderAddress = object.leaderAddress ?? "";
+    return message;
+  },
+};
+
 function createBaseStatusRequest(): StatusRequest {
   return {};
 }
@@ -2256,6 +2514,15 @@ export const KvServiceService = {
     responseSerialize: (value: CasResponse): Buffer => Buffer.from(CasResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CasResponse => CasResponse.decode(value),
   },
+  putStream: {
+    path: "/qonnect.raft.v1.KvService/PutStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: PutStreamRequest): Buffer => Buffer.from(PutStreamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PutStreamRequest => PutStreamRequest.decode(value),
+    responseSerialize: (value: PutStreamResponse): Buffer => Buffer.from(PutStreamResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PutStreamResponse => PutStreamResponse.decode(value),
+  },
   status: {
     path: "/qonnect.raft.v1.KvService/Status" as const,
     requestStream: false as const,
@@ -2271,6 +2538,7 @@ export interface KvServiceServer extends UntypedServiceImplementation {
   put: handleUnaryCall<PutRequest, PutResponse>;
   get: handleUnaryCall<GetRequest, GetResponse>;
   cas: handleUnaryCall<CasRequest, CasResponse>;
+  putStream: handleBidiStreamingCall<PutStreamRequest, PutStreamResponse>;
   status: handleUnaryCall<StatusRequest, StatusResponse>;
 }
 
@@ -2311,6 +2579,12 @@ export interface KvServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CasResponse) => void,
   ): ClientUnaryCall;
+  putStream(): ClientDuplexStream<PutStreamRequest, PutStreamResponse>;
+  putStream(options: Partial<CallOptions>): ClientDuplexStream<PutStreamRequest, PutStreamResponse>;
+  putStream(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<PutStreamRequest, PutStreamResponse>;
   status(
     request: StatusRequest,
     callback: (error: ServiceError | null, response: StatusResponse) => void,
