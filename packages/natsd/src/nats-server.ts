@@ -23,18 +23,36 @@ export class MissingBinaryError extends Error {
   }
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function tryListen(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.once("error", () => resolve(undefined));
+    srv.listen(port, "127.0.0.1", () => {
       const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
+      const bound = typeof address === "object" && address ? address.port : undefined;
+      srv.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago. Without a range the kernel picks one from its
+ * ephemeral range; pass `{ fromPort, toPort }` (below the ephemeral range, which starts at 32768 on Linux)
+ * for a port that outgoing connections cannot take between now and the moment a server binds it.
+ */
+export async function freePort(range?: { fromPort: number; toPort: number }): Promise<number> {
+  if (!range) {
+    const port = await tryListen(0);
+    if (port === undefined) throw new Error("cannot bind any port on 127.0.0.1");
+    return port;
+  }
+  const span = range.toPort - range.fromPort;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = await tryListen(range.fromPort + Math.floor(Math.random() * span));
+    if (port !== undefined) return port;
+  }
+  throw new Error(`no free port on 127.0.0.1 between ${range.fromPort} and ${range.toPort}`);
 }
 
 function findBinary(name: string, candidates: string[]): string {

@@ -131,7 +131,14 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
   if (!plan.feasible) throw new Error(`cannot plan ${app.name}: ${plan.problems.join("; ")}`);
 
   const ports = new Map<string, number>();
-  for (const p of plan.placements) ports.set(`${p.service}/${p.replica}`, await freePort());
+  // workload ports below the kernel's ephemeral range, so no outgoing connection can take one before the
+  // workload binds it
+  for (const p of plan.placements) {
+    let port: number;
+    do port = await freePort({ fromPort: 20_000, toPort: 32_000 });
+    while ([...ports.values()].includes(port));
+    ports.set(`${p.service}/${p.replica}`, port);
+  }
   const portOf = (service: string, replica: number) => ports.get(`${service}/${replica}`) ?? 0;
 
   const nats = await startNatsServer();
@@ -165,8 +172,11 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
     const front = portOf("productpage", 0);
     let answer: unknown;
     const answeredBefore = await waitFor(
-      async () => wholeTree((answer = await fetchJson(front))),
-      30_000,
+      async () => {
+        answer = await fetchJson(front);
+        return wholeTree(answer);
+      },
+      60_000,
       250,
     );
     say(`GET productpage/0 → ${answeredBefore ? "the whole call graph answered" : "NO complete answer"}:`);
@@ -200,7 +210,7 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
       say(`  ${line}`);
     const answeredAfter = await waitFor(
       async () => wholeTree(await fetchJson(portOf("productpage", 1))) && wholeTree(await fetchJson(front)),
-      30_000,
+      60_000,
       250,
     );
     say(

@@ -6,9 +6,9 @@ import { run } from "../run.js";
 const root = resolve(import.meta.dirname, "../../../..");
 
 describe("qonnect demo (the examples as a smoke test)", () => {
-  it("validates and describes every example", async () => {
+  it("validates and describes every example (step 3, the live fleet, is tested in @qonnect/sim)", async () => {
     const io = bufferIo(root);
-    const code = await run(["demo"], io);
+    const code = await run(["demo", "--no-live"], io); // step 3 is live-demo.test.ts in @qonnect/sim
     expect(io.stderr).toBe("");
     expect(code).toBe(0);
     expect(io.stdout).toMatch(/Application bookinfo: 6 services, 8 replicas/);
