@@ -32,10 +32,20 @@ describe("qonnect schema", () => {
     expect(device.additionalProperties).toBe(false);
   });
 
+  it("includes kinds other packages register (Microgrid from @qonnect/energy)", async () => {
+    const io = bufferIo();
+    expect(await run(["schema", "Microgrid"], io)).toBe(0);
+    const schema = JSON.parse(io.stdout);
+    expect(schema.properties.kind.const).toBe("Microgrid");
+    expect(Object.keys(schema.properties.spec.properties)).toEqual(
+      expect.arrayContaining(["stepSeconds", "actors"]),
+    );
+  });
+
   it("refuses an unknown kind with exit 2", async () => {
     const io = bufferIo();
     expect(await run(["schema", "Pod"], io)).toBe(2);
-    expect(io.stderr).toMatch(/unknown kind "Pod"; choose one of Application, Job, Inventory/);
+    expect(io.stderr).toMatch(/unknown kind "Pod"; choose one of Application, Job, Inventory, Microgrid/);
   });
 
   it("matches the committed docs/schema/qonnect.schema.json (regenerate with: pnpm qonnect schema > docs/schema/qonnect.schema.json)", async () => {

@@ -1,4 +1,4 @@
-import { jsonSchema, KIND_NAMES, type Manifest } from "@qonnect/core";
+import { jsonSchema, kindNames } from "@qonnect/core";
 import { CliError, EXIT } from "../io.js";
 import type { Register } from "./index.js";
 
@@ -8,10 +8,12 @@ export const registerSchema: Register = (program, io) => {
     .description(
       "print the JSON Schema of a kind (or of all kinds) for editors with the YAML language server",
     )
-    .argument("[kind]", `one of ${KIND_NAMES.join(", ")}`)
+    .argument("[kind]", "Application, Job, Inventory, Microgrid, ... (default: all)")
     .action((kind?: string) => {
-      if (kind !== undefined && !KIND_NAMES.includes(kind as Manifest["kind"]))
-        throw new CliError(`unknown kind "${kind}"; choose one of ${KIND_NAMES.join(", ")}`, EXIT.usage);
-      io.out(`${JSON.stringify(jsonSchema(kind as Manifest["kind"] | undefined), null, 2)}\n`);
+      // read the kinds now, after every command has registered the kinds it brings
+      const known = kindNames();
+      if (kind !== undefined && !known.includes(kind))
+        throw new CliError(`unknown kind "${kind}"; choose one of ${known.join(", ")}`, EXIT.usage);
+      io.out(`${JSON.stringify(jsonSchema(kind), null, 2)}\n`);
     });
 };

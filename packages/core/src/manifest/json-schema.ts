@@ -1,20 +1,27 @@
 import { z } from "zod";
-import { KINDS, type Manifest } from "./kinds.js";
+import { KINDS, kindNames, type Manifest, registeredKind } from "./kinds.js";
+
+function schemaOf(kind: string): z.ZodType | undefined {
+  return kind in KINDS ? KINDS[kind as Manifest["kind"]].schema : registeredKind(kind)?.schema;
+}
 
 /**
- * JSON Schema (draft 2020-12) of one kind, or of all kinds as `anyOf`, for editors with the YAML language
- * server (`# yaml-language-server: $schema=...`). Describes what a person writes (defaults are optional).
+ * JSON Schema (draft 2020-12) of one kind, or of every kind (built-in and registered) as `anyOf`, for
+ * editors with the YAML language server (`# yaml-language-server: $schema=...`). Describes what a person
+ * writes (defaults are optional). Throws for a kind nobody defined.
  */
-export function jsonSchema(kind?: Manifest["kind"]): Record<string, unknown> {
-  const of = (k: Manifest["kind"]) =>
-    z.toJSONSchema(KINDS[k].schema, { io: "input", unrepresentable: "any" });
+export function jsonSchema(kind?: string): Record<string, unknown> {
+  const of = (k: string) => {
+    const schema = schemaOf(k);
+    if (!schema) throw new Error(`unknown kind "${k}"; known kinds: ${kindNames().join(", ")}`);
+    return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  };
   if (kind) return { title: `qonnect ${kind}`, ...of(kind) };
-  const kinds = Object.keys(KINDS) as Manifest["kind"][];
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "qonnect manifest",
-    anyOf: kinds.map((k) => {
-      const { $schema: _drop, ...rest } = of(k) as Record<string, unknown>;
+    anyOf: kindNames().map((k) => {
+      const { $schema: _drop, ...rest } = of(k);
       return rest;
     }),
   };
