@@ -1,14 +1,20 @@
-// `pnpm build:agent`: the device agent as one ESM file for plain `node` (arm64 and x86-64), in dist/agent/.
+// `pnpm build:agent`: the device agent as ESM for plain `node` (arm64 and x86-64), in dist/agent/: the entry
+// qonnect-agent.mjs and, in lib/, the chunks it imports. Ship the whole folder:
 //   node dist/agent/qonnect-agent.mjs run --config agent.yaml
+// Code splitting keeps the k3s runtime and @kubernetes/client-node (1.8 MiB of the 2.7 MiB) in a chunk that is
+// loaded only when runtime.kind is k3s: V8 parses all of a module's source when it loads it, and one file
+// with the Kubernetes client in it cost the process-runtime agent 17 MB of peak RSS.
 // The i2c-bus native addon stays outside the bundle: ship node_modules/i2c-bus beside it where a real INA219
 // is read over /dev/i2c-*; without it the agent uses sysfs sources, the emulator, or the power model.
-import { statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
+import { AGENT_NODE_FLAGS } from "../packages/agent/src/node-flags.js";
 
 const root = resolve(import.meta.dirname, "..");
-const outfile = join(root, "dist/agent/qonnect-agent.mjs");
+const outdir = join(root, "dist/agent");
+const outfile = join(outdir, "qonnect-agent.mjs");
 
 /**
  * The workspace libraries re-export more than the agent uses (manifest schemas, gRPC service stubs); their
@@ -44,23 +50,30 @@ const pureLibraries: Plugin = {
   },
 };
 
+rmSync(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: [join(root, "packages/agent/src/main.ts")],
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  outfile,
+  outdir,
+  entryNames: "qonnect-agent",
+  chunkNames: "lib/[name]-[hash]",
+  outExtension: { ".js": ".mjs" },
+  splitting: true,
   minify: true,
   legalComments: "none",
   external: ["i2c-bus"],
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __qonnectRequire } from 'node:module'; const require = __qonnectRequire(import.meta.url);",
+    js: `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(" ")}\nimport { createRequire as __qonnectRequire } from 'node:module'; const require = __qonnectRequire(import.meta.url);`,
   },
   plugins: [pureLibraries],
   logLevel: "warning",
   metafile: true,
 });
 const inputs = Object.keys(result.metafile.inputs).length;
-console.log(`${outfile}: ${(statSync(outfile).size / 2 ** 20).toFixed(1)} MiB from ${inputs} modules`);
-console.log(`run it with: node ${outfile} run --config agent.yaml`);
+const mib = (file: string) => `${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`;
+const chunks = readdirSync(join(outdir, "lib")).map((f) => `lib/${f} ${mib(join(outdir, "lib", f))}`);
+console.log(`${outfile}: ${mib(outfile)} from ${inputs} modules (+ ${chunks.join(", ")})`);
+console.log(`run it with: node ${AGENT_NODE_FLAGS.join(" ")} ${outfile} run --config agent.yaml`);

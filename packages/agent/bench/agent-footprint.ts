@@ -1,12 +1,13 @@
 // `pnpm bench agent-footprint [--json] [--duration-s 60]`: one agent (the `pnpm build:agent` bundle under plain
-// node) at 1 Hz with the emulated INA219 and two process workloads, against a real nats-server. Reports the
-// agent process's peak RSS and average CPU (% of one core) over the run, read from /proc. Targets: RSS ≤ 60 MB,
-// CPU ≤ 1 %.
+// node with the flags it ships with, AGENT_NODE_FLAGS) at 1 Hz with the emulated INA219 and two process
+// workloads, against a real nats-server. Reports the agent process's peak RSS and average CPU (% of one core)
+// over the run, read from /proc. Targets: RSS ≤ 60 MB, CPU ≤ 1 %.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { arch, cpus } from "node:os";
 import { join } from "node:path";
 import { freePort, startNatsServer, tempDir } from "@qonnect/testkit";
+import { AGENT_NODE_FLAGS } from "../src/node-flags.js";
 import { readProcUsage } from "../src/runtime/proc-usage.js";
 import {
   collectTelemetry,
@@ -40,7 +41,7 @@ const config = writeAgentConfig(dir.path, {
   samplePeriodMs: 1000,
   log: { level: "warn" },
 });
-const agent = spawn(process.execPath, [bundle, "run", "--config", config], {
+const agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle, "run", "--config", config], {
   cwd: REPO_ROOT,
   stdio: ["ignore", "ignore", "inherit"],
 });
@@ -108,6 +109,7 @@ try {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? "",
     bundle: "dist/agent/qonnect-agent.mjs",
+    nodeFlags: AGENT_NODE_FLAGS.join(" "),
   };
   if (json) console.log(JSON.stringify({ bench: "agent-footprint", metrics, env }));
 } finally {

@@ -1,3 +1,4 @@
+import { get } from "node:http";
 import type { AgentStatus } from "./http-server.js";
 
 /** The agent is not answering on its status port. */
@@ -11,16 +12,33 @@ export class AgentUnreachableError extends Error {
   }
 }
 
-/** Fetches `GET /status` from a running agent. */
+/**
+ * Fetches `GET /status` from a running agent, with node:http: the agent runs under `--lite-mode` (see
+ * node-flags.ts), which has no WebAssembly, and the global `fetch` needs it (undici's HTTP parser).
+ */
 export async function fetchAgentStatus(baseUrl: string, timeoutMs = 3000): Promise<AgentStatus> {
   const url = `${baseUrl.replace(/\/$/, "")}/status`;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return (await res.json()) as AgentStatus;
+    return JSON.parse(await getText(url, timeoutMs)) as AgentStatus;
   } catch (err) {
     throw new AgentUnreachableError(url, { cause: err });
   }
+}
+
+function getText(url: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 299) reject(new Error(`HTTP ${status}`));
+        else resolve(Buffer.concat(chunks).toString("utf8"));
+      });
+    });
+    req.on("error", reject);
+  });
 }
 
 /** A short human-readable report of a status: connection, sensors, workloads, spool depth. */

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readProcFile } from "./proc-file.js";
 
 /** CPU time and resident memory of one process, read from /proc (Linux). */
 export interface ProcUsage {
@@ -12,8 +12,8 @@ const CLOCK_TICKS_PER_S = 100; // USER_HZ; 100 on every Linux ABI that qonnect t
 export async function readProcUsage(pid: number): Promise<ProcUsage | undefined> {
   try {
     const [stat, status] = await Promise.all([
-      readFile(`/proc/${pid}/stat`, "utf8"),
-      readFile(`/proc/${pid}/status`, "utf8"),
+      readProcFile(`/proc/${pid}/stat`),
+      readProcFile(`/proc/${pid}/status`),
     ]);
     // fields after the parenthesised command name; utime and stime are fields 14 and 15
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -1,6 +1,8 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { arch, cpus, totalmem } from "node:os";
-import si from "systeminformation";
+import { cpu as siCpu } from "systeminformation/lib/cpu.js";
+import { readProcFile } from "../runtime/proc-file.js";
+import { readMemInfo } from "./meminfo.js";
 
 /** Device-wide utilisation at one instant. */
 export interface SystemSample {
@@ -24,10 +26,12 @@ export interface SystemFacts {
 const JETSON_GPU_LOAD = "/sys/devices/gpu.0/load"; // 0..1000
 
 /**
- * Samples memory with systeminformation (an asynchronous /proc/meminfo read), CPU utilisation from the
+ * Samples memory from an asynchronous /proc/meminfo read (systeminformation's semantics), CPU utilisation from the
  * difference of two asynchronous /proc/stat reads, temperature from the thermal zones and GPU load where the
  * board exposes it in sysfs (Jetson). Nothing blocks the event loop. (systeminformation's currentLoad() runs
  * `cat /proc/stat | grep cpu` with execSync on Linux at every call: a blocked loop and a shell per sample.)
+ * The registration facts use systeminformation's `cpu()` (brand clean-up, Raspberry Pi decoding) through its
+ * cpu module alone: the whole library costs ~3 MB of RSS on a 60 MB budget.
  */
 export class SystemSampler {
   private thermalZone?: string | null;
@@ -36,21 +40,21 @@ export class SystemSampler {
   async sample(): Promise<SystemSample> {
     const [cpuUtil, mem, temperatureC, gpuUtil] = await Promise.all([
       this.cpu.utilisation(),
-      si.mem(),
+      readMemInfo(),
       this.temperatureC(),
       readNumber(JETSON_GPU_LOAD).then((v) => (v === undefined ? undefined : v / 1000)),
     ]);
     return {
       cpuUtil,
-      memoryUsedBytes: mem.active,
-      memoryTotalBytes: mem.total,
+      memoryUsedBytes: mem.activeBytes,
+      memoryTotalBytes: mem.totalBytes,
       gpuUtil,
       temperatureC,
     };
   }
 
   async facts(): Promise<SystemFacts> {
-    const cpu = await si.cpu().catch(() => undefined);
+    const cpu = await siCpu().catch(() => undefined);
     const model = cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : (cpus()[0]?.model ?? "unknown");
     const gpus = (await readNumber(JETSON_GPU_LOAD)) !== undefined ? 1 : await countNvidiaGpus();
     return {
@@ -90,7 +94,7 @@ export class CpuTimes {
 
 async function readCpuTimes(): Promise<{ busy: number; total: number }> {
   try {
-    const stat = await readFile("/proc/stat", "utf8");
+    const stat = await readProcFile("/proc/stat");
     const line = stat.slice(0, stat.indexOf("\n"));
     // cpu user nice system idle iowait irq softirq steal (guest and guest_nice are inside user and nice)
     const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
@@ -113,7 +117,7 @@ const ARCH_NAMES: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: 
 
 async function readNumber(file: string): Promise<number | undefined> {
   try {
-    const value = Number((await readFile(file, "utf8")).trim());
+    const value = Number((await readProcFile(file)).trim());
     return Number.isFinite(value) ? value : undefined;
   } catch {
     return undefined;
