@@ -1,6 +1,9 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "./metrics-text.js";
 
-/** The agent's Prometheus metrics (no default collectors: their event-loop monitor costs CPU on small boards). */
+/**
+ * The agent's Prometheus metrics (no default collectors: their event-loop monitor costs CPU on small boards),
+ * written by metrics-text.ts, which exposes them as prom-client did.
+ */
 export class AgentMetrics {
   readonly registry = new Registry();
   readonly samples = new Counter({
