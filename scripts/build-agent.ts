@@ -6,7 +6,7 @@
 // with the Kubernetes client in it cost the process-runtime agent 17 MB of peak RSS.
 // The i2c-bus native addon stays outside the bundle: ship node_modules/i2c-bus beside it where a real INA219
 // is read over /dev/i2c-*; without it the agent uses sysfs sources, the emulator, or the power model.
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, readdirSync, rmSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
@@ -72,6 +72,7 @@ const result = await build({
   logLevel: "warning",
   metafile: true,
 });
+chmodSync(outfile, 0o755); // the shebang carries the node flags
 const inputs = Object.keys(result.metafile.inputs).length;
 const mib = (file: string) => `${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`;
 const chunks = readdirSync(join(outdir, "lib")).map((f) => `lib/${f} ${mib(join(outdir, "lib", f))}`);

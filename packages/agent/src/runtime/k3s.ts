@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { telemetryV1 } from "@qonnect/proto";
 import type { AgentConfig } from "../config/config.js";
+import { checkKubeAuth } from "./kube-auth.js";
 import { type Runtime, RuntimeError, workloadKey } from "./runtime.js";
 
 const { WorkloadState } = telemetryV1;
@@ -64,6 +65,7 @@ export class K3sRuntime implements Runtime {
     const file = config.runtime.kubeconfig ?? (existsSync(K3S_KUBECONFIG) ? K3S_KUBECONFIG : undefined);
     if (file) kc.loadFromFile(file);
     else kc.loadFromDefault();
+    checkKubeAuth(kc);
     return new K3sRuntime({
       kubeConfig: kc,
       namespace: config.runtime.namespace,
