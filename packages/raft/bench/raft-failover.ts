@@ -12,6 +12,9 @@ import { argValue, benchEnv, percentile, round, table } from "./lib/report.js";
 const json = process.argv.includes("--json");
 const withEtcd = !process.argv.includes("--no-etcd");
 const trials = Number(argValue("--trials", "30"));
+/** Prints the survivors' log lines (role changes) of every trial slower than the bound, to stderr. */
+const explain = process.argv.includes("--explain");
+const only = argValue("--profile", "");
 const PROFILES = [
   { name: "etcd-like", heartbeatMs: 100, electionMs: 1000 },
   { name: "fast", heartbeatMs: 50, electionMs: 300 },
@@ -49,6 +52,7 @@ async function oursTrials(heartbeatMs: number, electionMs: number): Promise<numb
       const leader = await c.waitForLeader();
       while (!(await put(leader.id, `warm-${t}`))) await sleep(10);
       const t0 = performance.now();
+      const killedAt = new Date().toISOString();
       await c.kill(leader.id);
       const survivors = [...c.peers.keys()].filter((id) => id !== leader.id);
       let done = false;
@@ -58,6 +62,14 @@ async function oursTrials(heartbeatMs: number, electionMs: number): Promise<numb
       }
       out.push(performance.now() - t0);
       say(`  ours ${heartbeatMs}/${electionMs} trial ${t + 1}/${trials}: ${round(out[out.length - 1]!)} ms`);
+      if (explain && out[out.length - 1]! > 2 * electionMs + 100) {
+        process.stderr.write(
+          `slow trial ${t + 1} (${round(out[out.length - 1]!)} ms), killed ${leader.id} at ${killedAt}\n`,
+        );
+        for (const id of survivors)
+          for (const line of c.log(id).split("\n"))
+            if (line.slice(7, 31) >= killedAt) process.stderr.write(`  ${line}\n`);
+      }
       c.start(leader.id);
     }
   } finally {
@@ -103,7 +115,7 @@ async function etcdTrials(heartbeatMs: number, electionMs: number): Promise<numb
 const metrics: Record<string, number | string> = { trials };
 const rows: (string | number)[][] = [];
 const version = withEtcd ? etcdVersion() : "not run";
-for (const p of PROFILES) {
+for (const p of PROFILES.filter((x) => !only || x.name === only)) {
   say(`profile ${p.name}: heartbeat ${p.heartbeatMs} ms, election ${p.electionMs} ms`);
   const ours = await oursTrials(p.heartbeatMs, p.electionMs);
   const etcd = withEtcd ? await etcdTrials(p.heartbeatMs, p.electionMs) : [];

@@ -14,6 +14,10 @@ const CLOSED_LOOP_IN_FLIGHT = 512;
 const MAX_IN_FLIGHT = 4000;
 const PAYLOAD = Buffer.alloc(256, 0x61);
 const CHANNELS = 4;
+// PutStreams per connection. grpc-js writes one message per stream at a time (the next waits for the previous
+// one's write callback, on the client for requests and on the server for answers), so a single stream
+// carries a few thousand puts per second at most whatever the window; many streams pipeline in parallel.
+const STREAMS_PER_CHANNEL = 16;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const cluster = await startCluster({ size: 3, heartbeatMs: 100, electionMs: 1000 });
@@ -46,7 +50,7 @@ interface Run {
   errors: number;
 }
 
-/** Pipelined puts: one PutStream per connection, responses matched by id. */
+/** Pipelined puts: STREAMS_PER_CHANNEL PutStreams per connection, responses matched by id. */
 interface PutStreamClient {
   stream: grpc.ClientDuplexStream<raftV1.PutStreamRequest, raftV1.PutStreamResponse>;
   waiting: Map<number, (ok: boolean, why: string, hint: string) => void>;
@@ -54,20 +58,26 @@ interface PutStreamClient {
 let streams: PutStreamClient[] = [];
 function openStreams(): void {
   for (const s of streams) s.stream.end();
-  streams = channels.map((c) => {
-    const waiting = new Map<number, (ok: boolean, why: string, hint: string) => void>();
-    const stream = c.putStream();
-    stream.on("data", (r: raftV1.PutStreamResponse) => {
-      const cb = waiting.get(r.id);
-      waiting.delete(r.id);
-      cb?.(r.code === grpc.status.OK, `${grpc.status[r.code]}: ${r.message}`.slice(0, 100), r.leaderAddress);
+  streams = channels
+    .flatMap((c) => Array.from({ length: STREAMS_PER_CHANNEL }, () => c))
+    .map((c) => {
+      const waiting = new Map<number, (ok: boolean, why: string, hint: string) => void>();
+      const stream = c.putStream();
+      stream.on("data", (r: raftV1.PutStreamResponse) => {
+        const cb = waiting.get(r.id);
+        waiting.delete(r.id);
+        cb?.(
+          r.code === grpc.status.OK,
+          `${grpc.status[r.code]}: ${r.message}`.slice(0, 100),
+          r.leaderAddress,
+        );
+      });
+      stream.on("error", () => {
+        for (const cb of waiting.values()) cb(false, "stream failed", "");
+        waiting.clear();
+      });
+      return { stream, waiting };
     });
-    stream.on("error", () => {
-      for (const cb of waiting.values()) cb(false, "stream failed", "");
-      waiting.clear();
-    });
-    return { stream, waiting };
-  });
 }
 
 let seq = 0;

@@ -29,6 +29,11 @@ export interface RaftConfig {
   preVote?: boolean;
   /** Default true. */
   checkQuorum?: boolean;
+  /**
+   * A pre-candidate asks the voters that have not answered again every heartbeatTicks (a voter inside its
+   * leader lease ignores a pre-vote silently). Without it, it waits out its randomised timeout. Default true.
+   */
+  preVoteRetry?: boolean;
 }
 
 export type ResolvedConfig = Required<Omit<RaftConfig, "applied">> & { applied: number | undefined };
@@ -44,6 +49,7 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
     maxLearnerLagEntries: 0,
     preVote: true,
     checkQuorum: true,
+    preVoteRetry: true,
     ...c,
     applied: c.applied,
   };

@@ -175,8 +175,18 @@ export class Raft {
       else this.becomeLeader();
       return;
     }
+    this.requestVotes(kind, term, transfer, false);
+  }
+
+  /** Sends vote (or pre-vote) requests to the other voters; with `unansweredOnly`, to those not heard from. */
+  private requestVotes(
+    kind: "preVote" | "vote",
+    term: number,
+    transfer: boolean,
+    unansweredOnly: boolean,
+  ): void {
     for (const id of this.prs.voters) {
-      if (id === this.id) continue;
+      if (id === this.id || (unansweredOnly && this.prs.hasVoted(id))) continue;
       this.send({
         type: kind,
         from: this.id,
@@ -198,6 +208,16 @@ export class Raft {
       if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
         this.electionElapsed = 0;
         this.hup();
+      } else if (
+        this.role === "preCandidate" &&
+        this.cfg.preVoteRetry &&
+        this.promotable() &&
+        this.electionElapsed % this.cfg.heartbeatTicks === 0
+      ) {
+        // A voter still inside its leader lease ignores a pre-vote without answering (as in etcd). Its lease
+        // may end a tick later: ask again every heartbeat rather than after a whole randomised timeout. A
+        // pre-vote changes no term and no vote anywhere, so asking again is harmless.
+        this.requestVotes("preVote", this.term + 1, false, true);
       }
     }
   }

@@ -103,13 +103,15 @@ export class RaftDriver<R> {
 
   start(): void {
     // ticks follow the wall clock: a timer that fires late (a busy event loop, a long fsync) catches up with
-    // a few extra ticks, so that timeouts mean milliseconds rather than "timer callbacks that got to run"
+    // up to three heartbeats' worth of extra ticks, so that timeouts mean milliseconds rather than "timer
+    // callbacks that got to run"; the count of ticks never drifts from the clock by more than that
     const startMs = performance.now();
+    const maxCatchUp = 3 * this.o.heartbeatTicks;
     let ticks = 0;
     this.ticker = setInterval(() => {
       const due = Math.floor((performance.now() - startMs) / this.o.tickMs);
-      const n = Math.min(3, Math.max(1, due - ticks));
-      ticks = Math.max(ticks + n, due - 3);
+      const n = Math.min(maxCatchUp, Math.max(1, due - ticks));
+      ticks = Math.max(ticks + n, due - maxCatchUp);
       for (let i = 0; i < n; i++) this.node.tick();
       this.schedule();
     }, this.o.tickMs);
@@ -339,6 +341,6 @@ export class RaftDriver<R> {
     clearTimeout(w.timer);
     this.waiters.delete(w.id);
     this.unindex(w);
-    this.batch = this.batch.filter((p) => p.waiter !== w);
+    if (this.batch.length > 0) this.batch = this.batch.filter((p) => p.waiter !== w);
   }
 }

@@ -1,6 +1,5 @@
 // KvService over gRPC: writes are proposed on the leader and answered once applied; reads wait for ReadIndex.
 // Errors map onto status codes the client (kv-client.ts) relies on to tell "not done" from "maybe done".
-import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
 import type { RaftDriver, StateMachine } from "./driver.js";
@@ -19,6 +18,7 @@ import {
   KvStateMachine,
   PROPOSAL_ID_BYTES,
 } from "./kv-state-machine.js";
+import { ProposalIds } from "./proposal-id.js";
 
 /** Trailing metadata keys on FAILED_PRECONDITION (not the leader). */
 export const LEADER_ID_KEY = "raft-leader-id";
@@ -72,8 +72,9 @@ export function kvService(
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
   const fail = (cb: (e: Partial<grpc.ServiceError>) => void, err: unknown) =>
     cb(toStatus(err, leaderAddress));
+  const ids = new ProposalIds();
   const write = async (cmd: KvCommand) => {
-    const id = randomBytes(PROPOSAL_ID_BYTES);
+    const id = ids.next();
     return driver.propose(encodeCommand(id, cmd), id.toString("hex"));
   };
   const impl: raftV1.KvServiceServer = {

@@ -36,6 +36,7 @@ export function channelOptions(
   maxMessageBytes: number,
   keepaliveMs: number,
   separate: boolean,
+  backoff: BackoffOptions = {},
 ): grpc.ChannelOptions {
   return {
     "grpc.max_send_message_length": maxMessageBytes,
@@ -43,8 +44,9 @@ export function channelOptions(
     "grpc.keepalive_time_ms": keepaliveMs,
     "grpc.keepalive_timeout_ms": keepaliveMs,
     "grpc.keepalive_permit_without_calls": 1,
-    "grpc.initial_reconnect_backoff_ms": 50,
-    "grpc.max_reconnect_backoff_ms": 1000,
+    // the channel's own reconnect backoff (grpc-js fails calls at once while it waits) follows the stream's
+    "grpc.initial_reconnect_backoff_ms": backoff.initialMs ?? 50,
+    "grpc.max_reconnect_backoff_ms": backoff.maxMs ?? 1000,
     ...(separate ? { "grpc.use_local_subchannel_pool": 1 } : {}),
   };
 }
@@ -76,6 +78,9 @@ export class GrpcTransport implements Transport {
         let received = 0;
         call.on("data", (req: raftV1.SendRequest) => {
           if (!this.accept(req.cluster, req.from)) return;
+          // the peer is up (it reached us): a stream of ours to it waiting out a backoff retries now, so that
+          // our answers (votes) reach a restarted peer without delay
+          this.streams.get(req.from)?.retryNow();
           for (const p of req.messages) if (this.deliver(p, req.from)) received++;
         });
         call.on("end", () => callback(null, { receivedMessages: received }));
@@ -110,12 +115,12 @@ export class GrpcTransport implements Transport {
       const client = new raftV1.RaftTransportServiceClient(
         address,
         security.channelCredentials,
-        channelOptions(this.maxMessageBytes, keepaliveMs, false),
+        channelOptions(this.maxMessageBytes, keepaliveMs, false, this.o.backoff),
       );
       const snapClient = new raftV1.RaftTransportServiceClient(
         address,
         security.channelCredentials,
-        channelOptions(this.maxMessageBytes, keepaliveMs, true),
+        channelOptions(this.maxMessageBytes, keepaliveMs, true, this.o.backoff),
       );
       this.clients.push(client, snapClient);
       const stream = new PeerStream<raftV1.SendRequest>({

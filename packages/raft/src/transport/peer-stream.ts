@@ -68,6 +68,14 @@ export class PeerStream<Req> {
     }
   }
 
+  /** The peer was seen alive: if the stream is waiting out a backoff, reopen it now. */
+  retryNow(): void {
+    if (!this.retryTimer || this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.ensureStream();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
