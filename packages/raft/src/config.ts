@@ -34,6 +34,11 @@ export interface RaftConfig {
    * leader lease ignores a pre-vote silently). Without it, it waits out its randomised timeout. Default true.
    */
   preVoteRetry?: boolean;
+  /**
+   * A pre-candidate refuses a pre-vote from a higher id whose log is exactly as up to date as its own, so
+   * that two pre-candidates whose requests cross do not both go on to split the vote. Default true.
+   */
+  preVoteTieBreak?: boolean;
 }
 
 export type ResolvedConfig = Required<Omit<RaftConfig, "applied">> & { applied: number | undefined };
@@ -50,6 +55,7 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
     preVote: true,
     checkQuorum: true,
     preVoteRetry: true,
+    preVoteTieBreak: true,
     ...c,
     applied: c.applied,
   };

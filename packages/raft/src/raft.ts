@@ -285,7 +285,7 @@ export class Raft {
       (this.vote === 0 && this.lead === 0) ||
       (m.type === "preVote" && m.term > this.term);
     const respType = m.type === "vote" ? "voteResp" : "preVoteResp";
-    if (canVote && this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0)) {
+    if (canVote && this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0) && !this.outranks(m)) {
       this.send({ type: respType, from: this.id, to: m.from, term: m.term });
       if (m.type === "vote") {
         this.electionElapsed = 0;
@@ -294,6 +294,21 @@ export class Raft {
     } else {
       this.send({ type: respType, from: this.id, to: m.from, term: this.term, reject: true });
     }
+  }
+
+  /**
+   * Two pre-candidates whose pre-votes cross would both pass and then split the real vote (one more randomised
+   * timeout). With equally up-to-date logs, a pre-candidate grants only a lower id (`preVoteTieBreak`).
+   */
+  private outranks(m: Message): boolean {
+    return (
+      this.cfg.preVoteTieBreak &&
+      m.type === "preVote" &&
+      this.role === "preCandidate" &&
+      m.from > this.id &&
+      m.logTerm === this.log.lastTerm() &&
+      m.index === this.log.lastIndex()
+    );
   }
 
   // ---- state changes the driver acknowledges ---------------------------------------------------------
