@@ -202,7 +202,11 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
       devices: inventory.devices.map((d) => (d.name === victim ? { ...d, alive: false } : d)),
     };
     const replan = planSync(after, app, { current: plan.placements });
-    const moves = replan.moves.map((m) => `${m.op} ${m.service}/${m.replica} on ${m.device} (${m.why})`);
+    // `why` is the filter that rejects the replica's old device ("alive": it is down), `new`, `removed` or `better`
+    const moves = replan.moves.map(
+      (m) =>
+        `${m.op} ${m.service}/${m.replica} on ${m.device} (${m.why === "alive" ? "its device is down" : m.why})`,
+    );
     say(`re-plan from the current placement: ${moves.length} steps, make-before-break`);
     for (const m of moves) say(`  ${m}`);
     const touched = new Set(replan.moves.map((m) => m.device).filter((d) => d !== victim));
