@@ -13,7 +13,7 @@ export type { RaftConfig } from "./config.js";
 export type { ConfState, Entry, EntryType, HardState, Snapshot, SnapshotMeta } from "./entry.js";
 export { EMPTY_HARD_STATE } from "./entry.js";
 export { ProposalDroppedError, RaftConfigError } from "./errors.js";
-export { MemoryStorage, StorageOrderError } from "./memory-storage.js";
+export { MemoryStorage } from "./memory-storage.js";
 export { describeMessage, isResponse, type Message, type MessageType } from "./message.js";
 export type { ProgressState } from "./progress.js";
 export type { Role } from "./raft.js";
@@ -57,6 +57,7 @@ export {
 } from "./sim/run.js";
 export { CompactedError, type Storage, UnavailableError } from "./storage.js";
 export { runStorageSuite, type StorageSuiteOptions } from "./storage.suite.js";
+export { StorageOrderError } from "./stored-log.js";
 // The gRPC transport between peers.
 export { MessageDecodeError, messageFromProto, messageToProto } from "./transport/codec.js";
 export {

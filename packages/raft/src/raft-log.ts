@@ -1,7 +1,7 @@
 // The node's view of its log: what Storage holds plus what is still unstable, and the commit/apply cursors.
 import type { Entry, Snapshot } from "./entry.js";
-import { limitSize } from "./memory-storage.js";
 import { CompactedError, type Storage, UnavailableError } from "./storage.js";
+import { limitSize } from "./stored-log.js";
 import { Unstable } from "./unstable.js";
 
 export class RaftLog {

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { tempDir } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry } from "../entry.js";
-import { StorageOrderError } from "../memory-storage.js";
 import { CompactedError, UnavailableError } from "../storage.js";
+import { StorageOrderError } from "../stored-log.js";
 import { WalStorage } from "./wal-storage.js";
 
 const dirs: { remove(): void }[] = [];

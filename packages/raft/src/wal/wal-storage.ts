@@ -19,8 +19,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { ConfState, Entry, HardState, Snapshot } from "../entry.js";
-import { StorageOrderError } from "../memory-storage.js";
-import { CompactedError, type Storage, UnavailableError } from "../storage.js";
+import { type Storage, UnavailableError } from "../storage.js";
+import { copyConf, StoredLog } from "../stored-log.js";
 import { SnapshotMissingError, WalInconsistencyError, WalLockedError } from "./errors.js";
 import { fsyncDir, writeAll } from "./files.js";
 import { encodeRecord, RecordKind } from "./record.js";
@@ -45,14 +45,11 @@ export interface WalRecovery {
   tornTail?: { file: string; offset: number; reason: string; droppedBytes: number };
 }
 
-export class WalStorage implements Storage {
+export class WalStorage extends StoredLog implements Storage {
   private readonly walDir: string;
   private readonly snapDir: string;
   private readonly segmentSizeBytes: number;
   private readonly keepOldSnapshots: number;
-  private snap: Snapshot;
-  private ents: Entry[];
-  private hardState: HardState;
   private segments: SegmentName[];
   private fd: number;
   private tailBytes: number;
@@ -71,13 +68,11 @@ export class WalStorage implements Storage {
     segments: SegmentName[],
     readonly recovery: WalRecovery,
   ) {
+    super(state.hardState, snap, state.ents);
     this.walDir = join(dir, "wal");
     this.snapDir = join(dir, "snap");
     this.segmentSizeBytes = options.segmentSizeBytes ?? 64 * 1024 * 1024;
     this.keepOldSnapshots = options.keepOldSnapshots ?? 1;
-    this.snap = snap;
-    this.ents = state.ents;
-    this.hardState = state.hardState;
     this.segments = segments;
     const tail = segments[segments.length - 1]!;
     const path = join(this.walDir, tail.name);
@@ -156,50 +151,12 @@ export class WalStorage implements Storage {
     return new WalStorage(dir, options, state, snap, [seg], recovery);
   }
 
-  initialState(): { hardState: HardState; conf: ConfState } {
-    return { hardState: { ...this.hardState }, conf: copyConf(this.snap.meta.conf) };
-  }
-
-  entries(lo: number, hi: number, maxBytes?: number): Entry[] {
-    if (lo < this.firstIndex()) throw new CompactedError(lo);
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1);
-    const off = this.snap.meta.index + 1;
-    return limitSize(this.ents.slice(lo - off, hi - off), maxBytes);
-  }
-
-  term(i: number): number {
-    if (i === this.snap.meta.index) return this.snap.meta.term;
-    if (i < this.snap.meta.index) throw new CompactedError(i);
-    const e = this.ents[i - this.snap.meta.index - 1];
-    if (!e) throw new UnavailableError(i);
-    return e.term;
-  }
-
-  firstIndex(): number {
-    return this.snap.meta.index + 1;
-  }
-
-  lastIndex(): number {
-    return this.snap.meta.index + this.ents.length;
-  }
-
-  snapshot(): Snapshot {
-    return this.snap;
-  }
-
   append(entries: Entry[]): void {
-    const first = entries[0];
-    if (!first) return;
-    if (first.index > this.lastIndex() + 1)
-      throw new StorageOrderError(`append at ${first.index} leaves a gap after ${this.lastIndex()}`);
-    const snapIndex = this.snap.meta.index;
-    const kept = first.index > snapIndex ? entries : entries.filter((e) => e.index > snapIndex);
-    const start = kept[0];
-    if (!start) return;
+    const kept = this.toAppend(entries);
+    if (kept.length === 0) return;
     const bufs = kept.map((e) => encodeRecord({ kind: RecordKind.Entry, entry: e }));
     this.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
-    this.ents.length = start.index - snapIndex - 1;
-    for (const e of kept) this.ents.push({ index: e.index, term: e.term, type: e.type, data: e.data });
+    this.keepAppended(kept);
   }
 
   setHardState(state: HardState): void {
@@ -210,18 +167,12 @@ export class WalStorage implements Storage {
   }
 
   applySnapshot(snapshot: Snapshot): void {
-    if (snapshot.meta.index < this.snap.meta.index)
-      throw new StorageOrderError(`snapshot at ${snapshot.meta.index} is older than ${this.snap.meta.index}`);
-    const snap: Snapshot = {
-      meta: { ...snapshot.meta, conf: copyConf(snapshot.meta.conf) },
-      data: snapshot.data,
-    };
+    const snap = this.received(snapshot);
     writeSnapshotFile(this.snapDir, snap);
     this.write(
       encodeRecord({ kind: RecordKind.Snapshot, reset: true, index: snap.meta.index, term: snap.meta.term }),
     );
-    this.snap = snap;
-    this.ents = [];
+    this.resetTo(snap);
     this.sync();
     this.compact();
   }
@@ -233,8 +184,7 @@ export class WalStorage implements Storage {
     const snap: Snapshot = { meta: { index, term, conf: copyConf(conf) }, data };
     writeSnapshotFile(this.snapDir, snap);
     this.write(encodeRecord({ kind: RecordKind.Snapshot, reset: false, index, term }));
-    this.ents = this.ents.slice(index - this.snap.meta.index);
-    this.snap = snap;
+    this.compactTo(snap);
     // old segments go only once the Snapshot record that makes them unnecessary is durable
     this.sync();
     this.compact();
@@ -357,19 +307,4 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-function copyConf(c: ConfState): ConfState {
-  return { voters: [...c.voters], learners: [...c.learners] };
-}
-
-/** Keeps entries up to `maxBytes` of data; always at least one. */
-function limitSize(entries: Entry[], maxBytes: number | undefined): Entry[] {
-  if (maxBytes === undefined || entries.length <= 1) return entries;
-  let size = 0;
-  for (let i = 0; i < entries.length; i++) {
-    size += entries[i]!.data.length;
-    if (size > maxBytes && i > 0) return entries.slice(0, i);
-  }
-  return entries;
 }
