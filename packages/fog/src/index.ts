@@ -1,5 +1,7 @@
 // @qonnect/fog — the fog lead: the region's replicated state machine, the failure detector, plan execution
 // and local re-placement, and the process that wires them to Raft, NATS and gRPC.
+
+export { DEFAULT_DETECTOR, type DetectorConfig, FailureDetector, type Judgement } from "./detector.js";
 export * from "./region-command.js";
 export {
   type DeviceRecord,
