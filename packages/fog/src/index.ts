@@ -13,3 +13,4 @@ export {
   RegionStateMachine,
   sortPlacements,
 } from "./region-state.js";
+export { type PortOf, workloadsByDevice } from "./workloads.js";
