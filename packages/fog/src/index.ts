@@ -1,8 +1,25 @@
 // @qonnect/fog — the fog lead: the region's replicated state machine, the failure detector, plan execution
 // and local re-placement, and the process that wires them to Raft, NATS and gRPC.
 
+export { desiredSets, type PortPolicy, unionSets, workloadKeyOf } from "./desired.js";
 export { DEFAULT_DETECTOR, type DetectorConfig, FailureDetector, type Judgement } from "./detector.js";
+export { type ExecStep, type ExecutorOptions, type OutgoingCommand, PlanExecutor } from "./executor.js";
 export * from "./region-command.js";
+export {
+  type FixtureOptions,
+  fixtureApplication,
+  fixtureContext,
+  fixtureFacts,
+  fixtureInventory,
+} from "./region-fixture.js";
+export {
+  DEFAULT_PARTITION_GRACE_S,
+  type LiveFacts,
+  liveInventory,
+  type RegionApp,
+  type RegionModel,
+  regionModel,
+} from "./region-model.js";
 export {
   type DeviceRecord,
   type MemberRecord,
@@ -13,4 +30,5 @@ export {
   RegionStateMachine,
   sortPlacements,
 } from "./region-state.js";
+export { displacedReplicas, type ReplanInput, type ReplanResult, replanRegion } from "./replan.js";
 export { type PortOf, workloadsByDevice } from "./workloads.js";

@@ -102,6 +102,8 @@ export type RegionCommand =
       workloads: WorkloadStateRecord[];
       tsMs: number;
     }
+  /** The make phase of `planVersion` is done everywhere reachable: from now on devices get the break set. */
+  | { t: "exec"; planVersion: number; phase: ExecPhase; tsMs: number }
   | {
       t: "member";
       memberId: number;

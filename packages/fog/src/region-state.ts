@@ -36,6 +36,8 @@ export interface PlanState {
   planId: string;
   origin: "kb" | "local";
   placements: PlacementRecord[];
+  /** The placements of the plan this one replaced (make-before-break keeps them until the break phase). */
+  previous: PlacementRecord[];
   tsMs: number;
 }
 
@@ -64,7 +66,7 @@ interface Snapshot {
   recentMoves: MoveRecord[];
   planIds: [string, number][];
   members: MemberRecord[];
-  exec: { make: string[]; break: string[] };
+  exec: { phase: ExecPhase; make: string[]; break: string[] };
   skipped: number;
 }
 
@@ -77,7 +79,7 @@ export class RegionStateMachine implements StateMachine<RegionResult> {
   recentMoves: MoveRecord[] = [];
   readonly members = new Map<number, MemberRecord>();
   /** Devices that acknowledged each phase of the current plan. */
-  exec = { make: new Set<string>(), break: new Set<string>() };
+  exec = { phase: "make" as ExecPhase, make: new Set<string>(), break: new Set<string>() };
   /** Commands of an unknown (newer) format version, skipped. */
   skipped = 0;
   private planIds = new Map<string, number>();
@@ -162,6 +164,10 @@ export class RegionStateMachine implements StateMachine<RegionResult> {
         if (cmd.accepted && cmd.planVersion === this.planVersion) this.exec[cmd.phase].add(cmd.device);
         return { kind: "ok" };
       }
+      case "exec": {
+        if (cmd.planVersion === this.planVersion) this.exec.phase = cmd.phase;
+        return { kind: "ok" };
+      }
       case "member": {
         if (cmd.remove) this.members.delete(cmd.memberId);
         else
@@ -189,6 +195,7 @@ export class RegionStateMachine implements StateMachine<RegionResult> {
       planId: cmd.planId,
       origin: cmd.origin,
       placements: sortPlacements(cmd.placements),
+      previous: this.plan?.placements ?? [],
       tsMs: cmd.tsMs,
     };
     if (cmd.context) this.context = cmd.context;
@@ -196,7 +203,7 @@ export class RegionStateMachine implements StateMachine<RegionResult> {
     if (this.recentMoves.length > RECENT_MOVES) this.recentMoves = this.recentMoves.slice(-RECENT_MOVES);
     this.planIds.set(cmd.planId, version);
     if (this.planIds.size > PLAN_ID_WINDOW) this.planIds.delete(this.planIds.keys().next().value as string);
-    this.exec = { make: new Set(), break: new Set() };
+    this.exec = { phase: "make", make: new Set(), break: new Set() };
     return { kind: "plan", planVersion: version, duplicate: false };
   }
 
@@ -219,7 +226,7 @@ export class RegionStateMachine implements StateMachine<RegionResult> {
       recentMoves: this.recentMoves,
       planIds: [...this.planIds],
       members: [...this.members.values()].sort((a, b) => a.id - b.id),
-      exec: { make: [...this.exec.make].sort(), break: [...this.exec.break].sort() },
+      exec: { phase: this.exec.phase, make: [...this.exec.make].sort(), break: [...this.exec.break].sort() },
       skipped: this.skipped,
     };
     return new TextEncoder().encode(JSON.stringify(s));
@@ -232,7 +239,7 @@ export class RegionStateMachine implements StateMachine<RegionResult> {
     this.context = undefined;
     this.recentMoves = [];
     this.planIds = new Map();
-    this.exec = { make: new Set(), break: new Set() };
+    this.exec = { phase: "make", make: new Set(), break: new Set() };
     this.skipped = 0;
     if (data.length === 0) return;
     const s = JSON.parse(new TextDecoder().decode(data)) as Snapshot;
@@ -242,7 +249,7 @@ export class RegionStateMachine implements StateMachine<RegionResult> {
     this.context = s.context ?? undefined;
     this.recentMoves = s.recentMoves;
     this.planIds = new Map(s.planIds);
-    this.exec = { make: new Set(s.exec.make), break: new Set(s.exec.break) };
+    this.exec = { phase: s.exec.phase, make: new Set(s.exec.make), break: new Set(s.exec.break) };
     this.skipped = s.skipped;
   }
 }
