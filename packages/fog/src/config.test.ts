@@ -51,12 +51,20 @@ describe("parseFogConfig", () => {
       expect.stringMatching(/tls: is required .* unless `insecure: true`/),
     ]);
     expect(problems(GOOD.replace("insecure: true", "insecure: false"))).toHaveLength(1);
-    const tls = GOOD.replace("insecure: true", "tls: { caFile: ca.pem, certFile: cert.pem, keyFile: key.pem }");
+    const tls = GOOD.replace(
+      "insecure: true",
+      "tls: { caFile: ca.pem, certFile: cert.pem, keyFile: key.pem }",
+    );
     expect(parseFogConfig(tls, "/x/fog.yaml").tls?.keyFile).toBe("/x/key.pem");
   });
 
   it("checks cross-field rules: this member among the peers, election above heartbeat", () => {
-    const p = problems(GOOD.replace("member: 1", "member: 4").replace("detector:", "raft: { heartbeatMs: 500, electionMs: 400 }\ndetector:"));
+    const p = problems(
+      GOOD.replace("member: 1", "member: 4").replace(
+        "detector:",
+        "raft: { heartbeatMs: 500, electionMs: 400 }\ndetector:",
+      ),
+    );
     expect(p).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/peers: must list this member \(4\)/),
@@ -66,6 +74,8 @@ describe("parseFogConfig", () => {
   });
 
   it("reports broken YAML with its position", () => {
-    expect(problems("region: [unclosed\n")).toEqual([expect.stringMatching(/fog\.yaml:\d+:\d+: not valid YAML/)]);
+    expect(problems("region: [unclosed\n")).toEqual([
+      expect.stringMatching(/fog\.yaml:\d+:\d+: not valid YAML/),
+    ]);
   });
 });

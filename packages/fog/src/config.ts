@@ -7,7 +7,9 @@ import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "
 import { DEFAULT_DETECTOR } from "./detector.js";
 
 const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, "must be HOST:PORT");
-const name = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label (a-z, 0-9, -)");
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label (a-z, 0-9, -)");
 
 const schema = z
   .strictObject({
@@ -23,7 +25,9 @@ const schema = z
     initialClusterState: z.enum(["new", "existing"]).default("new"),
     dataDir: z.string().min(1),
     nats: z.strictObject({
-      servers: z.array(z.string().regex(/^(nats|tls):\/\/\S+$|^[^\s/:]+:\d+$/, "must look like nats://host:4222")).min(1),
+      servers: z
+        .array(z.string().regex(/^(nats|tls):\/\/\S+$|^[^\s/:]+:\d+$/, "must look like nats://host:4222"))
+        .min(1),
       credentials: z.string().optional(),
       user: z.string().optional(),
       password: z.string().optional(),
@@ -62,23 +66,40 @@ const schema = z
         loopMs: z.number().int().min(5).default(50),
       })
       .default({ commandTimeoutMs: 5000, initialBackoffMs: 250, maxBackoffMs: 4000, loopMs: 50 }),
-    summary: z.strictObject({ intervalMs: z.number().int().min(100).default(2000) }).default({ intervalMs: 2000 }),
-    workloads: z.strictObject({ loopbackPortBase: z.number().int().min(1024).max(60_000).optional() }).default({}),
+    summary: z
+      .strictObject({ intervalMs: z.number().int().min(100).default(2000) })
+      .default({ intervalMs: 2000 }),
+    workloads: z
+      .strictObject({ loopbackPortBase: z.number().int().min(1024).max(60_000).optional() })
+      .default({}),
     log: z
-      .strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .strictObject({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
       .default({ level: "info" }),
   })
   .superRefine((c, ctx) => {
-    if (!c.peers[String(c.member)]) ctx.addIssue({ code: "custom", path: ["peers"], message: `must list this member (${c.member})` });
+    if (!c.peers[String(c.member)])
+      ctx.addIssue({ code: "custom", path: ["peers"], message: `must list this member (${c.member})` });
     if (!c.tls && c.insecure !== true)
-      ctx.addIssue({ code: "custom", path: ["tls"], message: "is required (caFile, certFile, keyFile) unless `insecure: true` is set explicitly" });
-    if (c.tls && c.insecure === true) ctx.addIssue({ code: "custom", path: ["insecure"], message: "cannot be true together with tls" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls"],
+        message: "is required (caFile, certFile, keyFile) unless `insecure: true` is set explicitly",
+      });
+    if (c.tls && c.insecure === true)
+      ctx.addIssue({ code: "custom", path: ["insecure"], message: "cannot be true together with tls" });
     if (c.raft.electionMs <= c.raft.heartbeatMs)
       ctx.addIssue({ code: "custom", path: ["raft", "electionMs"], message: "must exceed raft.heartbeatMs" });
     if (c.detector.maxSilenceMs < c.detector.minSilenceMs)
-      ctx.addIssue({ code: "custom", path: ["detector", "maxSilenceMs"], message: "must be at least detector.minSilenceMs" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["detector", "maxSilenceMs"],
+        message: "must be at least detector.minSilenceMs",
+      });
     for (const id of c.initialMembers ?? [])
-      if (!c.peers[String(id)]) ctx.addIssue({ code: "custom", path: ["initialMembers"], message: `member ${id} is not in peers` });
+      if (!c.peers[String(id)])
+        ctx.addIssue({ code: "custom", path: ["initialMembers"], message: `member ${id} is not in peers` });
   });
 
 export type FogConfig = z.infer<typeof schema> & { file: string; peerMap: Map<number, string> };
@@ -145,7 +166,9 @@ export function parseFogConfig(text: string, file = "fog.yaml"): FogConfig {
   return {
     ...c,
     dataDir: path(c.dataDir),
-    ...(c.tls ? { tls: { caFile: path(c.tls.caFile), certFile: path(c.tls.certFile), keyFile: path(c.tls.keyFile) } } : {}),
+    ...(c.tls
+      ? { tls: { caFile: path(c.tls.caFile), certFile: path(c.tls.certFile), keyFile: path(c.tls.keyFile) } }
+      : {}),
     nats: { ...c.nats, ...(c.nats.credentials ? { credentials: path(c.nats.credentials) } : {}) },
     file,
     peerMap: new Map(Object.entries(c.peers).map(([id, a]) => [Number(id), a])),
@@ -157,7 +180,9 @@ export function loadFogConfig(file: string): FogConfig {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new FogConfigError(file, [`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})`]);
+    throw new FogConfigError(file, [
+      `${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? err})`,
+    ]);
   }
   return parseFogConfig(text, file);
 }

@@ -6,4 +6,13 @@ export {
   startNatsServer,
   useNatsServer,
 } from "@qonnect/natsd";
+export {
+  KbDouble,
+  type KbDoubleOptions,
+  LEADER_METADATA,
+  PLAN_VERSION_METADATA,
+  RegionUnavailableError,
+  StalePlanError,
+  SummarySubscriber,
+} from "./kb-double.js";
 export { tempDir } from "./temp-dir.js";
