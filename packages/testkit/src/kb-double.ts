@@ -113,8 +113,11 @@ export class KbDouble {
     for (const addr of tries) {
       try {
         const res = await new Promise<fogV1.GetRegionResponse>((resolve, reject) =>
-          this.client(addr).getRegion({ region }, { deadline: Date.now() + 3000 }, (e, r) =>
-            e ? reject(e) : resolve(r),
+          this.client(addr).getRegion(
+            { region },
+            new grpc.Metadata(),
+            { deadline: Date.now() + 3000 },
+            (e, r) => (e ? reject(e) : resolve(r)),
           ),
         );
         return res.region!;
