@@ -1,9 +1,14 @@
 // @qonnect/fog — the fog lead: the region's replicated state machine, the failure detector, plan execution
 // and local re-placement, and the process that wires them to Raft, NATS and gRPC.
 
+export { type FogConfig, FogConfigError, loadFogConfig, parseFogConfig } from "./config.js";
 export { desiredSets, type PortPolicy, unionSets, workloadKeyOf } from "./desired.js";
 export { DEFAULT_DETECTOR, type DetectorConfig, FailureDetector, type Judgement } from "./detector.js";
+export { DeviceLink, fogSubjects } from "./device-link.js";
 export { type ExecStep, type ExecutorOptions, type OutgoingCommand, PlanExecutor } from "./executor.js";
+export { type FogLead, startFogLead } from "./fog-lead.js";
+export { LEADER_METADATA, PLAN_VERSION_METADATA } from "./fog-service.js";
+export { createFogLogger } from "./log.js";
 export * from "./region-command.js";
 export {
   type FixtureOptions,
@@ -30,5 +35,13 @@ export {
   RegionStateMachine,
   sortPlacements,
 } from "./region-state.js";
+export {
+  contextToProto,
+  deviceStates,
+  type LiveDevice,
+  regionState,
+  summaryParts,
+  verdictToProto,
+} from "./region-view.js";
 export { displacedReplicas, type ReplanInput, type ReplanResult, replanRegion } from "./replan.js";
 export { type PortOf, workloadsByDevice } from "./workloads.js";

@@ -1,7 +1,7 @@
 // The region as the outside sees it: the replicated state joined with the leader's live telemetry facts, in
 // the wire shapes of qonnect.fog.v1 (GetRegion, WatchRegion, the NATS RegionSummary).
 import { fogV1, type telemetryV1 } from "@qonnect/proto";
-import type { MoveRecord, PlacementRecord, VerdictName } from "./region-command.js";
+import type { ContextRecord, MoveRecord, PlacementRecord, VerdictName } from "./region-command.js";
 import type { RegionStateMachine } from "./region-state.js";
 
 /** What the latest telemetry of a device said (kept in memory on every member, not replicated). */
@@ -155,4 +155,18 @@ export function summaryParts(
       recentMoves: i === 0 ? state.recentMoves : [],
     }).finish(),
   );
+}
+
+/** A RegionContext record in its wire form (what ApplyPlan carries). */
+export function contextToProto(c: ContextRecord): fogV1.RegionContext {
+  return {
+    inventoryJson: c.inventoryJson,
+    applications: c.applications.map((a) => ({ ...a })),
+    signals: c.signals.map((s) => ({
+      zone: s.zone,
+      intensityGPerKwh: s.intensityGPerKWh,
+      pricePerKwh: s.pricePerKWh,
+      tsMs: s.tsMs,
+    })),
+  };
 }
