@@ -83,4 +83,98 @@ describe("fog leads and agents as real processes", () => {
       expect(rig.summaries.latest?.devices).toHaveLength(5);
     }, wait);
   }, 120_000);
+
+  it("kill -9 of a device: dead within seconds, its replica re-placed locally and running elsewhere once", async () => {
+    const before = await region();
+    const victim = before.placements.find((p) => p.service === "web" && p.replica === 0)!.device;
+    await rig.killDevice(victim);
+    await vi.waitFor(async () => {
+      const r = await region();
+      expect(r.devices.find((d) => d.name === victim)?.verdict).toBe(fogV1.Verdict.VERDICT_DEAD);
+      const web0 = r.placements.find((p) => p.service === "web" && p.replica === 0)!;
+      expect(web0.device).not.toBe(victim);
+      expect(r.planVersion).toBe(before.planVersion + 1);
+      expect(runsExactly(r.placements)).toBe(true);
+    }, wait);
+    const r = await region();
+    const move = r.recentMoves.find((m) => m.planVersion === r.planVersion)!;
+    expect(move).toMatchObject({ origin: "local", fromDevice: victim, reason: `device ${victim} is dead` });
+    expect(r.devices.find((d) => d.name === victim)?.verdictReason).toMatch(/still reports \(crash\)/);
+    // the device comes back empty-handed and is alive again; nothing moves back
+    rig.startAgent(victim);
+    await vi.waitFor(async () => {
+      const again = await region();
+      expect(again.devices.find((d) => d.name === victim)?.verdict).toBe(fogV1.Verdict.VERDICT_ALIVE);
+      expect(again.planVersion).toBe(r.planVersion);
+    }, wait);
+  }, 120_000);
+
+  it("kill -9 of the leader mid-plan: the new leader finishes the plan and no replica runs twice once it settles", async () => {
+    const before = await region();
+    const oldLeader = before.leaderId;
+    // move db and web/1 onto other devices
+    const placements = before.placements.map((p) => ({ ...p }));
+    const free = Object.keys(DEVICES).filter((d) => !placements.some((p) => p.device === d));
+    placements.find((p) => p.service === "db")!.device = free[0]!;
+    placements.find((p) => p.service === "web" && p.replica === 1)!.device = free[1]!;
+    const res = await rig.kb.applyPlan(
+      fogV1.ApplyPlanRequest.create({
+        region: rig.region,
+        planId: "kb-2",
+        basePlanVersion: before.planVersion,
+        placements,
+        tsMs: Date.now(),
+      }),
+    );
+    await rig.killLead(oldLeader);
+    // a stale base version is refused with the current version (and the new leader is found through hints)
+    await expect(
+      rig.kb.applyPlan(
+        fogV1.ApplyPlanRequest.create({
+          region: rig.region,
+          planId: "kb-stale",
+          basePlanVersion: before.planVersion,
+          placements,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "StalePlanError", currentVersion: res.planVersion });
+    await vi.waitFor(async () => {
+      const r = await region();
+      expect(r.leaderId).not.toBe(oldLeader);
+      expect(r.leaderId).toBeGreaterThan(0);
+      expect(r.term).toBeGreaterThan(before.term);
+      expect(r.planVersion).toBe(res.planVersion);
+      expect(r.planInProgress).toBe(false);
+      expect(runsExactly(placements)).toBe(true);
+    }, wait);
+    // every device that hosts something acknowledged the plan under the new leader's term
+    const r = await region();
+    for (const p of placements)
+      expect(r.devices.find((d) => d.name === p.device)?.ackedToken).toEqual({
+        term: r.term,
+        planVersion: res.planVersion,
+      });
+    rig.startLead(oldLeader);
+  }, 120_000);
+
+  it("restart of every fog lead: the region comes back from the write-ahead logs", async () => {
+    await vi.waitFor(async () => expect((await region()).members).toHaveLength(3), wait);
+    const before = await region();
+    for (const id of rig.runningLeads()) await rig.killLead(id);
+    for (const id of [1, 2, 3]) rig.startLead(id);
+    await vi.waitFor(async () => {
+      const r = await region();
+      expect(r.leaderId).toBeGreaterThan(0);
+      expect(r.term).toBeGreaterThan(before.term);
+    }, wait);
+    const r = await region();
+    expect(r.planVersion).toBe(before.planVersion);
+    expect(r.planId).toBe(before.planId);
+    expect(r.placements).toEqual(before.placements);
+    expect(r.recentMoves).toEqual(before.recentMoves);
+    expect(r.devices.map((d) => [d.name, d.site, d.arch])).toEqual(
+      before.devices.map((d) => [d.name, d.site, d.arch]),
+    );
+    await vi.waitFor(() => expect(runsExactly(r.placements)).toBe(true), wait);
+  }, 120_000);
 });
