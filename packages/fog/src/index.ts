@@ -6,6 +6,7 @@ export { desiredSets, type PortPolicy, unionSets, workloadKeyOf } from "./desire
 export { DEFAULT_DETECTOR, type DetectorConfig, FailureDetector, type Judgement } from "./detector.js";
 export { DeviceLink, fogSubjects } from "./device-link.js";
 export { type ExecStep, type ExecutorOptions, type OutgoingCommand, PlanExecutor } from "./executor.js";
+export { FogClient, FogUnreachableError, type MemberView } from "./fog-client.js";
 export { type FogLead, startFogLead } from "./fog-lead.js";
 export { LEADER_METADATA, PLAN_VERSION_METADATA } from "./fog-service.js";
 export { createFogLogger } from "./log.js";
