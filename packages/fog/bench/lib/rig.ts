@@ -146,7 +146,7 @@ export class RegionRig {
 
   writeFogConfig(id: number, extra = ""): string {
     const peers = [...this.leadAddr].map(([i, a]) => `"${i}": ${a}`).join(", ");
-    const text = [
+    const lines = [
       `region: ${this.region}`,
       `member: ${id}`,
       `listen: ${this.leadAddr.get(id)}`,
@@ -160,9 +160,15 @@ export class RegionRig {
       "execution: { commandTimeoutMs: 3000, initialBackoffMs: 200, maxBackoffMs: 2000 }",
       "workloads: { loopbackPortBase: 21000 }",
       "log: { level: info }",
-      this.o.fogExtra ?? "",
-      extra,
-    ].join("\n");
+    ];
+    // extra top-level lines replace the defaults of the same key
+    const keyOf = (l: string) => l.slice(0, l.indexOf(":"));
+    for (const l of [...(this.o.fogExtra ?? "").split("\n"), ...extra.split("\n")].filter((x) => x.trim())) {
+      const i = lines.findIndex((x) => keyOf(x) === keyOf(l));
+      if (i >= 0) lines[i] = l;
+      else lines.push(l);
+    }
+    const text = lines.join("\n");
     writeFileSync(this.fogConfigPath(id), text);
     return this.fogConfigPath(id);
   }
@@ -245,6 +251,10 @@ export class RegionRig {
       }
     }
     await exited;
+  }
+
+  leadPid(id: number): number | undefined {
+    return this.leadProcs.get(id)?.child.pid;
   }
 
   runningLeads(): number[] {
