@@ -55,9 +55,9 @@ const schema = z
         expectedIntervalMs: z.number().positive().default(DEFAULT_DETECTOR.expectedIntervalMs),
         windowSize: z.number().int().min(2).default(DEFAULT_DETECTOR.windowSize),
         regionCutFraction: z.number().gt(0).lte(1).default(DEFAULT_DETECTOR.regionCutFraction),
-        evaluateMs: z.number().int().min(10).default(200),
+        evaluateMs: z.number().int().min(10).default(100),
       })
-      .default({ ...DEFAULT_DETECTOR, evaluateMs: 200 }),
+      .default({ ...DEFAULT_DETECTOR, evaluateMs: 100 }),
     execution: z
       .strictObject({
         commandTimeoutMs: z.number().int().min(100).default(5000),

@@ -21,6 +21,11 @@ function slot(app: string, service: string): number {
   return h % 1000;
 }
 
+/** The port of a replica under `loopbackPortBase` (see PortPolicy). */
+export function loopbackPort(base: number, app: string, service: string, replica: number): number {
+  return base + slot(app, service) * 16 + replica;
+}
+
 const EMPTY_INVENTORY: Inventory = {
   name: "none",
   zones: [],
@@ -51,7 +56,7 @@ export function desiredSets(
     }
     const portOf = (service: string, replica: number) => {
       if (ports.loopbackPortBase !== undefined)
-        return ports.loopbackPortBase + slot(name, service) * 16 + replica;
+        return loopbackPort(ports.loopbackPortBase, name, service, replica);
       return ra.app.services.find((s) => s.name === service)?.ports[0] ?? 0;
     };
     try {

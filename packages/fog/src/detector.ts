@@ -33,7 +33,7 @@ export const DEFAULT_DETECTOR: DetectorConfig = {
   deadPhi: 8,
   minStdDevMs: 200,
   minSilenceMs: 2000,
-  maxSilenceMs: 3000,
+  maxSilenceMs: 2500,
   expectedIntervalMs: 1000,
   windowSize: 32,
   regionCutFraction: 0.5,

@@ -2,7 +2,7 @@
 // and local re-placement, and the process that wires them to Raft, NATS and gRPC.
 
 export { type FogConfig, FogConfigError, loadFogConfig, parseFogConfig } from "./config.js";
-export { desiredSets, type PortPolicy, unionSets, workloadKeyOf } from "./desired.js";
+export { desiredSets, loopbackPort, type PortPolicy, unionSets, workloadKeyOf } from "./desired.js";
 export { DEFAULT_DETECTOR, type DetectorConfig, FailureDetector, type Judgement } from "./detector.js";
 export { DeviceLink, fogSubjects } from "./device-link.js";
 export { type ExecStep, type ExecutorOptions, type OutgoingCommand, PlanExecutor } from "./executor.js";
