@@ -31,6 +31,8 @@ interface Run {
   detected: number;
   stopped: number;
   generatorCpuPercent: number;
+  /** Verdict changes the leader proposed in the whole run (n alive at start + the stopped + any flapping). */
+  verdictChanges: number;
 }
 
 async function runSize(n: number): Promise<Run> {
@@ -136,7 +138,9 @@ async function runSize(n: number): Promise<Run> {
       if (e?.$case === "verdict" && e.value.to === fogV1.Verdict.VERDICT_DEAD && !deadAt.has(e.value.device))
         deadAt.set(e.value.device, m.event!.tsMs);
     });
-    stream.on("error", () => {});
+    stream.on("error", (err) => {
+      if (!String(err).includes("Cancelled")) say(`  watch stream failed: ${err}`);
+    });
     await sleep(1000);
     const sites = Math.ceil(n / PER_SITE);
     const victims: string[] = [];
@@ -150,9 +154,28 @@ async function runSize(n: number): Promise<Run> {
     while (Date.now() < detDeadline && victims.some((v) => !deadAt.has(v))) await sleep(100);
     stream.cancel();
     client.close();
+    if (victims.some((v) => !deadAt.has(v))) {
+      const r = await rig.kb.getRegion(rig.region).catch((e) => {
+        say(`  GetRegion failed: ${e}`);
+        return undefined;
+      });
+      const missed = victims.filter((v) => !deadAt.has(v));
+      say(
+        `  no dead verdict seen for ${missed.length}: ${missed
+          .slice(0, 3)
+          .map((v) => `${v}=${r?.devices.find((d) => d.name === v)?.verdict}`)
+          .join(", ")}`,
+      );
+    }
     running = false;
     await generator;
     const gen = process.cpuUsage(genCpu0);
+    const metricsText = await fetch(`http://127.0.0.1:${rig.leadHttp.get(1)}/metrics`)
+      .then((x) => x.text())
+      .catch(() => "");
+    const verdictChanges = Number(
+      /^qonnect_fog_verdict_changes_total (\d+)/m.exec(metricsText)?.[1] ?? Number.NaN,
+    );
     const detections = victims.filter((v) => deadAt.has(v)).map((v) => deadAt.get(v)! - lastSample.get(v)!);
     return {
       devices: n,
@@ -163,6 +186,7 @@ async function runSize(n: number): Promise<Run> {
       detectionMaxMs: Math.round(Math.max(...detections)),
       detected: detections.length,
       stopped: victims.length,
+      verdictChanges,
       generatorCpuPercent: round(((gen.user + gen.system) / 1000 / (Date.now() - gen0)) * 100),
     };
   } finally {

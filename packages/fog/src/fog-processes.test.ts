@@ -1,6 +1,7 @@
 // Real processes on loopback: three fog leads (`qonnect-fog run`), five device agents (emulated INA219,
 // process runtime), a real nats-server, the Knowledge Base double over real gRPC. One shared region, the
 // scenarios in order: plan through a follower, kill -9 a device, kill -9 the leader mid-plan, restart all.
+import * as grpc from "@grpc/grpc-js";
 import { fogV1 } from "@qonnect/proto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { RegionRig } from "../bench/lib/rig.js";
@@ -87,6 +88,14 @@ describe("fog leads and agents as real processes", () => {
   it("kill -9 of a device: dead within seconds, its replica re-placed locally and running elsewhere once", async () => {
     const before = await region();
     const victim = before.placements.find((p) => p.service === "web" && p.replica === 0)!.device;
+    // a follower serves WatchRegion too: a snapshot first, then what it applies
+    const follower = [...rig.leadAddr].find(([id]) => id !== before.leaderId)![1];
+    const watch = new fogV1.FogLeadClient(follower, grpc.credentials.createInsecure());
+    const events: fogV1.RegionEvent[] = [];
+    const stream = watch.watchRegion({ region: rig.region });
+    stream.on("data", (m: fogV1.WatchRegionResponse) => events.push(m.event!));
+    stream.on("error", () => {});
+    await vi.waitFor(() => expect(events[0]?.event?.$case).toBe("snapshot"), wait);
     await rig.killDevice(victim);
     await vi.waitFor(async () => {
       const r = await region();
@@ -100,6 +109,19 @@ describe("fog leads and agents as real processes", () => {
     const move = r.recentMoves.find((m) => m.planVersion === r.planVersion)!;
     expect(move).toMatchObject({ origin: "local", fromDevice: victim, reason: `device ${victim} is dead` });
     expect(r.devices.find((d) => d.name === victim)?.verdictReason).toMatch(/still reports \(crash\)/);
+    await vi.waitFor(() => {
+      const kinds = events.map((e) => e.event);
+      expect(kinds).toContainEqual({
+        $case: "verdict",
+        value: expect.objectContaining({ device: victim, to: fogV1.Verdict.VERDICT_DEAD }),
+      });
+      expect(kinds).toContainEqual({
+        $case: "plan",
+        value: expect.objectContaining({ planVersion: r.planVersion, origin: "local" }),
+      });
+    }, wait);
+    stream.cancel();
+    watch.close();
     // the device comes back empty-handed and is alive again; nothing moves back
     rig.startAgent(victim);
     await vi.waitFor(async () => {
