@@ -10,14 +10,24 @@ export { FogClient, FogUnreachableError, type MemberView } from "./fog-client.js
 export { type FogLead, startFogLead } from "./fog-lead.js";
 export { LEADER_METADATA, PLAN_VERSION_METADATA } from "./fog-service.js";
 export { createFogLogger } from "./log.js";
-export * from "./region-command.js";
 export {
-  type FixtureOptions,
-  fixtureApplication,
-  fixtureContext,
-  fixtureFacts,
-  fixtureInventory,
-} from "./region-fixture.js";
+  type ApplicationRecord,
+  type ContextRecord,
+  compareTokens,
+  type DeviceFacts,
+  decodeRegionCommand,
+  type ExecPhase,
+  encodeRegionCommand,
+  type FencingToken,
+  type MoveRecord,
+  type PlacementRecord,
+  REGION_COMMAND_VERSION,
+  type RegionCommand,
+  RegionCommandDecodeError,
+  type VerdictName,
+  type WorkloadStateRecord,
+  type ZoneSignalRecord,
+} from "./region-command.js";
 export {
   DEFAULT_PARTITION_GRACE_S,
   type LiveFacts,
