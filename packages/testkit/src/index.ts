@@ -6,4 +6,5 @@ export {
   startNatsServer,
   useNatsServer,
 } from "@qonnect/natsd";
+export { type PostgresServer, startPostgres, usePostgres } from "./postgres.js";
 export { tempDir } from "./temp-dir.js";
