@@ -12,7 +12,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     description: "resources, watch log, tokens, device samples",
     sql: `
       CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      INSERT INTO meta (key, value) VALUES ('rv', 0), ('compacted', 0);
+      INSERT INTO meta (key, value) VALUES ('rv', 1), ('compacted', 0);
       CREATE TABLE resources (
         kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, uid TEXT NOT NULL,
         labels TEXT NOT NULL, annotations TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
@@ -35,7 +35,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     description: "resources, watch log, tokens, device samples",
     sql: `
       CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
-      INSERT INTO meta (key, value) VALUES ('rv', 0), ('compacted', 0);
+      INSERT INTO meta (key, value) VALUES ('rv', 1), ('compacted', 0);
       CREATE TABLE resources (
         kind TEXT COLLATE "C" NOT NULL, namespace TEXT COLLATE "C" NOT NULL, name TEXT COLLATE "C" NOT NULL, uid TEXT NOT NULL,
         labels TEXT NOT NULL, annotations TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
