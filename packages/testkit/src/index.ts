@@ -6,5 +6,6 @@ export {
   startNatsServer,
   useNatsServer,
 } from "@qonnect/natsd";
+export { type FogDouble, type FogDoubleOptions, startFogDouble } from "./fog-double.js";
 export { type PostgresServer, startPostgres, usePostgres } from "./postgres.js";
 export { tempDir } from "./temp-dir.js";
