@@ -6,6 +6,7 @@ export {
   startNatsServer,
   useNatsServer,
 } from "@qonnect/natsd";
+export { type FogDouble, type FogDoubleOptions, startFogDouble } from "./fog-double.js";
 export {
   KbDouble,
   type KbDoubleOptions,
@@ -15,4 +16,5 @@ export {
   StalePlanError,
   SummarySubscriber,
 } from "./kb-double.js";
+export { type PostgresServer, startPostgres, usePostgres } from "./postgres.js";
 export { tempDir } from "./temp-dir.js";
