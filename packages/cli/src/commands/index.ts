@@ -4,7 +4,10 @@ import type { Outcome } from "../run.js";
 import { registerAgent } from "./agent.js";
 import { registerDemo } from "./demo.js";
 import { registerDev } from "./dev.js";
+import { registerEnroll } from "./enroll.js";
+import { registerPki } from "./pki.js";
 import { registerPlan } from "./plan.js";
+import { registerRevoke } from "./revoke.js";
 import { registerSchema } from "./schema.js";
 import { registerSensors } from "./sensors.js";
 import { registerSim } from "./sim.js";
@@ -23,4 +26,7 @@ export const COMMANDS: Register[] = [
   registerSim,
   registerAgent,
   registerSensors,
+  registerPki,
+  registerEnroll,
+  registerRevoke,
 ];
