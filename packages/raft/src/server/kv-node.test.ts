@@ -31,6 +31,7 @@ async function cluster(n: number, opts: { snapshotEntries?: number } = {}) {
       dataDir: dirs.get(id)!,
       heartbeatMs: 20,
       electionMs: 200,
+      initialClusterState: "new",
       ...opts,
     });
     nodes.set(id, node);
