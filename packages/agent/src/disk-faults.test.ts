@@ -19,7 +19,7 @@ describe("spool records are checked on read", () => {
       for (let i = 0; i < 3; i++) spool.append(rec(i));
       const seg = join(d.path, readdirSync(d.path).find((f) => f.endsWith(".seg"))!);
       const buf = readFileSync(seg);
-      buf[8 + 20] ^= 0x01; // inside the first record's payload
+      buf.writeUInt8(buf.readUInt8(28) ^ 0x01, 28); // inside the first record's payload
       writeFileSync(seg, buf);
       expect(spool.peek(10)).toEqual([]);
       expect(spool.corrupted).toBe(1);

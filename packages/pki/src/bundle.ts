@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { parse } from "yaml";
-import { bundleFiles, type Endpoints } from "./enroll.js";
+import { bundleFiles } from "./bundle-files.js";
+import type { Endpoints } from "./enroll.js";
 import { type Identity, identityFromCertificate } from "./identity.js";
 
 /** One identity's credentials, loaded from its bundle directory. */

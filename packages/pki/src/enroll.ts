@@ -1,6 +1,6 @@
-import { join } from "node:path";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "./atomic-file.js";
+import { bundleFiles } from "./bundle-files.js";
 import { issueLeaf } from "./certificate.js";
 import { checkIdentity, type Identity, spiffeUri } from "./identity.js";
 import { userCreds } from "./nats-auth.js";
@@ -20,16 +20,6 @@ export interface EnrollOptions extends Endpoints {
   /** DNS names / IP addresses for a server certificate (fog leads, the Knowledge Base, nats-server) */
   hosts?: string[];
 }
-
-/** The files of one identity's bundle directory (DESIGN.md §10); `qonnect flash` installs exactly these. */
-export const bundleFiles = (dir: string) => ({
-  ca: join(dir, "ca.pem"),
-  cert: join(dir, "cert.pem"),
-  key: join(dir, "key.pem"),
-  creds: join(dir, "nats.creds"),
-  identity: join(dir, "identity.yaml"),
-  crl: join(dir, "crl.pem"),
-});
 
 /**
  * Issues a certificate (URI SAN spiffe://qonnect/<region>/<role>/<id>) and a NATS user for `identity` and

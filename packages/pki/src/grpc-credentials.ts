@@ -7,7 +7,7 @@ import {
 } from "node:tls";
 import { type ChannelCredentials, credentials, ServerCredentials, status } from "@grpc/grpc-js";
 import type { Bundle } from "./bundle.js";
-import { bundleFiles } from "./enroll.js";
+import { bundleFiles } from "./bundle-files.js";
 import { type Identity, identityFromCertificate } from "./identity.js";
 import { RevocationList } from "./revocation-list.js";
 

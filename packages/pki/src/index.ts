@@ -3,8 +3,9 @@
 // Knowledge Base.
 export { writeFileAtomic } from "./atomic-file.js";
 export { type Bundle, BundleError, loadBundle } from "./bundle.js";
+export { bundleFiles } from "./bundle-files.js";
 export { CLOCK_SKEW_MS, createCa, createCrl, type IssuedPem, issueLeaf } from "./certificate.js";
-export { bundleFiles, type Endpoints, type EnrollOptions, enroll } from "./enroll.js";
+export { type Endpoints, type EnrollOptions, enroll } from "./enroll.js";
 export {
   authorizePeer,
   type CallWithAuth,
@@ -36,6 +37,7 @@ export {
   telemetryStreamName,
 } from "./nats-permissions.js";
 export { type PushResult, pushAccountJwt } from "./nats-push.js";
-export { CRL_DAYS, type IssuedRecord, Pki, PkiError, pkiFiles } from "./pki-store.js";
+export { pkiFiles } from "./pki-files.js";
+export { CRL_DAYS, type IssuedRecord, Pki, PkiError } from "./pki-store.js";
 export { normaliseSerial, RevocationList } from "./revocation-list.js";
 export { type SecureNatsServer, startSecureNatsServer } from "./test-support/secure-nats.js";

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { type ConnectionOptions, credsAuthenticator } from "nats";
 import type { Bundle } from "./bundle.js";
-import { bundleFiles } from "./enroll.js";
+import { bundleFiles } from "./bundle-files.js";
 import { natsInboxPrefix } from "./nats-permissions.js";
-import { pkiFiles } from "./pki-store.js";
+import { pkiFiles } from "./pki-files.js";
 
 export interface NatsServerConfigOptions {
   /** the PKI directory (operator JWT, resolver.conf with the account JWTs) */

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { writeFileAtomic } from "./atomic-file.js";
 import { createCa, createCrl } from "./certificate.js";
 import type { Identity } from "./identity.js";
 import { accountJwts, type NatsKeys, newNatsKeys } from "./nats-auth.js";
+import { pkiFiles } from "./pki-files.js";
+
+export { pkiFiles };
 
 /** One credential set `qonnect enroll` issued, as the PKI directory remembers it (issued.json). */
 export interface IssuedRecord extends Identity {
@@ -24,18 +26,6 @@ export class PkiError extends Error {
     super(message);
   }
 }
-
-/** The files of a PKI directory (`qonnect pki init --dir DIR`). Only `ca-key.pem` and `nats/*.nk` are secret. */
-export const pkiFiles = (dir: string) => ({
-  caCert: join(dir, "ca.pem"),
-  caKey: join(dir, "ca-key.pem"),
-  crl: join(dir, "crl.pem"),
-  issued: join(dir, "issued.json"),
-  natsKeys: join(dir, "nats", "keys.json"),
-  operatorJwt: join(dir, "nats", "operator.jwt"),
-  resolver: join(dir, "nats", "resolver.conf"),
-  accounts: join(dir, "nats", "accounts.json"),
-});
 
 /** How long CRLs stay valid: servers must receive a fresh one (any `revoke` or `pki refresh`) before then. */
 export const CRL_DAYS = 30;
