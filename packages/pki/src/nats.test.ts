@@ -1,3 +1,4 @@
+import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import { freePort, tempDir } from "@qonnect/testkit";
 import { connect, type NatsConnection } from "nats";
@@ -115,12 +116,20 @@ describe("NATS with the generated config (real nats-server 2.9, TLS, operator JW
   });
 
   it("refuses plaintext, no credentials, and a client that does not pin the CA", async () => {
-    const plain = connect({
-      servers: [server.url.replace("tls:", "nats:")],
-      maxReconnectAttempts: 0,
-      tls: null,
+    // plain NATS protocol on the TLS port: the server hangs up instead of answering PING
+    const answer = await new Promise<string>((resolve) => {
+      const socket = netConnect(server.port, "127.0.0.1");
+      let seen = "";
+      socket.on("data", (d) => {
+        seen += d.toString();
+        if (seen.includes("\r\n") && !seen.includes("PONG")) socket.write("CONNECT {}\r\nPING\r\n");
+        if (seen.includes("PONG")) socket.destroy();
+      });
+      socket.on("close", () => resolve(seen));
+      socket.on("error", () => {});
     });
-    await expect(plain).rejects.toThrow();
+    expect(answer).toContain('"tls_required":true');
+    expect(answer).not.toContain("PONG");
     const dir = join(tmp.path, "anon");
     await enroll(pki, { region: "eu", role: "device", id: "anon" }, dir, { nowMs: Date.now() });
     const b = loadBundle(dir);

@@ -6,4 +6,5 @@ export {
   startNatsServer,
   useNatsServer,
 } from "@qonnect/natsd";
+export { type PowerCutHarness, powerCutHarness } from "./power-cut.js";
 export { tempDir } from "./temp-dir.js";
