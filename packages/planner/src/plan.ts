@@ -186,7 +186,7 @@ export class Planner {
 export async function plan(inventory: Inventory, app: Application, options: PlanRequest = {}): Promise<Plan> {
   if ((options.strategy ?? "heuristic") !== "exact") return planSync(inventory, app, options);
   const p = problemFor(inventory, app, options);
-  const result = await solveExact(p, options.exactTimeLimitS ?? 60);
+  const result = await solveExact(p, { timeLimitS: options.exactTimeLimitS ?? 60 });
   if (result.feasible)
     return finish(p, result.state, [], options, { strategy: "exact", solver: { status: result.status } });
   // name the binding constraints from the heuristic's attempt
