@@ -27,7 +27,7 @@ import { CliError, EXIT, type Io } from "../io.js";
 import { table } from "../table.js";
 import type { Register } from "./index.js";
 
-const STRATEGIES: Strategy[] = ["heuristic", "exact", "borda"];
+const STRATEGIES: Strategy[] = ["auto", "heuristic", "exact", "borda"];
 
 export interface PlanFilesOptions {
   files: string[];
@@ -83,7 +83,7 @@ export async function planFiles(
   const base = inventory;
   for (const app of apps) {
     if (forecast && app.job) {
-      if (opts.strategy && opts.strategy !== "heuristic")
+      if (opts.strategy && opts.strategy !== "heuristic" && opts.strategy !== "auto")
         throw new CliError(
           "time shifting (--forecast) plans with the heuristic: drop --strategy",
           EXIT.usage,
@@ -99,7 +99,7 @@ export async function planFiles(
     }
     jobs.push(undefined);
     const p = await plan(inventory, app, {
-      strategy: opts.strategy ?? "heuristic",
+      strategy: opts.strategy ?? "auto",
       explain: Boolean(opts.explain),
       ...(current ? { current } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
@@ -185,19 +185,24 @@ export function sumTotals(plans: Plan[]): Totals {
     batteryDrainPerH: 0,
     objective: 0,
   };
-  for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k] += p.totals[k];
+  for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k]! += p.totals[k] ?? 0;
+  // a sum of bounds bounds the sum
+  if (plans.length && plans.every((p) => p.totals.lowerBound !== undefined)) {
+    out.lowerBound = plans.reduce((s, p) => s + p.totals.lowerBound!, 0);
+    out.gapToBound = out.objective > 0 ? Math.max(0, (out.objective - out.lowerBound) / out.objective) : 0;
+  }
   return out;
 }
 
 export function formatTotals(t: Totals): string {
-  return `energy ${t.energyW.toFixed(2)} W · carbon ${t.carbonGPerH.toFixed(2)} g/h · cost ${t.costPerHour.toFixed(4)} EUR/h · latency ${t.latencyMs.toFixed(1)} ms · slowness ${t.slownessCores.toFixed(2)} cores · objective ${t.objective.toFixed(4)}`;
+  return `energy ${t.energyW.toFixed(2)} W · carbon ${t.carbonGPerH.toFixed(2)} g/h · cost ${t.costPerHour.toFixed(4)} EUR/h · latency ${t.latencyMs.toFixed(1)} ms · slowness ${t.slownessCores.toFixed(2)} cores · objective ${t.objective.toFixed(4)}${t.lowerBound !== undefined ? ` · lower bound ${t.lowerBound.toFixed(4)} (gap ${(100 * (t.gapToBound ?? 0)).toFixed(2)} %)` : ""}`;
 }
 
 /** The plan for people: placements, totals, moves, explanation, problems. */
 export function renderPlan(io: Io, inventory: Inventory, p: Plan, explain: boolean): void {
   const devices = new Map(inventory.devices.map((d) => [d.name, d]));
   io.out(
-    `${p.app} (${p.strategy}): ${p.feasible ? "feasible" : "INFEASIBLE"}, ${p.placements.length} replicas\n`,
+    `${p.app} (${p.strategy}${p.solver?.optimal ? ", proven optimal" : p.totals.gapToBound !== undefined ? `, within ${(100 * p.totals.gapToBound).toFixed(2)} % of optimal` : ""}): ${p.feasible ? "feasible" : "INFEASIBLE"}, ${p.placements.length} replicas\n`,
   );
   if (p.placements.length)
     io.out(
@@ -275,7 +280,7 @@ export const registerPlan: Register = (program, io, outcome) => {
     .requiredOption("-f, --file <file...>", "Application or Job manifests")
     .requiredOption("--inventory <file>", "Inventory manifest")
     .option("--current <file>", "current placement (JSON, as printed by plan --json) to re-plan from")
-    .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "heuristic")
+    .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "auto")
     .option("--explain", "explain every decision")
     .option("--json", "print one JSON object")
     .option("--seed <n>", "seed of the heuristic", (v) => Number.parseInt(v, 10))
@@ -320,6 +325,11 @@ export const registerPlan: Register = (program, io, outcome) => {
             `${JSON.stringify({
               feasible,
               strategy: opts.strategy,
+              chosen: plans.map((p) => ({
+                app: p.app,
+                strategy: p.strategy,
+                optimal: p.solver?.optimal ?? false,
+              })),
               placements: plans.flatMap((p) => p.placements),
               totals: sumTotals(plans),
               moves: plans.flatMap((p) => p.moves),
