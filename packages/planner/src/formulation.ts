@@ -73,7 +73,7 @@ export function formulate(p: Problem): Formulation {
       byDevice.set(d, [...(byDevice.get(d) ?? []), s]);
     }
     if (terms.length === 0) empty = true;
-    m.row(terms, sm.replicas, sm.replicas);
+    m.row(terms, sm.replicas, sm.replicas, true);
   }
   migration(p, m, col, countCol);
   const carbonTerms = devices(p, m, col, countCol, ub, byDevice);
@@ -271,10 +271,12 @@ function calls(
       const theirs = sitesOf(p, countCol, ub, t);
       // expand the side with fewer replicas; the other enters as its site count
       const expandCallee = p.services[t]!.replicas <= sm.replicas;
+      const allowed: [number, number, number][] = []; // (a, b, ms) within the limit
       for (const [a, sa] of mine)
         for (const [b, sb] of theirs) {
           const ms = p.latMs[a * p.siteCount + b]!;
-          if (ms === Number.POSITIVE_INFINITY || ms > e.maxLatencyMs + EPS) {
+          if (ms !== Number.POSITIVE_INFINITY && ms <= e.maxLatencyMs + EPS) allowed.push([a, b, ms]);
+          else
             m.row(
               [
                 [present(s, a, sa), 1],
@@ -283,23 +285,41 @@ function calls(
               Number.NEGATIVE_INFINITY,
               1,
             );
-            continue;
-          }
-          if (ms <= 0 || p.alpha.latencyMs <= 0) continue;
-          const [other, os, oa, ex, es, eb] = expandCallee ? [sa, s, a, sb, t, b] : [sb, t, b, sa, s, a];
-          const g = atLeast(es, eb, ex);
-          const price = p.alpha.latencyMs * e.pairWeight * ms;
-          for (const [k, gk] of g.entries()) {
-            const v = col(price, 0, Number.POSITIVE_INFINITY, false, (ctx) =>
-              ctx.siteCount(es, eb) > k ? ctx.siteCount(os, oa) : 0,
-            );
-            m.row(
-              [[v, 1], ...other.cols.map((x) => [x, -1] as [number, number]), [gk, -other.most]],
-              -other.most,
-              Number.POSITIVE_INFINITY,
-            );
-          }
         }
+      if (p.alpha.latencyMs <= 0 || !allowed.some(([, , ms]) => ms > 0)) continue;
+      // W[a,b] = Y[o,a]·Y[x,b] = Σ_k v[a,b,k] for every allowed pair; its marginals are known exactly
+      // (Σ_b W[a,b] = replicas_x·Y[o,a]), which makes the LP relaxation a transport bound
+      const [o, x] = expandCallee ? [s, t] : [t, s];
+      const oSites = expandCallee ? mine : theirs;
+      const xSites = expandCallee ? theirs : mine;
+      const byO = new Map<number, number[]>();
+      const byX = new Map<number, number[]>();
+      for (const [sa, sb, ms] of allowed) {
+        const [oa, xb] = expandCallee ? [sa, sb] : [sb, sa];
+        const other = oSites.get(oa)!;
+        const g = atLeast(x, xb, xSites.get(xb)!);
+        const price = p.alpha.latencyMs * e.pairWeight * ms;
+        for (const [k, gk] of g.entries()) {
+          const v = col(price, 0, Number.POSITIVE_INFINITY, false, (ctx) =>
+            ctx.siteCount(x, xb) > k ? ctx.siteCount(o, oa) : 0,
+          );
+          m.row(
+            [[v, 1], ...other.cols.map((c) => [c, -1] as [number, number]), [gk, -other.most]],
+            -other.most,
+            Number.POSITIVE_INFINITY,
+          );
+          byO.set(oa, [...(byO.get(oa) ?? []), v]);
+          byX.set(xb, [...(byX.get(xb) ?? []), v]);
+        }
+      }
+      const marginal = (vs: number[], cols: number[], times: number) =>
+        m.row(
+          [...vs.map((v) => [v, 1] as [number, number]), ...cols.map((c) => [c, -times] as [number, number])],
+          0,
+          0,
+        );
+      for (const [oa, site] of oSites) marginal(byO.get(oa) ?? [], site.cols, p.services[x]!.replicas);
+      for (const [xb, site] of xSites) marginal(byX.get(xb) ?? [], site.cols, p.services[o]!.replicas);
     }
   }
 }

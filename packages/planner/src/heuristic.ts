@@ -31,9 +31,9 @@ export interface HeuristicResult {
 const WINDOW = 32;
 const FULL_SCAN = 256;
 /** Large-neighbourhood search effort: iterations, and evaluations by instance size. */
-const LNS_ITERATIONS = 1500;
-const LNS_EVALUATIONS_SMALL = 3_000_000;
-const LNS_EVALUATIONS_LARGE = 400_000;
+const LNS_ITERATIONS = 300;
+const LNS_EVALUATIONS_SMALL = 1_000_000;
+const LNS_EVALUATIONS_LARGE = 300_000;
 const LNS_SMALL_REPLICAS = 500;
 /** Instances at most this big get several randomised constructions, keeping the best. */
 const RESTART_REPLICAS = 40;

@@ -36,8 +36,14 @@ export class Milp {
     return this.cols.cost.length - 1;
   }
 
-  /** Adds `lower ≤ Σ coef·col ≤ upper` (duplicate columns merged, zeros dropped); empty rows are skipped. */
-  row(terms: ReadonlyArray<readonly [number, number]>, lower: number, upper: number): void {
+  /** Adds `lower ≤ Σ coef·col ≤ upper` (duplicate columns merged, zeros dropped); empty rows are skipped
+   * unless `keepEmpty` (an empty row that asks for something proves the model infeasible). */
+  row(
+    terms: ReadonlyArray<readonly [number, number]>,
+    lower: number,
+    upper: number,
+    keepEmpty = false,
+  ): void {
     const merged = new Map<number, number>();
     for (const [c, v] of terms) merged.set(c, (merged.get(c) ?? 0) + v);
     let n = 0;
@@ -47,7 +53,7 @@ export class Milp {
       this.values.push(v);
       n++;
     }
-    if (n === 0) return;
+    if (n === 0 && !keepEmpty) return;
     this.rowLower.push(lower);
     this.rowUpper.push(upper);
     this.starts.push(this.indices.length);

@@ -1,0 +1,135 @@
+// The quality section of `pnpm bench planner`: every instance family at two sizes, each strategy's gap to an
+// optimum proven by HiGHS within a generous limit, the optimum checked by CBC on the exported MPS.
+import { exportMps } from "../../src/exact.js";
+import { FAMILIES, type Family, familyInstance, type Size } from "../../src/families.js";
+import { plan, planSync } from "../../src/plan.js";
+import { buildProblem } from "../../src/problem.js";
+import type { Plan } from "../../src/types.js";
+import { cbcAvailable, solveWithCbc } from "./cbc.js";
+
+export interface FamilyRunOptions {
+  small: number;
+  medium: number;
+  /** HiGHS limit for the reference optimum, s. */
+  referenceLimitS: number;
+  families?: readonly Family[];
+  log: (line: string) => void;
+}
+
+const median = (xs: number[]) => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+const max = (xs: number[]) => (xs.length ? Math.max(...xs) : Number.NaN);
+const r3 = (v: number) => Number(v.toFixed(3));
+
+type Who = "heuristic" | "exact" | "auto";
+
+async function timed(run: () => Plan | Promise<Plan>): Promise<{ plan: Plan; ms: number }> {
+  const t = performance.now();
+  const p = await run();
+  return { plan: p, ms: performance.now() - t };
+}
+
+export async function runFamilies(o: FamilyRunOptions): Promise<Record<string, number>> {
+  const metrics: Record<string, number> = {};
+  const cbc = cbcAvailable();
+  if (!cbc) o.log("cbc not found: apt-get install coinor-cbc to cross-check the optima (skipped)");
+  o.log(
+    "\nfamilies: gap to the proven optimum, % (median / mean / max) and wall ms (p50 / max) per strategy",
+  );
+  o.log(
+    "family        size    n  infeas  unproven  cbc agrees  heuristic gap      ms        exact gap        ms           auto gap         ms         auto→exact",
+  );
+  for (const family of o.families ?? FAMILIES)
+    for (const size of ["small", "medium"] as Size[]) {
+      const count = size === "small" ? o.small : o.medium;
+      if (count === 0) continue;
+      const gaps: Record<Who, number[]> = { heuristic: [], exact: [], auto: [] };
+      const times: Record<Who, number[]> = { heuristic: [], exact: [], auto: [] };
+      const cbcMs: number[] = [];
+      const refMs: number[] = [];
+      let infeasible = 0;
+      let unproven = 0;
+      let agree = 0;
+      let disagree = 0;
+      let autoExact = 0;
+      let exactProven = 0;
+      for (let seed = 1; seed <= count; seed++) {
+        const { inventory, app } = familyInstance(family, size, seed);
+        const runs = {
+          heuristic: await timed(() => planSync(inventory, app, { strategy: "heuristic" })),
+          exact: await timed(() => plan(inventory, app, { strategy: "exact", exactTimeLimitS: 60 })),
+          auto: await timed(() => plan(inventory, app)),
+        };
+        if (runs.exact.plan.solver?.optimal) exactProven++;
+        // the reference: the exact run when it proved the optimum, else HiGHS again with the generous limit
+        let ref = runs.exact.plan;
+        if (!ref.solver?.optimal && ref.solver?.status !== "Infeasible") {
+          const t = performance.now();
+          ref = await plan(inventory, app, { strategy: "exact", exactTimeLimitS: o.referenceLimitS });
+          refMs.push(performance.now() - t);
+        } else refMs.push(runs.exact.ms);
+        const mps = cbc ? exportMps(buildProblem(inventory, app)) : "";
+        const check = cbc ? solveWithCbc(mps, o.referenceLimitS) : undefined;
+        if (check) cbcMs.push(check.wallMs);
+        if (!ref.feasible) {
+          infeasible++;
+          if (check?.status === "infeasible") agree++;
+          else if (check) disagree++;
+          continue;
+        }
+        if (!ref.solver?.optimal) {
+          unproven++;
+          continue;
+        }
+        const optimum = ref.totals.objective;
+        if (check?.status === "optimal")
+          Math.abs(check.objective! - optimum) <= 1e-6 * Math.max(1, Math.abs(optimum))
+            ? agree++
+            : disagree++;
+        else if (check) disagree++;
+        for (const who of ["heuristic", "exact", "auto"] as Who[]) {
+          const r = runs[who].plan;
+          times[who].push(runs[who].ms);
+          gaps[who].push(
+            r.feasible ? (100 * (r.totals.objective - optimum)) / Math.abs(optimum || 1) : Infinity,
+          );
+        }
+        if (runs.auto.plan.strategy === "exact") autoExact++;
+      }
+      const key = `${family}_${size}`;
+      metrics[`${key}_instances`] = count;
+      metrics[`${key}_infeasible`] = infeasible;
+      metrics[`${key}_unproven`] = unproven;
+      metrics[`${key}_exact_proven_within_60s`] = exactProven;
+      metrics[`${key}_reference_p50_ms`] = r3(median(refMs));
+      if (cbc) {
+        metrics[`${key}_cbc_agrees`] = agree;
+        metrics[`${key}_cbc_disagrees`] = disagree;
+        metrics[`${key}_cbc_p50_ms`] = r3(median(cbcMs));
+        metrics[`${key}_cbc_max_ms`] = r3(max(cbcMs));
+      }
+      metrics[`${key}_auto_chose_exact`] = autoExact;
+      const cells: string[] = [];
+      for (const who of ["heuristic", "exact", "auto"] as Who[]) {
+        const g = gaps[who];
+        metrics[`${key}_${who}_gap_median_percent`] = r3(median(g));
+        metrics[`${key}_${who}_gap_mean_percent`] = r3(mean(g));
+        metrics[`${key}_${who}_gap_max_percent`] = r3(max(g));
+        metrics[`${key}_${who}_p50_ms`] = r3(median(times[who]));
+        metrics[`${key}_${who}_max_ms`] = r3(max(times[who]));
+        cells.push(
+          `${median(g).toFixed(3)}/${mean(g).toFixed(3)}/${max(g).toFixed(3)}`.padStart(20),
+          `${median(times[who]).toFixed(0)}/${max(times[who]).toFixed(0)}`.padStart(11),
+        );
+      }
+      o.log(
+        `${family.padEnd(13)} ${size.padEnd(6)} ${String(count).padStart(3)}  ${String(infeasible).padStart(6)}  ${String(unproven).padStart(8)}  ${cbc ? `${agree}/${agree + disagree} ${median(cbcMs).toFixed(0)} ms`.padStart(10) : "-".padStart(10)}${cells.join("")}  ${String(autoExact).padStart(6)}`,
+      );
+    }
+  return metrics;
+}
