@@ -51,7 +51,9 @@ interface Shape {
   /** Requested cores before scaling to `booked`. */
   cores: number[];
   solar: number;
+  /** Share of devices already running something, and the most of a device's cores that may be in use. */
   preloaded: number;
+  usedShare?: number;
   gammas: number[];
   weights: (random: () => number) => Partial<Weights>;
   calls: boolean;
@@ -73,9 +75,10 @@ const SHAPES: Record<Exclude<Family, "baseline">, Shape> = {
     services: [3, 6],
     replicas: [2, 10],
     booked: 0.9,
-    cores: [0.5, 1, 1.5, 2],
+    cores: [0.25, 0.5, 1],
     solar: 0.2,
-    preloaded: 0.3,
+    preloaded: 1,
+    usedShare: 0.8,
     gammas: [1],
     weights: (r) => ({ energy: r(), carbon: r(), cost: r(), performance: r() }),
     calls: false,
@@ -165,7 +168,8 @@ function fleet(random: () => number, devices: number, shape: Shape, sizeName: st
         ? { battery: { capacityWh: 30 + 60 * random(), soc: 0.9, minSoc: 0.2 } }
         : {}),
       solarExcessW: random() < shape.solar ? Number((2 + 20 * random()).toFixed(2)) : 0,
-      usedCpuCores: random() < shape.preloaded ? Math.floor(cpuCores * random() * 0.6 * 4) / 4 : 0,
+      usedCpuCores:
+        random() < shape.preloaded ? Math.floor(cpuCores * random() * (shape.usedShare ?? 0.6) * 4) / 4 : 0,
       usedMemoryBytes: 0,
       usedGpus: 0,
       labels: {},
@@ -204,7 +208,8 @@ function application(random: () => number, inventory: Inventory, shape: Shape, r
     env: {},
     ports: [],
     replicas: n,
-    cpuCores: Math.max(0.05, Math.round(cores[k]! * factor * 20) / 20),
+    // at most 4 cores a replica: the booking is then lower than asked rather than nothing fitting at all
+    cpuCores: Math.min(4, Math.max(0.05, Math.round(cores[k]! * factor * 20) / 20)),
     memoryBytes: pick([256, 512, 1024]) * 2 ** 20,
     gpus: 0,
     placement: {
