@@ -35,6 +35,8 @@ const LNS_ITERATIONS = 300;
 const LNS_EVALUATIONS_SMALL = 1_000_000;
 const LNS_EVALUATIONS_LARGE = 300_000;
 const LNS_SMALL_REPLICAS = 500;
+/** Above this many replicas a few hundred ruins change too little to pay for themselves: no LNS. */
+const LNS_MAX_REPLICAS = 2000;
 /** Instances at most this big get several randomised constructions, keeping the best. */
 const RESTART_REPLICAS = 40;
 const RESTARTS = 12;
@@ -298,7 +300,8 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
     )
       best = { state, unplaced, evaluations: 0 };
   }
-  const iterations = options.lnsIterations ?? (fresh ? LNS_ITERATIONS : 0);
+  const iterations =
+    options.lnsIterations ?? (fresh && p.replicaCount <= LNS_MAX_REPLICAS ? LNS_ITERATIONS : 0);
   if (best!.unplaced.length === 0 && iterations > 0) {
     search.evaluations += largeNeighbourhoodSearch(p, best!.state, random, {
       iterations,

@@ -30,7 +30,7 @@ function runSync(p: Problem, options: PlanRequest): Plan {
   const strategy = options.strategy ?? "auto";
   if (strategy === "exact") throw new Error("the exact strategy is asynchronous: use plan()");
   if (strategy === "borda") return bordaPlan(p, options);
-  return heuristicPlan(p, options);
+  return heuristicPlan(p, { ...options, strategy });
 }
 
 /** Plans with the heuristic (`auto` included: it never waits for HiGHS here) or the borda baseline,
@@ -122,7 +122,7 @@ export async function plan(inventory: Inventory, app: Application, options: Plan
   const strategy = options.strategy ?? "auto";
   if (strategy === "heuristic" || strategy === "borda") return planSync(inventory, app, options);
   const p = buildProblem(inventory, app, problemOptions(options));
-  if (strategy === "auto") return autoPlan(p, options);
+  if (strategy === "auto") return autoPlan(p, { ...options, strategy });
   const h = runHeuristic(p, { ...options, lnsIterations: options.lnsIterations ?? 0 });
   const result = await solveExact(p, {
     timeLimitS: options.exactTimeLimitS ?? 60,
