@@ -1,5 +1,5 @@
 import highsLoader from "highs";
-import { type Formulation, formulate, placementOf, warmStart } from "./formulation.js";
+import { formulate, placementOf, warmStart } from "./formulation.js";
 import type { Milp } from "./milp.js";
 import type { Problem } from "./problem.js";
 import { PlacementState } from "./state.js";
@@ -121,10 +121,6 @@ export async function relaxationBound(p: Problem, timeLimitS = 10): Promise<numb
 }
 
 /** The model of `p` in free MPS, for any MILP solver to check an optimum independently. */
-export function exportMps(p: Problem): string {
-  return formulation(p).milp.toMps(p.app.name.replace(/\s+/g, "_") || "qonnect");
-}
-
-function formulation(p: Problem): Formulation {
-  return formulate(p);
+export function problemMps(p: Problem): string {
+  return formulate(p).milp.toMps(p.app.name.replace(/\s+/g, "_") || "qonnect");
 }

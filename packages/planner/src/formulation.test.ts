@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { exportMps } from "./exact.js";
+import { problemMps } from "./exact.js";
 import { FAMILIES, familyInstance } from "./families.js";
 import { formulate, placementOf, warmStart } from "./formulation.js";
 import { solveHeuristic } from "./heuristic.js";
@@ -36,7 +36,7 @@ describe("count formulation", () => {
     const big = { ...app, services: app.services.map((s, k) => (k === 0 ? { ...s, cpuCores: 1000 } : s)) };
     const f = formulate(buildProblem(inventory, big));
     expect(f.empty).toBe(true);
-    expect(exportMps(buildProblem(inventory, big))).toMatch(/ E r0\n/);
+    expect(problemMps(buildProblem(inventory, big))).toMatch(/ E r0\n/);
   });
 
   it("COIN-OR CBC (a real cbc process) agrees with HiGHS on the exported MPS", async () => {
@@ -50,7 +50,7 @@ describe("count formulation", () => {
         const { inventory, app } = familyInstance(family, "small", seed);
         const exact = await plan(inventory, app, { strategy: "exact" });
         const file = join(dir, `${family}.mps`);
-        writeFileSync(file, exportMps(buildProblem(inventory, app)));
+        writeFileSync(file, problemMps(buildProblem(inventory, app)));
         const run = spawnSync("cbc", [file, "-sec", "120", "-threads", "1", "-solve", "-quit"], {
           encoding: "utf8",
         });

@@ -12,7 +12,7 @@ export {
   replicaSlownessCores,
   uncoveredW,
 } from "./objectives.js";
-export { Planner, type PlanRequest, plan, planSync } from "./plan.js";
+export { exportMps, Planner, type PlanRequest, plan, planSync } from "./plan.js";
 export { marginalPowerW, powerAtW } from "./power.js";
 export { withPlacements } from "./reserve.js";
 export {

@@ -1,6 +1,6 @@
 import type { Application, Inventory } from "@qonnect/core";
 import { combinatorialBound } from "./bound.js";
-import { relaxationBound, solveExact } from "./exact.js";
+import { problemMps, relaxationBound, solveExact } from "./exact.js";
 import { buildProblem, type Problem, type ProblemOptions } from "./problem.js";
 import { bordaPlan, exactPlan, heuristicPlan, type PlanRequest, runHeuristic } from "./strategies.js";
 import type { Plan } from "./types.js";
@@ -129,4 +129,10 @@ export async function plan(inventory: Inventory, app: Application, options: Plan
     ...(h.unplaced.length === 0 ? { start: h.state } : {}),
   });
   return exactPlan(p, options, result);
+}
+
+/** The exact model of planning `app` onto `inventory` in free MPS (objective row `obj`, columns c0…, rows
+ * r0…), for any MILP solver (CBC, GLPK, HiGHS) to check an optimum independently. */
+export function exportMps(inventory: Inventory, app: Application, options: PlanRequest = {}): string {
+  return problemMps(buildProblem(inventory, app, problemOptions(options)));
 }

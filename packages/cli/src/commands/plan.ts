@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   type Application,
@@ -12,6 +12,7 @@ import {
 } from "@qonnect/core";
 import {
   type CarbonForecast,
+  exportMps,
   forecastFromSeries,
   type JobPlan,
   type PlacementEntry,
@@ -285,6 +286,10 @@ export const registerPlan: Register = (program, io, outcome) => {
     .option("--json", "print one JSON object")
     .option("--seed <n>", "seed of the heuristic", (v) => Number.parseInt(v, 10))
     .option(
+      "--export-mps <file>",
+      "also write the exact model (MPS) of the first application, for CBC or GLPK",
+    )
+    .option(
       "--forecast <file>",
       "per-zone carbon intensity forecast (JSON): time-shift Jobs within their deadline",
     )
@@ -298,6 +303,7 @@ export const registerPlan: Register = (program, io, outcome) => {
         json?: boolean;
         seed?: number;
         forecast?: string;
+        exportMps?: string;
       }) => {
         if (!STRATEGIES.includes(opts.strategy as Strategy))
           throw new CliError(
@@ -314,6 +320,11 @@ export const registerPlan: Register = (program, io, outcome) => {
           return;
         }
         const { plans, inventory, jobs } = result;
+        if (opts.exportMps)
+          await writeFile(
+            resolve(io.cwd, opts.exportMps),
+            exportMps(inventory, result.apps[0]!, { strategy: "exact" }),
+          );
         const feasible = plans.every((p) => p.feasible);
         if (opts.json) {
           const explain = opts.explain

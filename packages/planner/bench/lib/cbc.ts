@@ -1,5 +1,5 @@
 // COIN-OR CBC (Debian's `coinor-cbc`) as an independent check of HiGHS's optima: it solves the MPS that
-// `exportMps` writes, and its objective is compared with ours.
+// `problemMps` writes, and its objective is compared with ours.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,6 @@
 // The quality section of `pnpm bench planner`: every instance family at two sizes, each strategy's gap to an
 // optimum proven by HiGHS within a generous limit, the optimum checked by CBC on the exported MPS.
-import { exportMps } from "../../src/exact.js";
+import { problemMps } from "../../src/exact.js";
 import { FAMILIES, type Family, familyInstance, type Size } from "../../src/families.js";
 import { plan, planSync } from "../../src/plan.js";
 import { buildProblem } from "../../src/problem.js";
@@ -72,7 +72,7 @@ export async function runFamilies(o: FamilyRunOptions): Promise<Record<string, n
         };
         // the reference: the exact run (the generous limit), when it proved the optimum
         const ref = runs.exact.plan;
-        const mps = cbc ? exportMps(buildProblem(inventory, app)) : "";
+        const mps = cbc ? problemMps(buildProblem(inventory, app)) : "";
         const check = cbc ? solveWithCbc(mps, o.referenceLimitS) : undefined;
         if (check) cbcMs.push(check.wallMs);
         if (check?.cpuMs !== undefined) cbcCpuMs.push(check.cpuMs);
