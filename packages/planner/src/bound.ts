@@ -1,6 +1,6 @@
 import { uncoveredW } from "./objectives.js";
 import type { Problem } from "./problem.js";
-import type { Totals } from "./types.js";
+import type { BoundTotals, Totals } from "./types.js";
 
 // A lower bound on the objective of every feasible plan that costs one scan of each service's candidates:
 // each replica alone on its cheapest candidate, with capacity, spread and call latency relaxed away. Valid
@@ -43,7 +43,7 @@ export function combinatorialBound(p: Problem): number {
 }
 
 /** `totals` with `lowerBound` and `gapToBound` (fraction of the objective above the bound). */
-export function withBound(totals: Totals, lowerBound: number | undefined): Totals {
+export function withBound(totals: Totals, lowerBound: number | undefined): Totals & BoundTotals {
   if (lowerBound === undefined || !Number.isFinite(lowerBound)) return totals;
   const bound = Math.min(lowerBound, totals.objective);
   const gap = totals.objective > 0 ? (totals.objective - bound) / totals.objective : 0;

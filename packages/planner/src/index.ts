@@ -16,6 +16,7 @@ export { exportMps, Planner, type PlanRequest, plan, planSync } from "./plan.js"
 export { marginalPowerW, powerAtW } from "./power.js";
 export { withPlacements } from "./reserve.js";
 export {
+  type BoundTotals,
   type Explanation,
   type Move,
   type PlacementEntry,

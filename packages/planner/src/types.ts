@@ -58,6 +58,11 @@ export interface Totals {
   batteryDrainPerH: number;
   /** The minimised value Σ weight·total/scale (plus migration costs when re-planning). */
   objective: number;
+}
+
+/** How far from optimal a plan can be at most, beside its totals (`plan.totals.lowerBound`). Kept apart from
+ * `Totals` so code that sums every key of `Totals` keeps compiling. */
+export interface BoundTotals {
   /** A proven lower bound on `objective` over every feasible plan: HiGHS's bound (equal to the objective when
    * the plan is proven optimal), the LP relaxation, or a per-replica combinatorial bound on large instances. */
   lowerBound?: number;
@@ -137,7 +142,7 @@ export interface Plan {
   strategy: Strategy;
   feasible: boolean;
   placements: PlacementEntry[];
-  totals: Totals;
+  totals: Totals & BoundTotals;
   /** Steps from `current` to this plan (empty without `current`). */
   moves: Move[];
   /** Binding constraints in words when infeasible. */

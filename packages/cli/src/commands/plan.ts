@@ -11,6 +11,7 @@ import {
   toInventory,
 } from "@qonnect/core";
 import {
+  type BoundTotals,
   type CarbonForecast,
   exportMps,
   forecastFromSeries,
@@ -25,8 +26,10 @@ import {
   withPlacements,
 } from "@qonnect/planner";
 import { CliError, EXIT, type Io } from "../io.js";
+import { type ConnectionFlags, connectionOptions } from "../kb-connection.js";
 import { table } from "../table.js";
 import type { Register } from "./index.js";
+import { planOnServer } from "./plan-server.js";
 
 const STRATEGIES: Strategy[] = ["auto", "heuristic", "exact", "borda"];
 
@@ -176,8 +179,8 @@ async function readCurrent(file: string): Promise<PlacementEntry[]> {
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));
 
 /** Totals of several plans added up. */
-export function sumTotals(plans: Plan[]): Totals {
-  const out: Totals = {
+export function sumTotals(plans: Plan[]): Totals & BoundTotals {
+  const out: Totals & BoundTotals = {
     energyW: 0,
     carbonGPerH: 0,
     costPerHour: 0,
@@ -186,7 +189,7 @@ export function sumTotals(plans: Plan[]): Totals {
     batteryDrainPerH: 0,
     objective: 0,
   };
-  for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k]! += p.totals[k] ?? 0;
+  for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k] += p.totals[k];
   // a sum of bounds bounds the sum
   if (plans.length && plans.every((p) => p.totals.lowerBound !== undefined)) {
     out.lowerBound = plans.reduce((s, p) => s + p.totals.lowerBound!, 0);
@@ -195,7 +198,7 @@ export function sumTotals(plans: Plan[]): Totals {
   return out;
 }
 
-export function formatTotals(t: Totals): string {
+export function formatTotals(t: Totals & BoundTotals): string {
   return `energy ${t.energyW.toFixed(2)} W · carbon ${t.carbonGPerH.toFixed(2)} g/h · cost ${t.costPerHour.toFixed(4)} EUR/h · latency ${t.latencyMs.toFixed(1)} ms · slowness ${t.slownessCores.toFixed(2)} cores · objective ${t.objective.toFixed(4)}${t.lowerBound !== undefined ? ` · lower bound ${t.lowerBound.toFixed(4)} (gap ${(100 * (t.gapToBound ?? 0)).toFixed(2)} %)` : ""}`;
 }
 
@@ -273,13 +276,12 @@ export function renderPlan(io: Io, inventory: Inventory, p: Plan, explain: boole
 }
 
 export const registerPlan: Register = (program, io, outcome) => {
-  program
-    .command("plan")
+  connectionOptions(program.command("plan"))
     .description(
       "place an application's replicas on an inventory's devices (QoS-, carbon- and capacity-aware)",
     )
-    .requiredOption("-f, --file <file...>", "Application or Job manifests")
-    .requiredOption("--inventory <file>", "Inventory manifest")
+    .option("-f, --file <file...>", "Application or Job manifests (required without --server)")
+    .option("--inventory <file>", "Inventory manifest (required without --server)")
     .option("--current <file>", "current placement (JSON, as printed by plan --json) to re-plan from")
     .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "auto")
     .option("--explain", "explain every decision")
@@ -294,17 +296,26 @@ export const registerPlan: Register = (program, io, outcome) => {
       "per-zone carbon intensity forecast (JSON): time-shift Jobs within their deadline",
     )
     .action(
-      async (opts: {
-        file: string[];
-        inventory: string;
-        current?: string;
-        strategy: string;
-        explain?: boolean;
-        json?: boolean;
-        seed?: number;
-        forecast?: string;
-        exportMps?: string;
-      }) => {
+      async (
+        opts: ConnectionFlags & {
+          file: string[];
+          inventory: string;
+          current?: string;
+          strategy: string;
+          explain?: boolean;
+          json?: boolean;
+          seed?: number;
+          forecast?: string;
+          exportMps?: string;
+        },
+      ) => {
+        // --server: a dry run against the Knowledge Base's live state (plan-server.ts)
+        if (opts.server || opts.context) return planOnServer(io, outcome, opts);
+        if (!opts.file || !opts.inventory)
+          throw new CliError(
+            "plan needs -f FILE and --inventory FILE (or --server for the live state)",
+            EXIT.usage,
+          );
         if (!STRATEGIES.includes(opts.strategy as Strategy))
           throw new CliError(
             `unknown strategy ${opts.strategy}: use one of ${STRATEGIES.join(", ")}`,
