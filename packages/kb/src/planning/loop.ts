@@ -40,6 +40,8 @@ export class PlanningLoop {
   #closed = false;
   #round = 0;
   #signalKey = "";
+  /** Whether the last round held the planning lease (another server plans otherwise). */
+  #leader = true;
 
   constructor(readonly o: PlanningLoopOptions) {
     this.status = new StatusWriter(o.store, o.nowMs);
@@ -105,7 +107,8 @@ export class PlanningLoop {
 
   /** One planning round; exposed for tests. */
   async round(dirty: Set<string> | "all", reasons: string[]): Promise<void> {
-    if (!(await this.o.store.tryLease())) return;
+    this.#leader = await this.o.store.tryLease();
+    if (!this.#leader) return;
     const started = performance.now();
     const now = this.o.nowMs();
     const world = await loadWorld(this.o.store, now);
@@ -171,6 +174,11 @@ export class PlanningLoop {
   }
 
   async #checkSignals(): Promise<void> {
+    if (!this.#leader && (await this.o.store.tryLease())) {
+      this.#leader = true;
+      this.trigger("all", "took over the planning lease");
+      return;
+    }
     const signals = (await listAll(this.o.store, "Signal")).map((s) => s);
     if (!signals.length) return;
     const { loadSignal } = await import("./signals.js");
