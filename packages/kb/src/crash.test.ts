@@ -8,14 +8,17 @@ import { KbClient } from "./client/kb-client.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import { appYaml } from "./testdata/harness.js";
 
-const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
 const main = fileURLToPath(new URL("./testdata/serve-main.ts", import.meta.url));
 
 function serve(dir: string, grpcPort: number, httpPort: number): ChildProcess {
-  return spawn(tsx, [main, dir, `127.0.0.1:${grpcPort}`, `127.0.0.1:${httpPort}`], {
-    stdio: ["ignore", "ignore", "ignore"],
-    detached: true,
-  });
+  return spawn(
+    process.execPath,
+    ["--import", "tsx", main, dir, `127.0.0.1:${grpcPort}`, `127.0.0.1:${httpPort}`],
+    {
+      stdio: ["ignore", "ignore", "ignore"],
+      detached: true,
+    },
+  );
 }
 
 async function listening(port: number): Promise<void> {

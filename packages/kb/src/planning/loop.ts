@@ -25,6 +25,8 @@ export interface PlanningLoopOptions {
   retryMs?: number;
   /** Re-read signals this often and re-plan when they changed (ms). Default 5000. */
   tickMs?: number;
+  /** Heuristic effort per application in incremental rounds. Default 5000. */
+  maxEvaluations?: number;
   onPlanSent?: (region: string, req: fogV1.ApplyPlanRequest, res: fogV1.ApplyPlanResponse) => void;
 }
 
@@ -131,7 +133,8 @@ export class PlanningLoop {
       explain: true,
       forecast: forecastOf(world.signals, fallback),
       jobStarts,
-      ...(full ? {} : { only: dirty }),
+      // an incremental round places a few applications among many: bounded effort keeps it quick
+      ...(full ? {} : { only: dirty, maxEvaluations: this.o.maxEvaluations ?? 5000 }),
     });
     this.#signalKey = JSON.stringify([
       ...valuesAt(world.signals, now).intensityGPerKWh,
