@@ -2,9 +2,17 @@ import type { Command } from "commander";
 import type { Io } from "../io.js";
 import type { Outcome } from "../run.js";
 import { registerAgent } from "./agent.js";
+import { registerApply } from "./apply.js";
+import { registerConfig } from "./config.js";
+import { registerDelete } from "./delete.js";
 import { registerDemo } from "./demo.js";
+import { registerDescribe } from "./describe.js";
 import { registerDev } from "./dev.js";
 import { registerEnroll } from "./enroll.js";
+import { registerEvents } from "./events.js";
+import { registerFog } from "./fog.js";
+import { registerGet } from "./get.js";
+import { registerKb } from "./kb.js";
 import { registerPki } from "./pki.js";
 import { registerPlan } from "./plan.js";
 import { registerRevoke } from "./revoke.js";
@@ -26,6 +34,14 @@ export const COMMANDS: Register[] = [
   registerSim,
   registerAgent,
   registerSensors,
+  registerFog,
+  registerKb,
+  registerApply,
+  registerGet,
+  registerDescribe,
+  registerDelete,
+  registerEvents,
+  registerConfig,
   registerPki,
   registerEnroll,
   registerRevoke,
