@@ -46,7 +46,6 @@ export function DevicePage({ live, name }) {
   // live points from the watch stream, fanned out to the three charts
   const feeds = useMemo(() => {
     const sinks = { power: new Set(), soc: new Set(), solar: new Set() };
-    let last;
     const off = live.onDevice((d) => {
       if (d.metadata.name !== name) return;
       const s = d.status ?? {};
@@ -55,11 +54,7 @@ export function DevicePage({ live, name }) {
       for (const f of sinks.power) f(t, s.powerW);
       const soc = s.soc ?? s.battery?.soc;
       if (soc !== undefined) for (const f of sinks.soc) f(t, soc * 100);
-      if (last && s.solarEnergyWh !== undefined) {
-        const w = solarW(last, { tsMs, solarEnergyWh: s.solarEnergyWh });
-        if (w !== undefined) for (const f of sinks.solar) f(t, w);
-      }
-      if (s.solarEnergyWh !== undefined) last = { tsMs, solarEnergyWh: s.solarEnergyWh };
+      if (s.solarExcessW !== undefined) for (const f of sinks.solar) f(t, s.solarExcessW);
     });
     const sub = (k) => (fn) => {
       sinks[k].add(fn);
@@ -96,9 +91,9 @@ export function DevicePage({ live, name }) {
         ? html`<div class="charts">
           <${Chart} id="power" title="power" unit="W" color="#0550ae" points=${history.power} subscribe=${feeds.power} />
           <${Chart} id="soc" title="battery state of charge" unit="%" color="#1a7f37" points=${history.soc} subscribe=${feeds.soc} />
-          <${Chart} id="solar" title="solar power used" unit="W" color="#9a6700" points=${history.solar} subscribe=${feeds.solar} />
+          <${Chart} id="solar" title="solar excess" unit="W" color="#9a6700" points=${history.solar} subscribe=${feeds.solar} />
         </div>
-        <p class="muted">Last hour from the Knowledge Base, then live. Solar is the power covered by solar excess (from the cumulative solar energy).</p>`
+        <p class="muted">Last hour from the Knowledge Base, then live. Solar: the history is the power the device drew from solar (from its cumulative solar energy); live points are the solar excess the region reports.</p>`
         : html`<p>Loading the last hour…</p>`
     }
     <h2>Events</h2>

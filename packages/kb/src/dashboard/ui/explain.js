@@ -38,17 +38,19 @@ export function PlacementTable({ spec, caption }) {
 export function Rejections({ explanation }) {
   const services = explanation?.services ?? [];
   if (!services.length) return "";
+  const reasons = (s) => {
+    const named = Object.entries(s.rejectedDevices ?? {});
+    if (named.length) return named.map(([d, r]) => html`<li><strong>${d}</strong>: ${r}</li>`);
+    return Object.entries(s.rejected ?? {}).map(
+      ([r, n]) => html`<li>${n} device${n === 1 ? "" : "s"}: <strong>${r}</strong></li>`,
+    );
+  };
   return html`<details class="rejections"><summary>Why other devices were rejected</summary>
-    ${services.map(
-      (
-        s,
-      ) => html`<div data-service=${s.service}><h4>${s.service}: ${s.candidates} candidate${s.candidates === 1 ? "" : "s"}</h4>
-        ${
-          Object.keys(s.rejectedDevices ?? {}).length
-            ? html`<ul>${Object.entries(s.rejectedDevices).map(([d, r]) => html`<li><strong>${d}</strong>: ${r}</li>`)}</ul>`
-            : html`<p class="muted">none rejected</p>`
-        }</div>`,
-    )}
+    ${services.map((s) => {
+      const items = reasons(s);
+      return html`<div data-service=${s.service}><h4>${s.service}: ${s.candidates} candidate${s.candidates === 1 ? "" : "s"} left</h4>
+        ${items.length ? html`<ul>${items}</ul>` : html`<p class="muted">none rejected</p>`}</div>`;
+    })}
   </details>`;
 }
 

@@ -9,7 +9,8 @@ import { Topology } from "./topology.js";
 
 const HOUR_MS = 3_600_000;
 
-/** The first sample of each device in the last hour (once per page visit); the end is the live counter. */
+/** The first and last sample of each device in the last hour (once per page visit); energy, carbon and cost
+ * end at the live counters of the Device status, solar (not in the status) at the last sample. */
 function useHourStart(names) {
   const [starts, setStarts] = useState(new Map());
   const key = names.join(",");
@@ -19,7 +20,10 @@ function useHourStart(names) {
     Promise.all(
       names.map((n) =>
         getJson(`/api/v1/devices/${encodeURIComponent(n)}/series?from=${from}`).then(
-          (r) => [n, r.samples[0]],
+          (r) => [
+            n,
+            r.samples.length ? { first: r.samples[0], last: r.samples[r.samples.length - 1] } : undefined,
+          ],
           () => [n, undefined],
         ),
       ),
@@ -39,10 +43,11 @@ function hourTotals(rows, starts) {
   let carbonG = 0;
   let cost = 0;
   for (const r of rows) {
-    const a = starts.get(r.name);
-    if (!a || r.energyWh === undefined) continue;
+    const span = starts.get(r.name);
+    if (!span || r.energyWh === undefined) continue;
+    const a = span.first;
     energyWh += Math.max(0, r.energyWh - a.energyWh);
-    solarWh += Math.max(0, (r.solarEnergyWh ?? a.solarEnergyWh) - a.solarEnergyWh);
+    solarWh += Math.max(0, span.last.solarEnergyWh - a.solarEnergyWh);
     carbonG += Math.max(0, (r.carbonG ?? a.carbonG) - a.carbonG);
     cost += Math.max(0, (r.cost ?? a.cost) - a.cost);
   }
