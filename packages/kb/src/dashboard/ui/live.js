@@ -70,6 +70,9 @@ export class Live {
       // watch from the oldest list: changes already seen are recognised by their version and skipped
       this.version = Math.min(...lists.map((l) => l.version));
       this.loaded = true;
+      // fresh data: live until the stream says otherwise (its first bytes may wait for the first change)
+      this.connection = { ...this.connection, attempts: 0 };
+      this.setConnection("live");
       this.watch();
       this.notify();
     } catch (err) {

@@ -51,7 +51,7 @@ function hourTotals(rows, starts) {
     carbonG += Math.max(0, (r.carbonG ?? a.carbonG) - a.carbonG);
     cost += Math.max(0, (r.cost ?? a.cost) - a.cost);
   }
-  return { energyWh, carbonG, cost, solarShare: energyWh > 0 ? solarWh / energyWh : undefined };
+  return { energyWh, carbonG, cost, solarShare: energyWh > 0 ? Math.min(1, solarWh / energyWh) : undefined };
 }
 
 const Stat = ({ label, value, hint, id }) =>

@@ -1,16 +1,16 @@
 // Regions and sites as an SVG (no map tiles: nothing is fetched from outside), each device a dot coloured
 // by its verdict, with a glyph and its name so the colour is never the only cue. Each dot links to the
 // device's page.
+import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.js";
 
-const WIDTH = 960;
 const DOT = 22;
 const CELL = 64;
 const PER_ROW = 4;
 const SITE_PAD = 14;
 const GLYPH = { alive: "✓", suspect: "?", dead: "✕", unreachable: "⌁", unknown: "·" };
 
-function layout(regions) {
+function layout(regions, width) {
   const out = [];
   let y = 0;
   for (const region of regions) {
@@ -21,15 +21,16 @@ function layout(regions) {
     let rowY = y + 40;
     let rowH = 0;
     for (const [site, devices] of [...bySite.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-      const cols = Math.min(PER_ROW, devices.length);
+      const perRow = Math.max(1, Math.min(PER_ROW, Math.floor((width - 4 * SITE_PAD) / CELL)));
+      const cols = Math.min(perRow, devices.length);
       const w = Math.max(150, cols * CELL + SITE_PAD * 2);
-      const h = 36 + Math.ceil(devices.length / PER_ROW) * (CELL + 4);
-      if (x + w > WIDTH - SITE_PAD && x > SITE_PAD) {
+      const h = 36 + Math.ceil(devices.length / perRow) * (CELL + 4);
+      if (x + w > width - SITE_PAD && x > SITE_PAD) {
         x = SITE_PAD;
         rowY += rowH + SITE_PAD;
         rowH = 0;
       }
-      sites.push({ site, devices, x, y: rowY, w, h, tier: devices[0]?.tier ?? "" });
+      sites.push({ site, devices, x, y: rowY, w, h, perRow, tier: devices[0]?.tier ?? "" });
       x += w + SITE_PAD;
       rowH = Math.max(rowH, h);
     }
@@ -40,13 +41,26 @@ function layout(regions) {
   return { bands: out, height: Math.max(y, 80) };
 }
 
+/** The drawing's width follows the window's, so a phone gets sites stacked rather than a tiny picture. */
+function useWidth() {
+  const measure = () => Math.max(320, Math.min(960, (document.documentElement.clientWidth || 960) - 32));
+  const [width, setWidth] = useState(measure());
+  useEffect(() => {
+    const on = () => setWidth(measure());
+    addEventListener("resize", on);
+    return () => removeEventListener("resize", on);
+  }, []);
+  return width;
+}
+
 export function Topology({ regions }) {
-  const { bands, height } = layout(regions);
-  return html`<svg class="topology" viewBox="0 0 ${WIDTH} ${height}" role="group"
+  const width = useWidth();
+  const { bands, height } = layout(regions, width);
+  return html`<svg class="topology" viewBox="0 0 ${width} ${height}" role="group"
     aria-label="Regions, sites and devices by verdict">
     ${bands.map(
       (b) => html`<g class="region" data-region=${b.region.name}>
-        <rect x="1" y=${b.y + 1} width=${WIDTH - 2} height=${b.height - 2} rx="10" class="region-box" />
+        <rect x="1" y=${b.y + 1} width=${width - 2} height=${b.height - 2} rx="10" class="region-box" />
         <text x="16" y=${b.y + 26} class="region-label">
           ${b.region.name || "(no region)"}
           <tspan class="muted">${
@@ -60,8 +74,8 @@ export function Topology({ regions }) {
             <rect x=${s.x} y=${s.y} width=${s.w} height=${s.h} rx="8" class="site-box" />
             <text x=${s.x + 10} y=${s.y + 22} class="site-label">${s.site || "(no site)"}<tspan class="muted"> ${s.tier}</tspan></text>
             ${s.devices.map((d, i) => {
-              const cx = s.x + SITE_PAD + (i % PER_ROW) * CELL + CELL / 2;
-              const cy = s.y + 36 + Math.floor(i / PER_ROW) * (CELL + 4) + DOT;
+              const cx = s.x + SITE_PAD + (i % s.perRow) * CELL + CELL / 2;
+              const cy = s.y + 36 + Math.floor(i / s.perRow) * (CELL + 4) + DOT;
               return html`<a href=${`#/devices/${encodeURIComponent(d.name)}`} class="dot"
                 data-device=${d.name} data-verdict=${d.verdict}
                 aria-label=${`${d.name}: ${d.verdict}${d.workloads.length ? `, runs ${d.workloads.join(", ")}` : ""}`}>
