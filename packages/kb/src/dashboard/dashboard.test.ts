@@ -3,7 +3,7 @@
 // limits; nothing here asserts how fast anything appears.
 import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort, type NatsServer, startNatsServer, tempDir } from "@qonnect/testkit";
@@ -19,9 +19,9 @@ import { type KbProcess, startKbProcess } from "./testdata/kb-process.js";
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const LONG = { timeout: 60_000, interval: 250 };
 const RED = "rgb(207, 34, 46)";
-// screenshots for docs/ when asked (QONNECT_DASHBOARD_SCREENSHOTS=docs/img), a temp dir otherwise
+// screenshots for docs/ only when asked: QONNECT_DASHBOARD_SCREENSHOTS=docs/img
 const shots = process.env.QONNECT_DASHBOARD_SCREENSHOTS
-  ? join(ROOT, process.env.QONNECT_DASHBOARD_SCREENSHOTS)
+  ? resolve(ROOT, process.env.QONNECT_DASHBOARD_SCREENSHOTS)
   : undefined;
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of the REST API, checked by the assertions
@@ -126,7 +126,12 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     await page.click("nav a[href='#/']");
     const dot = page.locator(`.topology [data-device='${victim}'][data-verdict='dead'] circle`);
     await dot.waitFor(LONG);
-    expect(await dot.evaluate("(el) => getComputedStyle(el).fill")).toBe(RED);
+    const fill = await dot.evaluate(
+      (el) =>
+        (globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } }).getComputedStyle(el)
+          .fill,
+    );
+    expect(fill).toBe(RED);
     expect(await page.evaluate("window.noReload")).toBe(true);
   });
 
@@ -188,6 +193,7 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     await page.fill("[data-weight='performance']", "5");
     await page.click("[data-whatif] button[type='submit']");
     await page.waitForSelector("[data-whatif-result] table.placements tbody tr", LONG);
+    log.expectingErrors = true; // the browser logs each refused request
     const statuses = await page.evaluate(
       async (yaml) => {
         const h = { "x-qonnect-dashboard": "1" };
@@ -200,6 +206,7 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
       },
       FLEET_APP.replace("replicas: 2", "replicas: 3"),
     );
+    log.expectingErrors = false;
     expect(statuses).toEqual([403, 403, 403, 403]);
     const app: Json = await (await api("/api/v1/applications/shop")).json();
     expect(app.metadata.generation).toBe(1);
@@ -222,21 +229,27 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     await page.waitForSelector("[data-chart='solar'] canvas");
     if (shots) {
       mkdirSync(shots, { recursive: true });
-      await page.goto(`${kb.url}/#/devices/pi-a`);
+      // a few minutes of history and live points for the picture (not an assertion)
+      await page.waitForTimeout(Number(process.env.QONNECT_DASHBOARD_SCREENSHOT_WAIT_MS ?? 60_000));
+      await page.goto(`${kb.url}/#/devices/pi-c`);
       await page.waitForSelector("[data-chart='power'] canvas", LONG);
-      await page.waitForTimeout(6000); // a live point or two for the picture (not an assertion)
+      await page.waitForTimeout(12_000);
       await page.screenshot({ path: join(shots, "dashboard-device.png") });
       await page.goto(`${kb.url}/#/`);
       await page.waitForSelector(".topology [data-device]", LONG);
       await page.screenshot({ path: join(shots, "dashboard-overview.png"), fullPage: true });
+      await page.goto(`${kb.url}/#/applications/shop`);
+      await page.waitForSelector("table.placements tbody tr", LONG);
+      await page.screenshot({ path: join(shots, "dashboard-applications.png"), fullPage: true });
     }
-  }, 120_000);
+  }, 900_000);
 
   it("is usable from the keyboard: skip link first, screens by Enter, columns sorted by Enter", async () => {
+    await page.goto("about:blank");
     await page.goto(`${kb.url}/#/`);
     await page.waitForSelector(".topology [data-device]", LONG);
     await page.keyboard.press("Tab");
-    expect(await page.evaluate("document.activeElement?.className")).toBe("skip");
+    expect(await page.evaluate("document.activeElement?.getAttribute('class')")).toBe("skip");
     await page.focus("nav a[href='#/devices']");
     await page.keyboard.press("Enter");
     await page.waitForSelector("#h-devices", LONG);
@@ -265,14 +278,14 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
   it("says on screen when the Knowledge Base is away, and reconnects by itself when it is back", async () => {
     await page.goto(`${kb.url}/#/`);
     await page.waitForSelector("[data-live='live']", LONG);
-    log.expectingOutage = true;
+    log.expectingErrors = true;
     await kb.stop();
     await page.waitForSelector(".banner[data-connection='away']", LONG);
     expect(await page.textContent(".banner")).toContain("reconnecting by itself");
     kb = await startKb();
     await page.waitForSelector("[data-live='live']", LONG);
     await page.waitForSelector(".banner", { state: "detached", ...LONG });
-    log.expectingOutage = false;
+    log.expectingErrors = false;
     // and it is live again: a change after the restart shows without a reload
     const next = FLEET.find((d) => d.verdict === "alive" && fleet.verdictOf(d.name) === "alive")!.name;
     fleet.kill(next);

@@ -33,14 +33,15 @@ export async function launchChromium(): Promise<Browser> {
 
 export interface ConsoleLog {
   errors: string[];
-  /** While true, errors are expected (the Knowledge Base is away on purpose) and not collected. */
-  expectingOutage: boolean;
+  /** While true, console errors are expected (the Knowledge Base is away on purpose, a refused request
+   * made on purpose) and not collected. Page errors (uncaught exceptions) are always collected. */
+  expectingErrors: boolean;
 }
 
 export function collectErrors(page: Page): ConsoleLog {
-  const log: ConsoleLog = { errors: [], expectingOutage: false };
+  const log: ConsoleLog = { errors: [], expectingErrors: false };
   page.on("console", (m) => {
-    if (m.type() === "error" && !log.expectingOutage) log.errors.push(`console: ${m.text()}`);
+    if (m.type() === "error" && !log.expectingErrors) log.errors.push(`console: ${m.text()}`);
   });
   page.on("pageerror", (e) => log.errors.push(`page error: ${e.message}`));
   return log;

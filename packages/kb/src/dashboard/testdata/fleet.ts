@@ -103,7 +103,7 @@ spec:
     - { name: pi-a, site: berlin-edge, arch: arm64, cpu: 4, memory: 8Gi, power: { idleW: 2.7, maxW: 7 }, battery: { capacityWh: 37, soc: 0.82, minSoc: 0.2 }, solar: { excessW: 2 } }
     - { name: pi-b, site: berlin-edge, arch: arm64, cpu: 4, memory: 8Gi, power: { idleW: 2.7, maxW: 7 } }
     - { name: fog-1, site: berlin-fog, arch: amd64, cpu: 16, memory: 64Gi, power: { idleW: 30, maxW: 120 }, pricePerHour: 0.05 }
-    - { name: pi-c, site: paris-edge, arch: arm64, cpu: 4, memory: 8Gi, power: { idleW: 2.7, maxW: 7 }, battery: { capacityWh: 37, soc: 0.15, minSoc: 0.2 } }
+    - { name: pi-c, site: paris-edge, arch: arm64, cpu: 4, memory: 8Gi, power: { idleW: 2.7, maxW: 7 }, battery: { capacityWh: 37, soc: 0.15, minSoc: 0.2 }, solar: { excessW: 1 } }
     - { name: pi-d, site: paris-edge, arch: arm64, cpu: 4, memory: 8Gi, power: { idleW: 2.7, maxW: 7 } }
     - { name: pi-e, site: paris-edge-2, arch: arm64, cpu: 4, memory: 8Gi, power: { idleW: 2.7, maxW: 7 } }
 `;

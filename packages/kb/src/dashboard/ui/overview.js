@@ -97,11 +97,12 @@ export function Overview({ live }) {
     <h2>Regions</h2>
     <div class="table-wrap"><table class="regions">
       <thead><tr><th scope="col">region</th><th scope="col">fog leader</th><th scope="col">term</th>
-        <th scope="col">plan version</th><th scope="col">devices</th><th scope="col">power</th></tr></thead>
+        <th scope="col">plan version</th><th scope="col">plans</th><th scope="col">devices</th><th scope="col">power</th></tr></thead>
       <tbody>${regions.map(
         (r) => html`<tr data-region=${r.name}>
           <th scope="row">${r.name || "(none)"}</th>
           <td data-leader>${r.leader ?? "–"}</td><td>${r.term ?? "–"}</td><td>${r.planVersion ?? "–"}</td>
+          <td>${r.plansDelivered === false ? "not delivered (no fog lead answers)" : r.plansDelivered ? "delivered" : "–"}</td>
           <td>${r.devices.filter((d) => d.verdict === "alive").length} alive / ${r.devices.length}</td>
           <td>${watts(totalsNow(r.devices).powerW)}</td>
         </tr>`,
