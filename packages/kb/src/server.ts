@@ -13,6 +13,9 @@ import { WatchHub } from "./api/watch-hub.js";
 import { registerKbKinds } from "./kinds.js";
 import { KbMetrics } from "./metrics.js";
 import { dryRun } from "./planning/dry-run.js";
+import { PlanningLoop, type PlanningLoopOptions } from "./planning/loop.js";
+import { FogClient } from "./region/fog-client.js";
+import { SummaryConsumer, type SummaryConsumerOptions } from "./region/summaries.js";
 import { restApp } from "./rest/app.js";
 import { openStore } from "./store/open.js";
 import type { Store, StoredResource } from "./store/store.js";
@@ -37,12 +40,20 @@ export interface KbServerOptions {
   insecure?: boolean;
   logger?: Logger;
   nowMs?: () => number;
-  /** Extra wiring started after the APIs (the planning loop, region summaries). */
+  /** NATS servers carrying the regions' summaries (the live inventory). */
+  nats?: string[];
+  /** The planning loop (default on); options for tests and benchmarks. */
+  planning?: false | Omit<PlanningLoopOptions, "store" | "events" | "metrics" | "fog" | "nowMs">;
+  /** Summary handling options (tests). */
+  summaries?: Omit<SummaryConsumerOptions, "store" | "events" | "status" | "metrics" | "loop" | "nowMs">;
+  /** Extra wiring started after the APIs. */
   extensions?: ((kb: KbServer) => Promise<{ close(): Promise<void> }>)[];
 }
 
 export interface KbServer {
   store: Store;
+  loop?: PlanningLoop;
+  summaries?: SummaryConsumer;
   api: ControlApi;
   hub: WatchHub;
   events: EventLog;
@@ -155,6 +166,37 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
     },
   };
   const extras: { close(): Promise<void> }[] = [];
+  if (o.planning !== false) {
+    const fog = new FogClient();
+    const loop = new PlanningLoop({ store, events, metrics, fog, nowMs, ...(o.planning ?? {}) });
+    kb.loop = loop;
+    listeners.push((r) => {
+      if (r.kind === "Application" || r.kind === "Job") loop.trigger(r.name, `${r.kind} ${r.name} changed`);
+      else if (r.kind === "Inventory" || r.kind === "Signal" || r.kind === "Region")
+        loop.trigger("all", `${r.kind} ${r.name} changed`);
+    });
+    if (o.nats?.length) {
+      const summaries = new SummaryConsumer({
+        store,
+        events,
+        status: loop.status,
+        metrics,
+        loop,
+        nowMs,
+        ...(o.summaries ?? {}),
+      });
+      await summaries.start(o.nats);
+      kb.summaries = summaries;
+      extras.push(summaries);
+    }
+    extras.push({
+      close: async () => {
+        await loop.close();
+        fog.close();
+      },
+    });
+    loop.start();
+  }
   for (const ext of o.extensions ?? []) extras.push(await ext(kb));
   ready = true;
   o.logger?.info(

@@ -9,6 +9,7 @@ import { registerDemo } from "./demo.js";
 import { registerDescribe } from "./describe.js";
 import { registerDev } from "./dev.js";
 import { registerEvents } from "./events.js";
+import { registerFog } from "./fog.js";
 import { registerGet } from "./get.js";
 import { registerKb } from "./kb.js";
 import { registerPlan } from "./plan.js";
@@ -30,6 +31,7 @@ export const COMMANDS: Register[] = [
   registerSim,
   registerAgent,
   registerSensors,
+  registerFog,
   registerKb,
   registerApply,
   registerGet,

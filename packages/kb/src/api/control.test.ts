@@ -27,7 +27,8 @@ describe.each(["sqlite", "postgres"] as const)(
   (flavour) => {
     let t: TestKb;
     beforeEach(async () => {
-      t = await startTestKb(flavour === "sqlite" ? "sqlite" : { postgresUrl: pg.url });
+      // the API alone: the planning loop would add its own changes to what the watch tests count
+      t = await startTestKb(flavour === "sqlite" ? "sqlite" : { postgresUrl: pg.url }, { planning: false });
     });
     afterEach(async () => {
       await t.stop();
@@ -278,7 +279,7 @@ interface ReflectionClient {
 describe("control API extras (SQLite)", () => {
   let t: TestKb;
   beforeEach(async () => {
-    t = await startTestKb("sqlite");
+    t = await startTestKb("sqlite", { planning: false });
   });
   afterEach(async () => {
     await t.stop();

@@ -37,6 +37,8 @@ export interface PlanAllOptions {
   /** Start times already chosen (they are not chosen again). */
   jobStarts?: ReadonlyMap<string, JobDecision>;
   hysteresis?: number;
+  /** Plan only these applications; every other keeps its current placement (and its capacity). */
+  only?: ReadonlySet<string>;
 }
 
 export interface PlanAll {
@@ -78,7 +80,24 @@ export async function planAll(world: World, options: PlanAllOptions): Promise<Pl
   let inventory = world.inventory;
   const apps: AppPlan[] = [];
   const sorted = [...world.apps].sort((a, b) => a.app.name.localeCompare(b.app.name));
-  for (const entry of sorted) {
+  const only = options.only;
+  const kept: PlacementEntry[] = [];
+  if (only) {
+    // the applications not re-planned hold on to their devices (and their capacity)
+    const known = new Set(world.apps.map((a) => a.app.name));
+    const byApp = new Map<string, PlacementEntry[]>();
+    const deviceNames = new Set(inventory.devices.map((d) => d.name));
+    for (const c of world.current)
+      if (!only.has(c.app) && known.has(c.app)) byApp.set(c.app, [...(byApp.get(c.app) ?? []), c]);
+    for (const entry of sorted) {
+      const mine = byApp.get(entry.app.name);
+      if (!mine) continue;
+      const alive = mine.filter((c) => deviceNames.has(c.device));
+      inventory = withPlacements(inventory, entry.app, alive);
+      kept.push(...alive);
+    }
+  }
+  for (const entry of only ? sorted.filter((e) => only.has(e.app.name)) : sorted) {
     const current = world.current.filter((c) => c.app === entry.app.name);
     let job: JobDecision | undefined;
     if (entry.app.job) {
@@ -108,9 +127,10 @@ export async function planAll(world: World, options: PlanAllOptions): Promise<Pl
     apps.push({ entry, plan: p, ...(job ? { job } : {}), active: true });
     inventory = withPlacements(inventory, entry.app, p.placements);
   }
-  const placements = apps.flatMap((a) =>
-    a.plan.placements.map((e) => ({ ...e, region: world.regionOfDevice.get(e.device) ?? "" })),
-  );
+  const placements = [...kept, ...apps.flatMap((a) => a.plan.placements)].map((e) => ({
+    ...e,
+    region: world.regionOfDevice.get(e.device) ?? "",
+  }));
   return {
     apps,
     placements,

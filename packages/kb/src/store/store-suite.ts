@@ -130,7 +130,7 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       } while (token);
       expect(odd).toEqual(names.filter((_, i) => i % 2 === 1));
       expect((await store.list("Job")).items).toEqual([]);
-    });
+    }, 120_000);
 
     it("the watch log holds every change in version order, contiguous under concurrent writers", async () => {
       const start = await store.headVersion();
