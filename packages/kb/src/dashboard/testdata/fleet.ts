@@ -58,6 +58,7 @@ export const FLEET: readonly FleetDevice[] = [
     verdict: "alive",
     baseW: 4.0,
     soc: 0.15,
+    solarPeakW: 3,
   },
   {
     name: "pi-d",

@@ -7,6 +7,11 @@ import { clock } from "./format.js";
 import { html } from "./html.js";
 import { WhatIf } from "./whatif.js";
 
+/** The planner's `why` of a move in words: new, removed, better, or the filter its old device failed. */
+const whyOf = (why) =>
+  ({ new: "a new replica", removed: "a removed replica", better: "a better place" })[why] ??
+  (why === "alive" ? "its device is not alive" : `its device no longer passes the ${why} filter`);
+
 function movesOf(live, name) {
   const out = [];
   for (const r of live.list("Region"))
@@ -46,7 +51,7 @@ export function AppCard({ live, app, open }) {
     ${
       open
         ? html`<h3>Moves</h3>
-          ${planned.length ? html`<ul class="moves">${planned.map((m) => html`<li>step ${m.step}: ${m.op} ${m.service}#${m.replica} on ${m.device} (${m.why})</li>`)}</ul>` : ""}
+          ${planned.length ? html`<ul class="moves">${planned.map((m) => html`<li>step ${m.step}: ${m.op} ${m.service}#${m.replica} on ${m.device} (${whyOf(m.why)})</li>`)}</ul>` : ""}
           ${
             moves.length
               ? html`<ul class="moves" data-moves>${moves.map((m) => html`<li>${clock(m.tsMs)} ${m.what} — ${m.why} <span class="muted">(${m.origin})</span></li>`)}</ul>`
