@@ -133,6 +133,28 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     );
     expect(fill).toBe(RED);
     expect(await page.evaluate("window.noReload")).toBe(true);
+    // the events screen has it too, newest first, and keeps it under the warnings filter
+    await page.click("nav a[href='#/events']");
+    const dead = page.locator(`table.events tbody tr[data-type='Warning']:has-text('device ${victim}')`);
+    await dead.first().waitFor(LONG);
+    const times = await page.$$eval("table.events tbody tr td:first-child", (cells) =>
+      cells.map((c) => c.textContent ?? ""),
+    );
+    expect([...times].sort().reverse()).toEqual(times);
+    await page.check("[data-filter='warnings']");
+    const types = await page.$$eval("table.events tbody tr", (rows) =>
+      rows.map((r) => r.getAttribute("data-type")),
+    );
+    expect(types.length).toBeGreaterThan(0);
+    expect(new Set(types)).toEqual(new Set(["Warning"]));
+    expect(await page.evaluate("window.noReload")).toBe(true);
+  });
+
+  it("shows each zone's intensity and price on the signals screen", async () => {
+    await page.click("nav a[href='#/signals']");
+    await page.waitForSelector("tr[data-zone='DE']", LONG);
+    expect(await page.textContent("tr[data-zone='DE']")).toContain("380.000 g/kWh");
+    expect(await page.textContent("tr[data-zone='FR']")).toContain("0.210 €/kWh");
   });
 
   it("shows the explanation the API records and qonnect describe prints", async () => {
