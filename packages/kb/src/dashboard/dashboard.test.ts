@@ -75,7 +75,7 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     log = collectErrors(page);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     fleet?.stop();
@@ -312,7 +312,7 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     const next = FLEET.find((d) => d.verdict === "alive" && fleet.verdictOf(d.name) === "alive")!.name;
     fleet.kill(next);
     await page.waitForSelector(`.topology [data-device='${next}'][data-verdict='dead']`, LONG);
-  }, 150_000);
+  }, 300_000);
 
   it("logged no console errors and no page errors", () => {
     expect(log.errors).toEqual([]);

@@ -91,8 +91,9 @@ describe("dashboard routes on a real kb serve listener", () => {
   });
 
   it("serves the bundle and its stylesheet", async () => {
-    const js = await get("/assets/app.js");
+    const js = await get("/assets/app.js", { headers: { "accept-encoding": "gzip" } });
     expect(js.headers.get("content-type")).toContain("javascript");
+    expect(js.headers.get("content-encoding")).toBe("gzip");
     expect((await js.text()).length).toBe(APP_JS.length);
     expect((await (await get("/assets/app.css")).text()).length).toBe(APP_CSS.length);
   });

@@ -2,6 +2,7 @@
 // `?token=`, exchanged for the session cookie and removed from the address bar by a redirect) and log out.
 // The page itself reads only the REST API and its watch stream.
 import type { Context, Hono } from "hono";
+import { compress } from "hono/compress";
 import { getCookie } from "hono/cookie";
 import type { Store } from "../store/store.js";
 import { APP_CSS, APP_JS } from "./assets.gen.js";
@@ -82,6 +83,7 @@ export function mountDashboard(app: Hono, o: DashboardOptions): void {
     c.header("set-cookie", sessionCookie("", 0, isSecure(c)));
     return c.redirect("/login", 303);
   });
+  app.use("/assets/*", compress());
   app.get("/assets/app.js", (c) => {
     c.header("content-type", "text/javascript; charset=utf-8");
     c.header("cache-control", "no-cache");

@@ -42,7 +42,7 @@ export async function startKbProcess(o: {
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kb serve did not start in 60 s:\n${err}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`kb serve did not start in 120 s:\n${err}`)), 120_000);
     const check = () => {
       if (err.includes("kb serving")) {
         clearTimeout(timer);
