@@ -102,7 +102,25 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
       await page.waitForSelector(`.topology [data-device='${d.name}'][data-verdict='${d.verdict}']`, LONG);
     expect(await page.locator(".topology [data-device]").count()).toBe(FLEET.length);
     await page.waitForSelector("tr[data-region='eu-central'] td[data-leader]:text('2')", LONG);
-  });
+    // the power now is the sum the devices report; the last hour's energy grows from the series' start
+    await vi.waitFor(async () => {
+      const devices: Json = await (await api("/api/v1/devices")).json();
+      const sumW = devices.items
+        .filter((d: Json) => ["alive", "suspect"].includes(d.status.verdict))
+        .reduce((s: number, d: Json) => s + d.status.powerW, 0);
+      const shown = Number.parseFloat((await page.textContent("[data-stat='power'] .stat-value")) ?? "");
+      expect(Math.abs(shown - sumW)).toBeLessThan(0.06);
+    }, LONG);
+    await vi.waitFor(
+      async () => {
+        await page.reload();
+        await page.waitForSelector("[data-stat='energy-hour']", LONG);
+        const wh = Number.parseFloat((await page.textContent("[data-stat='energy-hour'] .stat-value")) ?? "");
+        expect(wh).toBeGreaterThan(0);
+      },
+      { timeout: 90_000, interval: 5000 },
+    );
+  }, 150_000);
 
   it("turns a dead device red and shows its replica on the new device without a reload", async () => {
     await page.evaluate("window.noReload = true");

@@ -90,6 +90,35 @@ describe("dashboard routes on a real kb serve listener", () => {
     expect(r.status).toBe(401);
   });
 
+  it("gives the first and last sample of every device in a window in one request (GET /api/v1/series)", async () => {
+    const now = Date.now();
+    await t.kb.store.put({ kind: "Device", namespace: "default", name: "pi-x", spec: {} }, { nowMs: now });
+    const sample = (tsMs: number, energyWh: number) => ({
+      device: "pi-x",
+      tsMs,
+      powerW: 3,
+      energyWh,
+      solarEnergyWh: 0,
+      carbonG: 0,
+      cost: 0,
+      soc: null,
+    });
+    await t.kb.store.addSamples([
+      sample(now - 7_200_000, 1),
+      sample(now - 3_000_000, 2),
+      sample(now - 30_000, 5),
+    ]);
+    const r = await t.http(`/api/v1/series?from=${now - 3_600_000}&to=${now}`, { token: t.tokens.viewer });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as {
+      devices: Record<string, { first: { energyWh: number }; last: { energyWh: number } }>;
+    };
+    expect(body.devices["pi-x"]?.first.energyWh).toBe(2);
+    expect(body.devices["pi-x"]?.last.energyWh).toBe(5);
+    expect((await t.http("/api/v1/series")).status).toBe(401);
+    expect((await t.http("/api/v1/series?from=x", { token: t.tokens.viewer })).status).toBe(400);
+  });
+
   it("serves the bundle and its stylesheet", async () => {
     const js = await get("/assets/app.js", { headers: { "accept-encoding": "gzip" } });
     expect(js.headers.get("content-type")).toContain("javascript");

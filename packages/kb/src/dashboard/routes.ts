@@ -6,6 +6,7 @@ import { compress } from "hono/compress";
 import { getCookie } from "hono/cookie";
 import type { Store } from "../store/store.js";
 import { APP_CSS, APP_JS } from "./assets.gen.js";
+import { mountFleetWindow } from "./fleet-window.js";
 import { loginPage, shellPage } from "./pages.js";
 import { cookieAuth, isSecure, SESSION_COOKIE, sessionCookie } from "./session.js";
 import { mountWhoAmI, type WhoAmI } from "./whoami.js";
@@ -44,6 +45,7 @@ async function whoIs(app: Hono, c: Context, token: string): Promise<WhoAmI | und
 export function mountDashboard(app: Hono, o: DashboardOptions): void {
   app.use("/api/*", cookieAuth());
   mountWhoAmI(app, o);
+  mountFleetWindow(app, o);
 
   const login = async (c: Context, token: string, to: string) => {
     const who = await whoIs(app, c, token.trim());

@@ -5,6 +5,9 @@ import { fmt, pct, watts } from "./format.js";
 import { html } from "./html.js";
 import { deviceRows, VERDICTS } from "./model.js";
 
+/** Rows drawn at once; a larger fleet is narrowed with the filter. */
+const MAX_ROWS = 500;
+
 const COLUMNS = [
   ["name", "device"],
   ["site", "site"],
@@ -42,6 +45,7 @@ export function Devices({ live }) {
       return words.every((w) => hay.includes(w));
     })
     .sort((a, b) => sort.dir * compare(a, b, sort.key));
+  const shown = rows.slice(0, MAX_ROWS);
   const by = (key) => setSort((s) => ({ key, dir: s.key === key ? -s.dir : 1 }));
   return html`<section aria-labelledby="h-devices">
     <h1 id="h-devices">Devices</h1>
@@ -52,7 +56,11 @@ export function Devices({ live }) {
         <option value="">any</option>
         ${VERDICTS.map((v) => html`<option value=${v}>${v}</option>`)}
       </select></label>
-      <span class="muted" aria-live="polite">${rows.length} shown</span>
+      <span class="muted" aria-live="polite">${
+        rows.length > shown.length
+          ? `${shown.length} of ${rows.length} shown: filter to narrow`
+          : `${rows.length} shown`
+      }</span>
     </div>
     <div class="table-wrap"><table class="devices">
       <thead><tr>${COLUMNS.map(
@@ -64,7 +72,7 @@ export function Devices({ live }) {
             sort.key === key ? (sort.dir > 0 ? " ▲" : " ▼") : ""
           }</button></th>`,
       )}</tr></thead>
-      <tbody>${rows.map(
+      <tbody>${shown.map(
         (r) => html`<tr data-device=${r.name} data-verdict=${r.verdict}>
           <th scope="row"><a href=${`#/devices/${encodeURIComponent(r.name)}`}>${r.name}</a></th>
           <td>${r.site}</td><td>${r.tier}</td><td>${r.arch}</td>

@@ -9,27 +9,20 @@ import { Topology } from "./topology.js";
 
 const HOUR_MS = 3_600_000;
 
-/** The first and last sample of each device in the last hour (once per page visit); energy, carbon and cost
- * end at the live counters of the Device status, solar (not in the status) at the last sample. */
+/** The first and last sample of each device in the last hour (one request per page visit, and again when
+ * the set of devices changes); energy, carbon and cost end at the live counters of the Device status, solar
+ * (not in the status) at the last sample. */
 function useHourStart(names) {
   const [starts, setStarts] = useState(new Map());
   const key = names.join(",");
   useEffect(() => {
     let stop = false;
-    const from = Date.now() - HOUR_MS;
-    Promise.all(
-      names.map((n) =>
-        getJson(`/api/v1/devices/${encodeURIComponent(n)}/series?from=${from}`).then(
-          (r) => [
-            n,
-            r.samples.length ? { first: r.samples[0], last: r.samples[r.samples.length - 1] } : undefined,
-          ],
-          () => [n, undefined],
-        ),
-      ),
-    ).then((pairs) => {
-      if (!stop) setStarts(new Map(pairs.filter((p) => p[1])));
-    });
+    getJson(`/api/v1/series?from=${Date.now() - HOUR_MS}`).then(
+      (r) => {
+        if (!stop) setStarts(new Map(Object.entries(r.devices)));
+      },
+      () => {},
+    );
     return () => {
       stop = true;
     };
