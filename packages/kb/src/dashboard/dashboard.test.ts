@@ -27,7 +27,10 @@ const shots = process.env.QONNECT_DASHBOARD_SCREENSHOTS
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of the REST API, checked by the assertions
 type Json = any;
 
-describe("dashboard in Debian's chromium against kb serve fed by region summaries", () => {
+// every test waits on conditions with limits of a minute or more, so none may be cut short by the default
+describe("dashboard in Debian's chromium against kb serve fed by region summaries", {
+  timeout: 180_000,
+}, () => {
   let nats: NatsServer;
   let nc: NatsConnection;
   let dir: { path: string; remove(): void };
@@ -122,6 +125,61 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     );
   }, 150_000);
 
+  it("shows the explanation the API records and qonnect describe prints", async () => {
+    await page.goto(`${kb.url}/#/applications/shop`);
+    await vi.waitFor(
+      async () => {
+        const spec = (await placement()).spec;
+        const fromApi = spec.placements.map((p: Json) => {
+          const x = spec.explanation.replicas.find(
+            (r: Json) => r.service === p.service && r.replica === p.replica,
+          );
+          return [
+            p.service,
+            String(p.replica),
+            p.device,
+            x?.runnerUp?.device ?? "-",
+            x?.runnerUp ? String(Number(x.runnerUp.objectiveDelta.toFixed(4))) : "-",
+          ];
+        });
+        const onPage = await page.$$eval("table.placements tbody tr", (rows) =>
+          rows.map((r) => {
+            const cells = [...r.querySelectorAll("td")].map((c) => c.textContent?.trim() ?? "");
+            return [cells[0], cells[1], cells[2], cells[4], cells[5]];
+          }),
+        );
+        const { stdout } = await promisify(execFile)(
+          `${ROOT}node_modules/.bin/tsx`,
+          [
+            `${ROOT}packages/cli/src/main.ts`,
+            "describe",
+            "applications",
+            "shop",
+            "--server",
+            `127.0.0.1:${ports.grpc}`,
+            "--token",
+            tokens.viewer,
+            "--insecure",
+          ],
+          { cwd: ROOT },
+        );
+        const described = stdout
+          .split("\n")
+          .filter((l) => /^\s+web\s+\d+\s/.test(l))
+          .map((l) => {
+            const [service, replica, device, , runnerUp, delta] = l.trim().split(/\s+/);
+            return [service, replica, device, runnerUp, delta];
+          });
+        expect(fromApi.length).toBe(2);
+        // two feasible devices are left for each replica, so each decision has a runner-up to show
+        expect(fromApi.filter((row: string[]) => row[3] !== "-").length).toBeGreaterThan(0);
+        expect(onPage).toEqual(fromApi);
+        expect(described).toEqual(fromApi);
+      },
+      { timeout: 120_000, interval: 1000 },
+    );
+  }, 150_000);
+
   it("turns a dead device red and shows its replica on the new device without a reload", async () => {
     await page.evaluate("window.noReload = true");
     let before: Json;
@@ -174,59 +232,6 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     expect(await page.textContent("tr[data-zone='DE']")).toContain("380.000 g/kWh");
     expect(await page.textContent("tr[data-zone='FR']")).toContain("0.210 €/kWh");
   });
-
-  it("shows the explanation the API records and qonnect describe prints", async () => {
-    await page.goto(`${kb.url}/#/applications/shop`);
-    await vi.waitFor(
-      async () => {
-        const spec = (await placement()).spec;
-        const fromApi = spec.placements.map((p: Json) => {
-          const x = spec.explanation.replicas.find(
-            (r: Json) => r.service === p.service && r.replica === p.replica,
-          );
-          return [
-            p.service,
-            String(p.replica),
-            p.device,
-            x?.runnerUp?.device ?? "-",
-            x?.runnerUp ? String(Number(x.runnerUp.objectiveDelta.toFixed(4))) : "-",
-          ];
-        });
-        const onPage = await page.$$eval("table.placements tbody tr", (rows) =>
-          rows.map((r) => {
-            const cells = [...r.querySelectorAll("td")].map((c) => c.textContent?.trim() ?? "");
-            return [cells[0], cells[1], cells[2], cells[4], cells[5]];
-          }),
-        );
-        const { stdout } = await promisify(execFile)(
-          `${ROOT}node_modules/.bin/tsx`,
-          [
-            `${ROOT}packages/cli/src/main.ts`,
-            "describe",
-            "applications",
-            "shop",
-            "--server",
-            `127.0.0.1:${ports.grpc}`,
-            "--token",
-            tokens.viewer,
-            "--insecure",
-          ],
-          { cwd: ROOT },
-        );
-        const described = stdout
-          .split("\n")
-          .filter((l) => /^\s+web\s+\d+\s/.test(l))
-          .map((l) => {
-            const [service, replica, device, , runnerUp, delta] = l.trim().split(/\s+/);
-            return [service, replica, device, runnerUp, delta];
-          });
-        expect(fromApi.length).toBe(2);
-        expect(onPage).toEqual(fromApi);
-        expect(described).toEqual(fromApi);
-      },
-      { timeout: 120_000, interval: 1000 },
-    );
-  }, 150_000);
 
   it("lets a viewer ask for a dry-run what-if but reach no write", async () => {
     await page.goto(`${kb.url}/#/applications/shop`);
