@@ -48,8 +48,23 @@ describe("qonnect validate", () => {
     const io = bufferIo(root);
     expect(await run(["validate", "-f", "no/such.yaml"], io)).toBe(2);
     expect(io.stderr.trim().split("\n")).toEqual([
-      "error: cannot read no/such.yaml: no such file (check the path)",
+      `error: cannot read ${join(root, "no/such.yaml")}: no such file (check the path)`,
     ]);
+  });
+
+  it("--json: one JSON document on stdout, exit 1 when a file is invalid", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeFileSync(join(dir.path, "b.yaml"), "kind: Inventry\n");
+    const io = bufferIo(dir.path);
+    expect(await run(["validate", "-f", join(root, "examples/bookinfo.yaml"), "b.yaml", "--json"], io)).toBe(
+      1,
+    );
+    const out = JSON.parse(io.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.files.map((f: { ok: boolean }) => f.ok)).toEqual([true, false]);
+    expect(out.files[0].documents).toEqual(["Application/bookinfo"]);
+    expect(out.files[1].diagnostics[0]).toMatchObject({ file: "b.yaml", line: 1, col: 7 });
   });
 
   it("exits 2 when -f is missing", async () => {

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { formatDiagnostic, ManifestFileError, validateFile } from "@qonnect/core";
+import { type Diagnostic, formatDiagnostic, ManifestFileError, validateFile } from "@qonnect/core";
 import { CliError, EXIT } from "../io.js";
 import type { Register } from "./index.js";
 
@@ -19,27 +19,31 @@ export const registerValidate: Register = (program, io, outcome) => {
     )
     .requiredOption("-f, --file <file...>", "manifest files (YAML, --- separated documents)")
     .option("-q, --quiet", "print errors only")
-    .action(async (opts: { file: string[]; quiet?: boolean }) => {
-      let failed = false;
+    .option("--json", 'print one JSON object: {"ok", "files": [{"file", "ok", "documents", "diagnostics"}]}')
+    .action(async (opts: { file: string[]; quiet?: boolean; json?: boolean }) => {
+      const files: { file: string; ok: boolean; documents: string[]; diagnostics: Diagnostic[] }[] = [];
       for (const file of opts.file) {
+        const path = resolve(io.cwd, file);
         let result: Awaited<ReturnType<typeof validateFile>>;
         try {
-          result = await validateFile(resolve(io.cwd, file));
+          result = await validateFile(path);
         } catch (err) {
           if (err instanceof ManifestFileError)
-            throw new CliError(`cannot read ${file}: ${reason(err.cause)}`, EXIT.usage);
+            throw new CliError(`cannot read ${path}: ${reason(err.cause)}`, EXIT.usage);
           throw err;
         }
-        for (const d of result.diagnostics) io.err(`${formatDiagnostic({ ...d, file })}\n`);
-        if (result.ok && !opts.quiet) {
-          const kinds = [...result.documents, ...result.extensions].map(
-            (d) => `${d.manifest.kind}/${d.manifest.metadata.name}`,
-          );
-          io.out(`${file}: ok (${kinds.join(", ") || "no documents"})\n`);
-        }
-        failed ||= !result.ok;
+        const diagnostics = result.diagnostics.map((d) => ({ ...d, file }));
+        const documents = [...result.documents, ...result.extensions].map(
+          (d) => `${d.manifest.kind}/${d.manifest.metadata.name}`,
+        );
+        files.push({ file, ok: result.ok, documents, diagnostics });
+        if (opts.json) continue;
+        for (const d of diagnostics) io.err(`${formatDiagnostic(d)}\n`);
+        if (result.ok && !opts.quiet) io.out(`${file}: ok (${documents.join(", ") || "no documents"})\n`);
       }
-      if (failed) {
+      const ok = files.every((f) => f.ok);
+      if (opts.json) io.out(`${JSON.stringify({ ok, files })}\n`);
+      if (!ok) {
         io.err("fix the errors above and run validate again\n");
         outcome.exitCode = EXIT.failed;
       }
