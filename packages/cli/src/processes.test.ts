@@ -8,6 +8,7 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { connect } from "node:net";
@@ -15,6 +16,8 @@ import { join, resolve } from "node:path";
 import { freePort, useNatsServer } from "@qonnect/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildCli } from "./bundle.js";
+import { readFences } from "./docs/fences.js";
+import { runSession, sessions } from "./docs/session.js";
 import { bufferIo } from "./io.js";
 import { descendantsOf, readProcTable } from "./process-tree.js";
 import { run } from "./run.js";
@@ -30,6 +33,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(root, "dist", "test-cli-"));
   qonnect = join(dir, "qonnect.mjs");
   await buildCli(qonnect);
+  symlinkSync(qonnect, join(dir, "qonnect")); // as `make install` links it: sessions find it on PATH
 }, 120_000);
 
 afterAll(() => {
@@ -185,4 +189,18 @@ describe("qonnect bundle (real processes and signals)", () => {
     await vi.waitFor(() => expect(tree.filter(alive)).toEqual([]), { timeout: 15_000 });
     for (const port of ports) expect(await refused(port)).toBe(true);
   }, 150_000);
+});
+
+describe("documented sessions, run for real (fences marked `docs-test: session`)", () => {
+  const all = sessions(readFences(root));
+  it("there are sessions to run", () => expect(all.size).toBeGreaterThan(0));
+  it.each([...all.keys()])(
+    "%s",
+    async (key) => {
+      const result = await runSession(all.get(key)!, { root, binDir: dir, freePort });
+      expect(result.problems, result.log).toEqual([]);
+      for (const pgid of result.groups) expect(alive(pgid)).toBe(false);
+    },
+    240_000,
+  );
 });
