@@ -71,7 +71,7 @@ export const registerAgent: Register = (program, io, outcome) => {
     .option("--json", "one JSON object per message")
     .action(
       async (opts: { server: string[]; region: string; device?: string; count?: number; json?: boolean }) => {
-        const { formatTelemetryLine, telemetryJson, watchTelemetry } = await agentPackage();
+        const { formatWatched, watchedJson, watchTelemetry } = await agentPackage();
         let seen = 0;
         let done: () => void = () => {};
         const finished = new Promise<void>((resolve) => {
@@ -82,21 +82,8 @@ export const registerAgent: Register = (program, io, outcome) => {
           watch = await watchTelemetry(
             { servers: opts.server, region: opts.region, device: opts.device },
             (m) => {
-              if (m.kind === "registration") {
-                const r = m.registration;
-                io.out(
-                  opts.json
-                    ? `${JSON.stringify({ registration: r })}\n`
-                    : `registered ${r.device} (${r.tier}, ${r.arch}, ${r.cpuCores} cores, runtime ${r.runtime}, sensors ${r.sensors.join(",") || "none"})\n`,
-                );
-                return;
-              }
-              io.out(
-                opts.json
-                  ? `${JSON.stringify(telemetryJson(m.telemetry))}\n`
-                  : `${formatTelemetryLine(m.telemetry)}\n`,
-              );
-              if (opts.count !== undefined && ++seen >= opts.count) done();
+              io.out(`${opts.json ? JSON.stringify(watchedJson(m)) : formatWatched(m)}\n`);
+              if (m.kind === "telemetry" && opts.count !== undefined && ++seen >= opts.count) done();
             },
           );
         } catch (err) {
@@ -109,8 +96,10 @@ export const registerAgent: Register = (program, io, outcome) => {
           io.err(`watching qonnect.${opts.region}.telemetry.${opts.device ?? "*"} (Ctrl-C to stop)\n`);
         const onSignal = () => done();
         process.once("SIGINT", onSignal);
+        process.once("SIGTERM", onSignal);
         await finished;
         process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
         await watch.close();
       },
     );
