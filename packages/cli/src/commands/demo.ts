@@ -5,8 +5,9 @@ import { formatDiagnostic, registeredKind, validateFile } from "@qonnect/core";
 import { runLiveDemo } from "@qonnect/sim";
 import { describeManifest } from "../describe.js";
 import { EXIT } from "../io.js";
+import { renderPlan } from "../plan/render.js";
 import type { Register } from "./index.js";
-import { planFiles, renderPlan } from "./plan.js";
+import { planFiles } from "./plan.js";
 
 /**
  * `qonnect demo`: the main end-to-end path that exists today. It validates every example manifest and says
