@@ -149,7 +149,7 @@ export function shellWords(line: string): string[] {
 }
 
 /** Commands that keep running until stopped: a session starts them in the background. */
-export const LONG_RUNNING = /^(qonnect (agent run|agent watch|dev raft-kv serve|demo)\b|nats-server\b)|&$/;
+export const LONG_RUNNING = /^(qonnect (agent run|agent watch|dev raft-kv serve)\b|nats-server\b)|&$/;
 
 /** `pnpm qonnect …` (development) and `qonnect …` (installed) are the same command. */
 export const normalise = (line: string) => line.replace(/^pnpm qonnect /, "qonnect ");
