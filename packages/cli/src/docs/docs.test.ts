@@ -4,9 +4,10 @@
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { tempDir } from "@qonnect/testkit";
+import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo } from "../io.js";
-import { run } from "../run.js";
+import { buildProgram, run } from "../run.js";
 import { unmatched } from "./expected-output.js";
 import {
   commandsOf,
@@ -112,6 +113,35 @@ describe("docs: every fence is run, validated or marked", () => {
       }
     },
   );
+
+  it("inline `qonnect …` in the prose names real commands and options", () => {
+    const program = buildProgram(bufferIo(), { exitCode: 0 });
+    const problems: string[] = [];
+    for (const doc of new Set(fences.map((f) => f.doc))) {
+      // the prose only: fences are checked above
+      const prose = readFileSync(join(root, doc), "utf8").replace(/^\s*(```|~~~)[\s\S]*?^\s*\1/gm, "");
+      for (const m of prose.matchAll(/`(?:pnpm )?qonnect ([^`]+)`/g)) {
+        const tokens = m[1]!.split(/[\s[\]|]+/).filter(Boolean);
+        let cmd: Command = program;
+        let k = 0;
+        for (; k < tokens.length; k++) {
+          const sub = cmd.commands.find((c) => c.name() === tokens[k]);
+          if (!sub) break;
+          cmd = sub;
+        }
+        const first = tokens[0] ?? "";
+        if (k === 0 && /^[a-z]/.test(first))
+          problems.push(`${doc}: \`qonnect ${m[1]}\`: no command "${first}"`);
+        for (const t of tokens.slice(k).filter((t) => /^--?[a-z][\w-]*$/.test(t)))
+          if (
+            !["--help", "-h", "--version", "-v"].includes(t) &&
+            !cmd.options.some((o) => o.long === t || o.short === t)
+          )
+            problems.push(`${doc}: \`qonnect ${m[1]}\`: ${cmd.name()} has no option ${t}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 
   it("docs/raft.md: the figures for seeds 1–200 are what `qonnect dev raft-sim` prints", async () => {
     const text = readFileSync(join(root, "docs/raft.md"), "utf8");
