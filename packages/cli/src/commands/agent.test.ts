@@ -17,6 +17,15 @@ const dir = () => {
 };
 
 describe("qonnect agent", () => {
+  it("the shipped agent configurations load; the board's paths stay inside its own folders", () => {
+    const dir = resolve(import.meta.dirname, "../../../../examples/agent");
+    const dev = loadAgentConfig(join(dir, "agent.yaml"));
+    expect(dev.device).toBe("dev-pi-1");
+    const board = loadAgentConfig(join(dir, "board.yaml"));
+    expect(board.dataDir).toBe("/var/lib/qonnect-agent");
+    expect(board.runtime.workDir).toBe("/opt/qonnect/work");
+  });
+
   it("run: a bad configuration gives one line per problem, exit 2, and starts nothing", async () => {
     const d = dir();
     writeFileSync(join(d, "agent.yaml"), "device: Pi_5\ntier: moon\nnats: { servers: [] }\n");
