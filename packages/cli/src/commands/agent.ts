@@ -17,11 +17,12 @@ export const registerAgent: Register = (program, io, outcome) => {
     .requiredOption("-c, --config <file>", "agent configuration (YAML; see docs/agent.md)")
     .action(async (opts: { config: string }) => {
       const { AgentConfigError, runAgent } = await agentPackage();
+      const file = resolve(io.cwd, opts.config);
       try {
-        await runAgent(resolve(io.cwd, opts.config));
+        await runAgent(file);
       } catch (err) {
         if (!(err instanceof AgentConfigError)) throw err;
-        for (const problem of err.problems) io.err(`${opts.config}: ${problem}\n`);
+        for (const problem of err.problems) io.err(`${file}: ${problem}\n`);
         io.err("fix the configuration above and run `qonnect agent run` again; nothing was started\n");
         outcome.exitCode = EXIT.usage;
       }
@@ -43,12 +44,17 @@ export const registerAgent: Register = (program, io, outcome) => {
       } = await agentPackage();
       let url = opts.url;
       if (opts.config) {
+        const file = resolve(io.cwd, opts.config);
         try {
-          const config = loadAgentConfig(resolve(io.cwd, opts.config));
+          const config = loadAgentConfig(file);
           const host = config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host;
           url = `http://${host}:${config.http.port}`;
         } catch (err) {
-          if (err instanceof AgentConfigError) throw new CliError(err.message, EXIT.usage);
+          if (err instanceof AgentConfigError)
+            throw new CliError(
+              `${file}: ${err.problems.join("; ")}; fix it, or give the agent's address with --url`,
+              EXIT.usage,
+            );
           throw err;
         }
       }
