@@ -2,6 +2,7 @@
 // signal to that PID stops everything it started (workloads, nats-server, ...) with no process or port left.
 import { type ChildProcess, spawn } from "node:child_process";
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -114,6 +115,13 @@ describe("qonnect bundle (real processes and signals)", () => {
     expect(missing.stderr()).toContain(join(root, "no-such.yaml"));
     expect(missing.stderr()).not.toMatch(/ELIFECYCLE|pnpm/);
   }, 60_000);
+
+  it("imports native addons (i2c-bus) from the repository's node_modules, by a path that exists", () => {
+    const text = readFileSync(qonnect, "utf8");
+    const relative = [...text.matchAll(/import\(\s*"(\.\.?\/[^"]+)"\s*\)/g)].map((m) => m[1]!);
+    expect(relative.some((r) => r.includes("i2c-bus"))).toBe(true);
+    for (const r of relative) expect(existsSync(resolve(dir, r)), r).toBe(true);
+  });
 
   it("SIGTERM to `qonnect agent run` stops the agent and its workloads: no process, no port left", async () => {
     const nats = await useNatsServer();
