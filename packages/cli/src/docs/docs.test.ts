@@ -46,7 +46,22 @@ async function runLine(line: string, cwd: string, out: string) {
     "qonnect",
   );
   const io = bufferIo(cwd);
-  const code = await run(argv.slice(1), io);
+  // a command that runs until stopped would hang here: say what to do instead of timing out silently
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    run(argv.slice(1), io),
+    new Promise<number>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${line} did not finish in 60 s: if it runs until stopped, mark its fence as a session`,
+            ),
+          ),
+        60_000,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
   if (redirect >= 0) writeFileSync(join(out, basename(words[redirect + 1] ?? "out")), io.stdout);
   return { code, io };
 }
