@@ -176,7 +176,7 @@ async function simMicrogrid(io: Io, opts: { file: string; json?: boolean; csv?: 
     ).replace(/^(?=.)/gm, "  "),
   );
   if (totals.unservedWh > 0) io.err(`warning: ${kWh(totals.unservedWh)} of demand could not be served\n`);
-  if (opts.csv) io.out(`wrote ${join(opts.csv, "timeseries.csv")} and ${join(opts.csv, "metadata.yaml")}\n`);
+  if (opts.csv) io.err(`wrote ${join(resolve(io.cwd, opts.csv), "timeseries.csv")} and metadata.yaml\n`);
 }
 
 async function simSize(io: Io, opts: { file: string; json?: boolean; all?: boolean }): Promise<void> {
