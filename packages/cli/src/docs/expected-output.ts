@@ -1,5 +1,6 @@
-// Documented output against real output. Text lines match with every number masked (times, watts and sequence
-// numbers vary; the words and the layout must not); a documented JSON object matches an output object with the
+// Documented output against real output. Text lines match exactly (whitespace runs aside) or, for live sessions,
+// with every number masked (times, watts and sequence numbers vary; the words and the layout must not); a
+// documented JSON object matches an output object with the
 // same keys and the same strings and booleans, numbers being any number and the string "…" any value.
 
 /** `seq 12  2.805 W` → `seq #  # W`. */
@@ -37,12 +38,13 @@ export function sameShape(documented: unknown, actual: unknown): boolean {
 }
 
 /** The documented lines that no line of `output` matches (empty: the output is as documented). */
-export function unmatched(expected: string[], output: string): string[] {
+export function unmatched(expected: string[], output: string, mode: "exact" | "masked" = "exact"): string[] {
+  const norm = mode === "masked" ? maskNumbers : (l: string) => l.replace(/\s+/g, " ").trim();
   const lines = output.split("\n").filter((l) => l.trim() !== "");
   return expected.filter((want) => {
     const json = want.trim().startsWith("{") ? parseJson(want) : undefined;
     if (json !== undefined) return !lines.some((l) => sameShape(json, parseJson(l)));
-    const masked = maskNumbers(want);
-    return !lines.some((l) => maskNumbers(l) === masked);
+    const wanted = norm(want);
+    return !lines.some((l) => norm(l) === wanted);
   });
 }

@@ -57,8 +57,10 @@ describe("docs fences", () => {
 
   it("matches documented output: numbers masked, JSON by shape, … as any value", () => {
     expect(maskNumbers("10:41:07.000  dev-pi-1  seq 12  2.805 W")).toBe("#:#:# dev-pi-# seq # # W");
-    expect(unmatched(["seq 12  2.805 W measured"], "x\nseq 99  3.1 W measured\n")).toEqual([]);
-    expect(unmatched(["seq 12  2.805 W measured"], "seq 99  3.1 W model\n")).toHaveLength(1);
+    expect(unmatched(["seq 12  2.805 W measured"], "x\nseq 99  3.1 W measured\n", "masked")).toEqual([]);
+    expect(unmatched(["seq 12  2.805 W measured"], "seq 99  3.1 W model\n", "masked")).toHaveLength(1);
+    expect(unmatched(["a.yaml:10:25: bad"], "a.yaml:10:31: bad\n")).toHaveLength(1); // exact by default
+    expect(unmatched(["a.yaml:10:25:  bad"], "a.yaml:10:25: bad\n")).toEqual([]);
     expect(sameShape({ ok: true, index: 5, role: "…" }, { ok: true, index: 9, role: "leader" })).toBe(true);
     expect(sameShape({ ok: true, index: 5 }, { ok: false, index: 5 })).toBe(false);
     expect(sameShape({ ok: true }, { ok: true, extra: 1 })).toBe(false);

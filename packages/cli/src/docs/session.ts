@@ -2,7 +2,7 @@
 // bundled `qonnect` first on PATH, in a copy of the repository whose examples/ use free ports. Commands that keep
 // running (servers, agents, `watch` in "a second terminal") start in the background in their own process group;
 // the others are retried until they exit as documented (the servers they talk to may still be starting).
-// Documented output (`# ` lines) must appear; numbers are masked (see expected-output.ts).
+// Documented output (`# ` lines) must appear; numbers are masked here (see expected-output.ts).
 import { type ChildProcess, spawn } from "node:child_process";
 import {
   mkdirSync,
@@ -143,6 +143,7 @@ export async function runSession(fences: Fence[], o: SessionOptions): Promise<Se
           const missing = unmatched(
             cmd.expected.map((e) => apply(e, subs)),
             r.output,
+            "masked",
           );
           if (code === cmd.exitCode && missing.length === 0) {
             log += `$ ${line}\n${r.output}`;
@@ -160,8 +161,9 @@ export async function runSession(fences: Fence[], o: SessionOptions): Promise<Se
     // the background commands' documented output (e.g. `watch` in a second terminal)
     for (const r of background) {
       const untilMs = Date.now() + timeoutMs;
-      while (unmatched(r.cmd.expected, r.output).length > 0 && Date.now() < untilMs) await sleep(200);
-      const missing = unmatched(r.cmd.expected, r.output);
+      while (unmatched(r.cmd.expected, r.output, "masked").length > 0 && Date.now() < untilMs)
+        await sleep(200);
+      const missing = unmatched(r.cmd.expected, r.output, "masked");
       if (missing.length)
         problems.push(
           `${r.cmd.line} (background): missing output: ${missing.join(" | ")}; output:\n${r.output}`,
