@@ -2,10 +2,12 @@
 import type { Application, Inventory } from "@qonnect/core";
 import { type JobPlan, type Plan, plan, planJob, type Strategy, withPlacements } from "@qonnect/planner";
 import { CliError, EXIT, type Io } from "../io.js";
+import { type ConnectionFlags, connectionOptions } from "../kb-connection.js";
 import { loadPlanInput, type PlanInput } from "../plan/input.js";
 import { formatJob, planJson, renderPlan } from "../plan/render.js";
 import type { Outcome } from "../run.js";
 import type { Register } from "./index.js";
+import { planOnServer } from "./plan-server.js";
 
 const STRATEGIES: Strategy[] = ["heuristic", "exact", "borda"];
 
@@ -79,13 +81,12 @@ export function reportInfeasible(io: Io, outcome: Outcome, plans: Plan[]): void 
 }
 
 export const registerPlan: Register = (program, io, outcome) => {
-  program
-    .command("plan")
+  connectionOptions(program.command("plan"))
     .description(
       "place an application's replicas on an inventory's devices (QoS-, carbon- and capacity-aware)",
     )
-    .requiredOption("-f, --file <file...>", "Application or Job manifests")
-    .requiredOption("--inventory <file>", "Inventory manifest")
+    .option("-f, --file <file...>", "Application or Job manifests (required without --server)")
+    .option("--inventory <file>", "Inventory manifest (required without --server)")
     .option("--current <file>", "current placement (JSON, as printed by plan --json) to re-plan from")
     .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "heuristic")
     .option("--explain", "explain every decision")
@@ -97,12 +98,20 @@ export const registerPlan: Register = (program, io, outcome) => {
     )
     .action(
       async (
-        opts: Omit<PlanFilesOptions, "files" | "strategy"> & {
-          file: string[];
-          strategy: string;
-          json?: boolean;
-        },
+        opts: ConnectionFlags &
+          Omit<PlanFilesOptions, "files" | "strategy"> & {
+            file: string[];
+            strategy: string;
+            json?: boolean;
+          },
       ) => {
+        // --server: a dry run against the Knowledge Base's live state (plan-server.ts)
+        if (opts.server || opts.context) return planOnServer(io, outcome, opts);
+        if (!opts.file || !opts.inventory)
+          throw new CliError(
+            "plan needs -f FILE and --inventory FILE (or --server for the live state)",
+            EXIT.usage,
+          );
         if (!STRATEGIES.includes(opts.strategy as Strategy))
           throw new CliError(
             `unknown strategy ${opts.strategy}: use one of ${STRATEGIES.join(", ")}`,
