@@ -1,10 +1,11 @@
 // The output contract of every command (docs/cli.md): with --json stdout is empty or exactly one JSON document,
 // never human text; exit 0 ok, 1 the thing asked for failed, 2 usage or input error (stdout empty); every
 // command has its section in docs/cli.md. Commands are found from the program itself, so new ones are checked.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { bufferIo } from "./io.js";
 import { buildProgram, run } from "./run.js";
 
@@ -36,6 +37,13 @@ function oneJsonOrEmpty(stdout: string): boolean {
   }
 }
 
+const scratch = mkdtempSync(join(tmpdir(), "qonnect-contract-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+/** Nothing listens here: commands that need a server fail the documented way. */
+const nowhere = "127.0.0.1:1";
+/** Commands that read the client configuration get an empty one, never the user's. */
+const ENV = { QONNECT_CONFIG: join(scratch, "config"), QONNECT_TOKEN: "", QONNECT_SERVER: "" };
+
 const bookinfo = ["-f", "examples/bookinfo.yaml", "--inventory", "examples/inventory-9-sites.yaml"];
 /** Deterministic runs of the commands that print JSON, with the exit code each must give. */
 const JSON_RUNS: [string[], number][] = [
@@ -52,7 +60,12 @@ const JSON_RUNS: [string[], number][] = [
   [["dev", "raft-sim", "--seeds", "3", "--json", "--inject-bug", "nope"], 2],
   [["sensors", "--emulate", "--json"], 0],
   [["agent", "status", "--json", "--url", "http://127.0.0.1:1"], 1],
-  [["dev", "raft-kv", "status", "--endpoints", "127.0.0.1:1"], 1],
+  [["dev", "raft-kv", "status", "--endpoints", nowhere], 1],
+  [["fog", "status", "--json", "--endpoints", nowhere, "--insecure"], 1],
+  [["kb", "token", "create", "--json", "--role", "viewer", "--data", join(scratch, "kb")], 0],
+  [["apply", "-f", "examples/bookinfo.yaml", "--json", "--server", nowhere, "--insecure"], 1],
+  [["events", "--json", "--server", nowhere, "--insecure"], 1],
+  [["config", "get-contexts", "--json"], 0],
 ];
 
 describe("output contract", () => {
@@ -60,6 +73,7 @@ describe("output contract", () => {
     "qonnect %s: exit as documented, stdout empty or one JSON document",
     async (_, argv, code) => {
       const io = bufferIo(root);
+      Object.assign(io.env, ENV);
       expect(await run([...argv], io), io.stderr).toBe(code);
       expect(oneJsonOrEmpty(io.stdout), io.stdout.slice(0, 300)).toBe(true);
       if (code === 2) expect(io.stdout).toBe("");
@@ -73,6 +87,7 @@ describe("output contract", () => {
     "qonnect %s: a usage error exits 2 with nothing on stdout",
     async (_, words) => {
       const io = bufferIo(root);
+      Object.assign(io.env, ENV);
       expect(await run([...words, "--no-such-option"], io)).toBe(2);
       expect(io.stdout).toBe("");
       expect(io.stderr).toMatch(/^error: (unknown option '--no-such-option'|required option)/);

@@ -3,6 +3,8 @@
 // processes in ../processes.test.ts; everything else runs here, in process, through run(argv, io).
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { loadAgentConfig } from "@qonnect/agent";
+import { loadFogConfig } from "@qonnect/fog";
 import { tempDir } from "@qonnect/testkit";
 import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +24,11 @@ import {
 const root = resolve(import.meta.dirname, "../../../..");
 const fences = readFences(root);
 const where = (f: Fence, line = f.line) => `${f.doc}:${line}`;
+/** Loaders for `<!-- docs-test: config NAME -->` fences: each throws on a configuration it would refuse. */
+const CONFIG_LOADERS: Record<string, (file: string) => unknown> = {
+  agent: loadAgentConfig,
+  fog: loadFogConfig,
+};
 const isManifest = (f: Fence) => f.body.some((l) => /^apiVersion:\s*qonnect\.io\//.test(l));
 
 let mirror: { path: string; remove(): void };
@@ -110,7 +117,24 @@ describe("docs: every fence is run, validated or marked", () => {
     120_000,
   );
 
-  const yaml = fences.filter((f) => f.lang === "yaml" && f.marker?.kind !== "fragment");
+  const configs = fences.filter((f) => f.marker?.kind === "config");
+  it.each(configs.map((f) => [where(f), f] as const))("%s: the configuration loads", (_, f) => {
+    const name = f.marker?.kind === "config" ? f.marker.name : "";
+    const load = CONFIG_LOADERS[name];
+    expect(load, `no loader for config ${name}: add one to CONFIG_LOADERS`).toBeDefined();
+    const dir = tempDir("qonnect-docs-config-");
+    try {
+      const file = join(dir.path, `${name}.yaml`);
+      writeFileSync(file, `${f.body.join("\n")}\n`);
+      expect(() => load!(file)).not.toThrow();
+    } finally {
+      dir.remove();
+    }
+  });
+
+  const yaml = fences.filter(
+    (f) => f.lang === "yaml" && f.marker?.kind !== "fragment" && f.marker?.kind !== "config",
+  );
   it.each(yaml.map((f) => [where(f), f] as const))(
     "%s: the manifest validates (saved in examples/)",
     async (_, f) => {

@@ -1,6 +1,8 @@
 // The fenced blocks of the Markdown docs, and what the docs tests do with each. A fence is checked by default:
 // `sh` fences run (every line a `qonnect` command, in process), manifests (`yaml` with a qonnect apiVersion)
 // go through `validate`. A marker — an HTML comment on the line before the fence — says otherwise:
+//   <!-- docs-test: config NAME -->            YAML configuration of a process (agent, fog, …), loaded with its
+//                                              loader (docs.test.ts lists them)
 //   <!-- docs-test: session NAME -->           run with the other fences of NAME in this file, in order, as
 //                                              real processes in one shell (servers, agents, a second terminal)
 //   <!-- docs-test: needs hardware: WHY -->    not run here (boards, sensors, SSH to a device)
@@ -12,7 +14,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 export type Marker =
-  | { kind: "session"; name: string }
+  | { kind: "session" | "config"; name: string }
   | { kind: "needs hardware" | "needs cluster" | "entry point" | "installs" | "fragment"; why: string };
 
 export interface Fence {
@@ -32,8 +34,8 @@ const MARKER_RE = /^<!--\s*docs-test:\s*(.*?)\s*-->$/;
 const WHY_KINDS = ["needs hardware", "needs cluster", "entry point", "installs", "fragment"] as const;
 
 export function parseMarker(text: string): Marker | undefined {
-  const session = /^session\s+([\w-]+)$/.exec(text);
-  if (session) return { kind: "session", name: session[1]! };
+  const named = /^(session|config)\s+([\w-]+)$/.exec(text);
+  if (named) return { kind: named[1] as "session" | "config", name: named[2]! };
   for (const kind of WHY_KINDS)
     if (text.startsWith(`${kind}:`) && text.length > kind.length + 2)
       return { kind, why: text.slice(kind.length + 1).trim() };
