@@ -9,12 +9,24 @@ import { build, type Plugin } from "esbuild";
 
 const root = resolve(import.meta.dirname, "../../..");
 
-/** Packages with native code or files read at run time: imported from node_modules, never bundled. */
-const NATIVE = ["i2c-bus", "epoll", "onoff", "better-sqlite3", "cpu-features", "ssh-agent"];
+/**
+ * Packages with native code, or that read their own files at run time (`__dirname`: grpc-health-check and
+ * @grpc/reflection load .proto files), imported from node_modules, never bundled.
+ */
+const NATIVE = [
+  "i2c-bus",
+  "epoll",
+  "onoff",
+  "better-sqlite3",
+  "cpu-features",
+  "ssh-agent",
+  "grpc-health-check",
+  "@grpc/reflection",
+];
 
 /** Resolves native packages from the importing package and rewrites the import to a path from the bundle. */
 function nativeExternals(outdir: string): Plugin {
-  const filter = new RegExp(`^(${NATIVE.map((n) => n.replace(/[-/]/g, "\\$&")).join("|")})(/.*)?$`);
+  const filter = new RegExp(`^(${NATIVE.map((n) => n.replace(/[-/@]/g, "\\$&")).join("|")})(/.*)?$`);
   return {
     name: "native-externals",
     setup(b) {

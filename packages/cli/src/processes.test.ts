@@ -176,6 +176,35 @@ describe("qonnect bundle (real processes and signals)", () => {
     }
   }, 120_000);
 
+  it("SIGTERM to `qonnect kb serve` (SQLite and gRPC health from the repository's node_modules): ports freed", async () => {
+    const work = mkdtempSync(join(dir, "kb-"));
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const kb = start(
+      [
+        "kb",
+        "serve",
+        "--data",
+        work,
+        "--insecure",
+        "--grpc",
+        `127.0.0.1:${grpcPort}`,
+        "--http",
+        `127.0.0.1:${httpPort}`,
+      ],
+      work,
+    );
+    await vi.waitFor(
+      () => expect(listeningPorts([kb.child.pid!]).sort()).toEqual([grpcPort, httpPort].sort()),
+      {
+        timeout: 60_000,
+        interval: 200,
+      },
+    );
+    kb.child.kill("SIGTERM");
+    expect((await kb.exited).code).toBe(0);
+    for (const port of [grpcPort, httpPort]) expect(await refused(port)).toBe(true);
+  }, 120_000);
+
   it("SIGINT to `qonnect demo` during the live step stops nats-server, agents and workloads", async () => {
     const demo = start(["demo"]);
     let tree: number[] = [];
