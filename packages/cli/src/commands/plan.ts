@@ -1,6 +1,16 @@
 // `qonnect plan`: load (plan/input.ts), plan each application in turn, render (plan/render.ts), report.
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Application, Inventory } from "@qonnect/core";
-import { type JobPlan, type Plan, plan, planJob, type Strategy, withPlacements } from "@qonnect/planner";
+import {
+  exportMps,
+  type JobPlan,
+  type Plan,
+  plan,
+  planJob,
+  type Strategy,
+  withPlacements,
+} from "@qonnect/planner";
 import { CliError, EXIT, type Io } from "../io.js";
 import { type ConnectionFlags, connectionOptions } from "../kb-connection.js";
 import { loadPlanInput, type PlanInput } from "../plan/input.js";
@@ -9,7 +19,7 @@ import type { Outcome } from "../run.js";
 import type { Register } from "./index.js";
 import { planOnServer } from "./plan-server.js";
 
-const STRATEGIES: Strategy[] = ["heuristic", "exact", "borda"];
+const STRATEGIES: Strategy[] = ["auto", "heuristic", "exact", "borda"];
 
 export interface PlanFilesOptions {
   files: string[];
@@ -37,7 +47,7 @@ async function planAll(input: PlanInput, opts: PlanFilesOptions): Promise<Planne
   let inventory = input.inventory;
   for (const app of input.apps) {
     if (input.forecast && app.job) {
-      if (opts.strategy && opts.strategy !== "heuristic")
+      if (opts.strategy && opts.strategy !== "heuristic" && opts.strategy !== "auto")
         throw new CliError(
           "time shifting (--forecast) plans with the heuristic: drop --strategy",
           EXIT.usage,
@@ -50,7 +60,7 @@ async function planAll(input: PlanInput, opts: PlanFilesOptions): Promise<Planne
     }
     jobs.push(undefined);
     const p = await plan(inventory, app, {
-      strategy: opts.strategy ?? "heuristic",
+      strategy: opts.strategy ?? "auto",
       explain: Boolean(opts.explain),
       ...(input.current ? { current: input.current } : {}),
       ...seed,
@@ -88,10 +98,14 @@ export const registerPlan: Register = (program, io, outcome) => {
     .option("-f, --file <file...>", "Application or Job manifests (required without --server)")
     .option("--inventory <file>", "Inventory manifest (required without --server)")
     .option("--current <file>", "current placement (JSON, as printed by plan --json) to re-plan from")
-    .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "heuristic")
+    .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "auto")
     .option("--explain", "explain every decision")
     .option("--json", "print one JSON object")
     .option("--seed <n>", "seed of the heuristic", (v) => Number.parseInt(v, 10))
+    .option(
+      "--export-mps <file>",
+      "also write the exact model (MPS) of the first application, for CBC or GLPK",
+    )
     .option(
       "--forecast <file>",
       "per-zone carbon intensity forecast (JSON): time-shift Jobs within their deadline",
@@ -103,6 +117,7 @@ export const registerPlan: Register = (program, io, outcome) => {
             file: string[];
             strategy: string;
             json?: boolean;
+            exportMps?: string;
           },
       ) => {
         // --server: a dry run against the Knowledge Base's live state (plan-server.ts)
@@ -126,6 +141,11 @@ export const registerPlan: Register = (program, io, outcome) => {
           outcome.exitCode = EXIT.failed;
           return;
         }
+        if (opts.exportMps)
+          await writeFile(
+            resolve(io.cwd, opts.exportMps),
+            exportMps(result.inventory, result.apps[0]!, { strategy: "exact" }),
+          );
         if (opts.json) io.out(`${JSON.stringify(planJson(result.plans, result.jobs, opts))}\n`);
         else
           for (const [k, p] of result.plans.entries()) {

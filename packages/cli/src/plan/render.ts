@@ -1,6 +1,6 @@
 // A plan for people (tables on stdout) and for scripts (one JSON object). Pure: strings and an Io.
 import type { Inventory } from "@qonnect/core";
-import { type JobPlan, type Plan, REASONS, type Totals } from "@qonnect/planner";
+import { type BoundTotals, type JobPlan, type Plan, REASONS, type Totals } from "@qonnect/planner";
 import type { Io } from "../io.js";
 import { table } from "../table.js";
 
@@ -26,8 +26,8 @@ const MOVE_REASONS: Record<string, string> = {
 export const moveReason = (why: string): string => MOVE_REASONS[why] ?? why;
 
 /** Totals of several plans added up. */
-export function sumTotals(plans: Plan[]): Totals {
-  const out: Totals = {
+export function sumTotals(plans: Plan[]): Totals & BoundTotals {
+  const out: Totals & BoundTotals = {
     energyW: 0,
     carbonGPerH: 0,
     costPerHour: 0,
@@ -37,11 +37,16 @@ export function sumTotals(plans: Plan[]): Totals {
     objective: 0,
   };
   for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k] += p.totals[k];
+  // a sum of bounds bounds the sum
+  if (plans.length && plans.every((p) => p.totals.lowerBound !== undefined)) {
+    out.lowerBound = plans.reduce((s, p) => s + p.totals.lowerBound!, 0);
+    out.gapToBound = out.objective > 0 ? Math.max(0, (out.objective - out.lowerBound) / out.objective) : 0;
+  }
   return out;
 }
 
-export function formatTotals(t: Totals): string {
-  return `energy ${t.energyW.toFixed(2)} W · carbon ${t.carbonGPerH.toFixed(2)} g/h · cost ${t.costPerHour.toFixed(4)} EUR/h · latency ${t.latencyMs.toFixed(1)} ms · slowness ${t.slownessCores.toFixed(2)} cores · objective ${t.objective.toFixed(4)}`;
+export function formatTotals(t: Totals & BoundTotals): string {
+  return `energy ${t.energyW.toFixed(2)} W · carbon ${t.carbonGPerH.toFixed(2)} g/h · cost ${t.costPerHour.toFixed(4)} EUR/h · latency ${t.latencyMs.toFixed(1)} ms · slowness ${t.slownessCores.toFixed(2)} cores · objective ${t.objective.toFixed(4)}${t.lowerBound !== undefined ? ` · lower bound ${t.lowerBound.toFixed(4)} (gap ${(100 * (t.gapToBound ?? 0)).toFixed(2)} %)` : ""}`;
 }
 
 /** One line on a time-shifted job: when it starts and what that saves against starting now. */
@@ -95,7 +100,7 @@ function renderExplain(io: Io, p: Plan): void {
 export function renderPlan(io: Io, inventory: Inventory, p: Plan, explain: boolean): void {
   const devices = new Map(inventory.devices.map((d) => [d.name, d]));
   io.out(
-    `${p.app} (${p.strategy}): ${p.feasible ? "feasible" : "INFEASIBLE"}, ${p.placements.length} replicas\n`,
+    `${p.app} (${p.strategy}${p.solver?.optimal ? ", proven optimal" : p.totals.gapToBound !== undefined ? `, within ${(100 * p.totals.gapToBound).toFixed(2)} % of optimal` : ""}): ${p.feasible ? "feasible" : "INFEASIBLE"}, ${p.placements.length} replicas\n`,
   );
   if (p.placements.length)
     io.out(
@@ -138,6 +143,7 @@ export function planJson(
   return {
     feasible: plans.every((p) => p.feasible),
     strategy: opts.strategy,
+    chosen: plans.map((p) => ({ app: p.app, strategy: p.strategy, optimal: p.solver?.optimal ?? false })),
     placements: plans.flatMap((p) => p.placements),
     totals: sumTotals(plans),
     moves: plans.flatMap((p) => p.moves),
