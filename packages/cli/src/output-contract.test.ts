@@ -66,6 +66,25 @@ const JSON_RUNS: [string[], number][] = [
   [["apply", "-f", "examples/bookinfo.yaml", "--json", "--server", nowhere, "--insecure"], 1],
   [["events", "--json", "--server", nowhere, "--insecure"], 1],
   [["config", "get-contexts", "--json"], 0],
+  // in this order: a CA, one identity from it, then its revocation
+  [["pki", "init", "--json", "--pki", join(scratch, "pki")], 0],
+  [
+    [
+      "enroll",
+      "device",
+      "pi-1",
+      "--region",
+      "r",
+      "--json",
+      "--pki",
+      join(scratch, "pki"),
+      "--out",
+      join(scratch, "b"),
+    ],
+    0,
+  ],
+  [["revoke", "device", "pi-1", "--region", "r", "--json", "--pki", join(scratch, "pki")], 0],
+  [["enroll", "moon", "x", "--json", "--pki", join(scratch, "pki")], 2],
 ];
 
 describe("output contract", () => {

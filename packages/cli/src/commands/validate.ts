@@ -7,7 +7,8 @@ import {
   ManifestFileError,
   validateFile,
 } from "@qonnect/core";
-import { buildScenario, type MicrogridManifest, ScenarioError } from "@qonnect/energy";
+import { buildScenario, type MicrogridManifest, registerMicrogridKind, ScenarioError } from "@qonnect/energy";
+import { registerKbKinds } from "@qonnect/kb";
 import { CliError, EXIT } from "../io.js";
 import type { Register } from "./index.js";
 
@@ -56,6 +57,9 @@ function traceDiagnostics(path: string, file: string, docs: ExtensionDocument[])
 }
 
 export const registerValidate: Register = (program, io, outcome) => {
+  // every kind a user writes: core's, Microgrid (energy), Signal and Region (Knowledge Base)
+  registerMicrogridKind();
+  registerKbKinds();
   program
     .command("validate")
     .description(

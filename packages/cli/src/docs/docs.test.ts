@@ -105,7 +105,8 @@ describe("docs: every fence is run, validated or marked", () => {
             normalise(c.line),
             `${where(f, c.docLine)} runs until stopped: mark the fence as a session`,
           ).not.toMatch(LONG_RUNNING);
-          const { code, io } = await runLine(c.line, root, out.path);
+          // in the repository's mirror: files a command writes (./pki, bundles/) stay out of the checkout
+          const { code, io } = await runLine(c.line, mirror.path, out.path);
           const context = `${where(f, c.docLine)}: ${c.line}\nstdout:\n${io.stdout}\nstderr:\n${io.stderr}`;
           expect(code, context).toBe(c.exitCode);
           expect(unmatched(c.expected, io.stdout + io.stderr), context).toEqual([]);

@@ -8,6 +8,8 @@
 //   <!-- docs-test: needs hardware: WHY -->    not run here (boards, sensors, SSH to a device)
 //   <!-- docs-test: needs cluster: WHY -->     not run here (Kubernetes/K3s, several machines)
 //   <!-- docs-test: entry point: WHY -->       `make …` targets: they run the tests themselves
+//   <!-- docs-test: deployment: WHY -->        written for a real deployment (kb.example, /var/lib, TLS files):
+//                                              the component's own tests run the same commands for real
 //   <!-- docs-test: installs: WHY -->          changes the machine (apt-get, make install): not run by tests
 //   <!-- docs-test: fragment: WHY -->          YAML that is a piece, not a whole manifest
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -15,7 +17,10 @@ import { join, relative } from "node:path";
 
 export type Marker =
   | { kind: "session" | "config"; name: string }
-  | { kind: "needs hardware" | "needs cluster" | "entry point" | "installs" | "fragment"; why: string };
+  | {
+      kind: "needs hardware" | "needs cluster" | "deployment" | "entry point" | "installs" | "fragment";
+      why: string;
+    };
 
 export interface Fence {
   /** Path relative to the repository root, e.g. docs/agent.md. */
@@ -31,7 +36,14 @@ export interface Fence {
 }
 
 const MARKER_RE = /^<!--\s*docs-test:\s*(.*?)\s*-->$/;
-const WHY_KINDS = ["needs hardware", "needs cluster", "entry point", "installs", "fragment"] as const;
+const WHY_KINDS = [
+  "needs hardware",
+  "needs cluster",
+  "deployment",
+  "entry point",
+  "installs",
+  "fragment",
+] as const;
 
 export function parseMarker(text: string): Marker | undefined {
   const named = /^(session|config)\s+([\w-]+)$/.exec(text);
