@@ -15,8 +15,9 @@ const ALLOWED: Record<string, string[]> = {
   agent: ["core", "proto", "energy"],
   fog: ["core", "proto", "raft", "planner", "energy"],
   kb: ["core", "proto", "planner", "energy"],
+  flash: ["core", "agent"],
   sim: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb"],
-  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim"],
+  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim", "flash"],
 };
 
 const root = resolve(import.meta.dirname, "..");
