@@ -236,6 +236,8 @@ install_release() { # PAYLOAD
   incoming="$PREFIX/releases/.incoming-$RELEASE_VERSION"
   rm -rf "$incoming"
   cp -R "$1/release" "$incoming"
+  # a payload read from a FAT boot partition has no modes: the executables get theirs back
+  for x in bin/node qonnect-agent.mjs qonnect-board.sh; do [ -f "$incoming/$x" ] && chmod 755 "$incoming/$x"; done
   (cd "$incoming" && sha256sum -c --quiet --strict SHA256SUMS) || die "release $RELEASE_VERSION does not match its SHA256SUMS after copying"
   if [ -e "$rel" ]; then
     rm -rf "$PREFIX/releases/.old-$RELEASE_VERSION"

@@ -19,13 +19,28 @@ export {
   shellQuote,
 } from "./firmware-scripts.js";
 export {
+  BOOT_MOUNT,
+  countToken,
+  FIRSTRUN_TOKENS,
+  withCloudInitRuncmd,
+  withFirstrunTokens,
+} from "./first-boot.js";
+export {
   type FlashEvent,
   type FlashOptions,
   type FlashResult,
   flashOverSsh,
   stagingDir,
 } from "./flash-ssh.js";
+export {
+  extractBootPartition,
+  flashImage,
+  type ImageOptions,
+  type ImageResult,
+  readBootFile,
+} from "./image.js";
 export { checkHostKey, type HostKeyVerdict, keyFingerprint, knownHostsLine } from "./known-hosts.js";
+export { bootPartition, type MbrPartition, readMbr } from "./mbr.js";
 export { BOARD_PATHS, buildPayload, dropinFor, type Payload, readUnit } from "./payload.js";
 export { type FlashPlan, formatPlan, type PlanStep, planFlash } from "./plan.js";
 export { type BoardFacts, parseProbe } from "./probe.js";
