@@ -33,6 +33,17 @@ export {
   stagingDir,
 } from "./flash-ssh.js";
 export {
+  type FleetBoard,
+  type FleetBoardState,
+  type FleetOptions,
+  type FleetOutcome,
+  flashFleet,
+  fleetSummary,
+  formatFleetProgress,
+  loadFleetInventory,
+  parseFleetInventory,
+} from "./fleet.js";
+export {
   extractBootPartition,
   flashImage,
   type ImageOptions,

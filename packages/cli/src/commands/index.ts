@@ -4,6 +4,7 @@ import type { Outcome } from "../run.js";
 import { registerAgent } from "./agent.js";
 import { registerDemo } from "./demo.js";
 import { registerDev } from "./dev.js";
+import { registerFlash } from "./flash.js";
 import { registerPlan } from "./plan.js";
 import { registerSchema } from "./schema.js";
 import { registerSensors } from "./sensors.js";
@@ -23,4 +24,5 @@ export const COMMANDS: Register[] = [
   registerSim,
   registerAgent,
   registerSensors,
+  registerFlash,
 ];
