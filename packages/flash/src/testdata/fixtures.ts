@@ -6,13 +6,16 @@ import { type DeviceConfig, parseDeviceConfig } from "../device-config.js";
 import { REPO_ROOT } from "../firmware-scripts.js";
 import { makeEnrolmentBundle, type TestLan } from "./board-lan.js";
 
-/** Builds the agent bundle once (scripts/build-agent.ts → dist/agent) and copies it to `dir`. */
+/** Builds the agent bundle (scripts/build-agent.ts) into `dir`. */
 export function agentBundle(dir: string): string {
-  execFileSync(join(REPO_ROOT, "node_modules/.bin/tsx"), [join(REPO_ROOT, "scripts/build-agent.ts")], {
-    cwd: REPO_ROOT,
-    stdio: "ignore",
-  });
-  cpSync(join(REPO_ROOT, "dist/agent"), dir, { recursive: true });
+  execFileSync(
+    join(REPO_ROOT, "node_modules/.bin/tsx"),
+    [join(REPO_ROOT, "scripts/build-agent.ts"), "--outdir", dir],
+    {
+      cwd: REPO_ROOT,
+      stdio: "ignore",
+    },
+  );
   return dir;
 }
 
