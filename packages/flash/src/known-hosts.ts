@@ -22,7 +22,7 @@ export function hostPattern(host: string, port: number): string {
 function globMatch(pattern: string, name: string): boolean {
   const re = new RegExp(
     `^${pattern
-      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
       .replace(/\*/g, ".*")
       .replace(/\?/g, ".")}$`,
     "i",
