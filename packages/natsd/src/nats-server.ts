@@ -67,7 +67,8 @@ function findBinary(name: string, candidates: string[]): string {
   throw new MissingBinaryError(name, `apt-get install -y ${name}`);
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Resolves once something accepts connections on 127.0.0.1:`port`; rejects if `child` exits first. */
+export async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const { connect } = await import("node:net");
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -87,6 +88,11 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
+/** The nats-server binary on PATH or in Debian's /usr/sbin; MissingBinaryError says how to install it. */
+export function findNatsServerBinary(): string {
+  return findBinary("nats-server", ["nats-server", "/usr/sbin/nats-server", "/usr/bin/nats-server"]);
+}
+
 /**
  * Starts a real `nats-server` with JetStream on a free loopback port in a temporary store directory.
  * Pass `port` to restart a server on the same port (for outage tests).
@@ -94,7 +100,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 export async function startNatsServer(
   options: { port?: number; jetstream?: boolean } = {},
 ): Promise<NatsServer> {
-  const binary = findBinary("nats-server", ["nats-server", "/usr/sbin/nats-server", "/usr/bin/nats-server"]);
+  const binary = findNatsServerBinary();
   const port = options.port ?? (await freePort());
   const storeDir = mkdtempSync(join(tmpdir(), "qonnect-nats-"));
   const args = ["-a", "127.0.0.1", "-p", String(port)];
