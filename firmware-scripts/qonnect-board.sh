@@ -13,7 +13,8 @@
 # A payload is a directory: qonnect-board.sh (this file), settings.env, SHA256SUMS (of every other file),
 # release/ (the agent bundle with its own SHA256SUMS and VERSION, optionally bin/node), etc/agent.yaml,
 # etc/credentials/ (the enrolment bundle: ca.pem cert.pem key.pem nats.creds identity.yaml), etc/unit
-# (the systemd unit) and etc/dropin.conf (points ExecStart at /opt/qonnect/current).
+# (the systemd unit), etc/dropin.conf (points ExecStart at /opt/qonnect/current), and for a K3s join
+# etc/k3s-token and optionally etc/k3s-install.sh (a copy of K3s' installer for air-gapped boards).
 # `qonnect flash` uploads exactly this directory; `qonnect flash image` writes it to the boot partition.
 #
 # apply prints one line per step: `changed WHAT`, `ok WHAT`, `health ok|failed REASON`, `rollback FROM TO`,
@@ -102,6 +103,10 @@ ina219_present() {
   say no
 }
 
+k3s_present() { # the binary, or the node password a K3s agent writes when it joins
+  command -v k3s >/dev/null 2>&1 || [ -x /usr/local/bin/k3s ] || [ -f /etc/rancher/node/password ]
+}
+
 cgroup_flags() { # yes when cmdline.txt carries what K3s needs
   b=$(boot_dir)
   if [ -n "$b" ] && grep -q 'cgroup_memory=1' "$b/cmdline.txt" 2>/dev/null &&
@@ -169,7 +174,7 @@ probe() {
   for d in /dev/i2c-*; do [ -e "$d" ] && devs="$devs$d "; done
   say "i2c_devices=$devs"
   say "ina219=$(ina219_present)"
-  if command -v k3s >/dev/null 2>&1 || [ -x /usr/local/bin/k3s ]; then say k3s=yes; else say k3s=no; fi
+  if k3s_present; then say k3s=yes; else say k3s=no; fi
   say "cgroup_flags=$(cgroup_flags)"
   say "service_manager=$(service_manager)"
   if command -v node >/dev/null 2>&1; then say "node=$(node --version 2>/dev/null || say broken)"; else say node=none; fi
@@ -282,6 +287,22 @@ enable_cgroup() {
   say "$line" >"$b/cmdline.txt"
   reboot=yes
   mark_changed "cgroup flags ($b/cmdline.txt: cgroup_memory=1 cgroup_enable=memory)"
+}
+
+join_k3s() { # PAYLOAD: K3s' own installer as an agent of K3S_URL (a local copy for air-gapped boards)
+  [ -n "${K3S_URL:-}" ] || return 0
+  if k3s_present; then
+    say "ok k3s"
+    return 0
+  fi
+  installer="$1/etc/k3s-install.sh"
+  if [ ! -f "$installer" ]; then
+    installer=$(mktemp)
+    curl -fsSL https://get.k3s.io >"$installer" || die "cannot download the K3s installer; put a copy in device.yaml's k3s.installer"
+  fi
+  K3S_URL="$K3S_URL" K3S_TOKEN="$(cat "$1/etc/k3s-token")" INSTALL_K3S_EXEC=agent sh "$installer" >&2 ||
+    die "the K3s installer failed (see above); the agent release was not switched"
+  mark_changed "k3s agent joined $K3S_URL"
 }
 
 ensure_user() {
@@ -409,6 +430,7 @@ apply() { # PAYLOAD [SUMS_SHA256]
   [ "$changed" -gt "$unit_before" ] && { svc daemon-reload || true; }
   [ "${I2C:-off}" = on ] && enable_i2c
   [ "${CGROUP:-off}" = on ] && enable_cgroup
+  join_k3s "$p"
   if ! svc is-enabled "$SERVICE" >/dev/null 2>&1; then
     svc enable "$SERVICE" >/dev/null 2>&1 || die "cannot enable $SERVICE"
     mark_changed "enabled $SERVICE"
@@ -426,6 +448,7 @@ apply() { # PAYLOAD [SUMS_SHA256]
       say "health ok"
       health=ok
     else
+      say "gate failed: $reason"
       if rollback_to_previous "$reason"; then
         health=rolled-back
         old_pid=$(agent_pid || true)
@@ -439,6 +462,8 @@ apply() { # PAYLOAD [SUMS_SHA256]
   fi
   rm -rf "$PREFIX/rollback"
   prune
+  # the staging directory of `qonnect flash` (this script keeps running from its open file)
+  [ "${CLEANUP:-off}" = on ] && rm -rf "$p"
   say "summary changed=$changed reboot=$reboot health=$health"
 }
 

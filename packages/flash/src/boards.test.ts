@@ -119,7 +119,13 @@ describe("more boards (namespaced, real sshd, stand-in supervisor)", () => {
     const dir = join(lan.dir, "fleet");
     cpSync(deviceConfig(lan, "pi4-f1").file, join(dir, "f1.yaml"));
     cpSync(join(lan.dir, "device-pi4-f1/credentials"), join(dir, "credentials"), { recursive: true });
-    deviceConfig(lan, "pi4-f2");
+    // the second board also joins K3s (a stand-in installer: no K3s can run here) with a token file
+    mkdirSync(join(lan.dir, "device-pi4-f2"), { recursive: true });
+    writeFileSync(join(lan.dir, "device-pi4-f2/node-token"), "K10abc::server:secret\n");
+    const installer = join(import.meta.dirname, "testdata/k3s-installer-standin.sh");
+    deviceConfig(lan, "pi4-f2", {
+      extra: `k3s: { url: "https://${lan.subnet}.1:6443", tokenFile: ./node-token, installer: ${installer} }\n`,
+    });
     const inventory = join(dir, "inventory.yaml");
     writeFileSync(
       inventory,
@@ -145,5 +151,9 @@ boards:
     expect(progress.at(-1)).toBe("3/3 done");
     const again = await flashFleet({ boards, parallel: 2, ...ssh });
     expect(fleetSummary(again)).toMatchObject({ changed: 0, unchanged: 2, failed: 1 });
+    expect(readFileSync(b.path("/etc/rancher/k3s-standin.env"), "utf8")).toBe(
+      `K3S_URL=https://${lan.subnet}.1:6443\nK3S_TOKEN=K10abc::server:secret\nINSTALL_K3S_EXEC=agent\n`,
+    );
+    expect(existsSync(a.path("/etc/rancher/k3s-standin.env"))).toBe(false);
   }, 300_000);
 });

@@ -43,6 +43,7 @@ credentials: ./nowhere
 boot: { i2c: maybe }
 keepReleases: 1
 colour: blue
+k3s: { url: "http://fog:6443", tokenFile: ./no-token }
 `),
     ).toEqual(
       expect.arrayContaining([
@@ -52,6 +53,8 @@ colour: blue
         expect.stringMatching(/^credentials: .*nowhere\/ca.pem is missing/),
         'boot.i2c: must be one of auto, on, off, got "maybe"',
         expect.stringMatching(/^keepReleases: must be an integer ≥ 2/),
+        "k3s.url: must look like https://server:6443 (the K3s server to join)",
+        expect.stringMatching(/^k3s.tokenFile: a file with the server's node token/),
       ]),
     );
     expect(problems("credentials: ./bundle\n")).toEqual([

@@ -21,9 +21,11 @@ export interface DeviceConfig {
   boot: { i2c: BootSwitch; cgroup: BootSwitch };
   health: { windowS: number };
   keepReleases: number;
+  /** join K3s as an agent node when the board has none: K3s' installer with K3S_URL and K3S_TOKEN */
+  k3s?: { url: string; tokenFile: string; installer?: string };
 }
 
-const TOP_KEYS = ["agent", "credentials", "boot", "health", "keepReleases"];
+const TOP_KEYS = ["agent", "credentials", "boot", "health", "keepReleases", "k3s"];
 const SWITCHES: BootSwitch[] = ["auto", "on", "off"];
 
 /** Parses and validates a device.yaml (every problem at once). Paths are relative to the file. */
@@ -82,6 +84,21 @@ export function parseDeviceConfig(text: string, file: string): DeviceConfig {
   if (typeof keepReleases !== "number" || !Number.isInteger(keepReleases) || keepReleases < 2)
     problems.push("keepReleases: must be an integer ≥ 2 (the current release and one to roll back to)");
 
+  let k3s: DeviceConfig["k3s"];
+  if (top.k3s !== undefined) {
+    const k = (top.k3s ?? {}) as Record<string, unknown>;
+    const url = k.url;
+    if (typeof url !== "string" || !/^https:\/\/[^\s/]+(:\d+)?\/?$/.test(url))
+      problems.push("k3s.url: must look like https://server:6443 (the K3s server to join)");
+    const tokenFile = typeof k.tokenFile === "string" ? resolve(dirname(file), k.tokenFile) : "";
+    if (!tokenFile || !existsSync(tokenFile))
+      problems.push(
+        "k3s.tokenFile: a file with the server's node token (/var/lib/rancher/k3s/server/node-token) is required",
+      );
+    const installer = typeof k.installer === "string" ? resolve(dirname(file), k.installer) : undefined;
+    if (installer && !existsSync(installer)) problems.push(`k3s.installer: ${installer} not found`);
+    k3s = { url: String(url), tokenFile, installer };
+  }
   if (problems.length || !agent) throw new DeviceConfigError(file, problems);
   return {
     file,
@@ -91,6 +108,7 @@ export function parseDeviceConfig(text: string, file: string): DeviceConfig {
     boot,
     health: { windowS: windowS as number },
     keepReleases: keepReleases as number,
+    k3s,
   };
 }
 

@@ -161,14 +161,14 @@ describe("qonnect flash over SSH (namespaced boards, real sshd, stand-in supervi
 
   it("a link cut mid-upload fails cleanly; the re-run resumes and completes", async () => {
     const big = variantBundle(bundle, join(lan.dir, "bundle-big"), "big release");
-    writeFileSync(join(big, "padding.bin"), Buffer.alloc(256 * 2 ** 20, 7)); // 256 MiB: the cut lands mid-upload
+    writeFileSync(join(big, "padding.bin"), Buffer.alloc(48 * 2 ** 20, 7)); // 48 MiB: the cut lands mid-upload
     const release = loadRelease(big);
     let cut = false;
     const err = await flashOverSsh(
       opts({
         release,
         onEvent: (e) => {
-          if (e.kind === "upload" && !cut && e.sentBytes > 8 * 2 ** 20) {
+          if (e.kind === "upload" && !cut && e.sentBytes > 4 * 2 ** 20) {
             cut = true;
             execFileSync("ip", ["-n", board.ns, "link", "set", "eth0", "down"]);
           }
@@ -180,7 +180,10 @@ describe("qonnect flash over SSH (namespaced boards, real sshd, stand-in supervi
     expect(err).toBeInstanceOf(BoardLinkError);
     expect((err as Error).message).toMatch(/run the same command again/);
     expect(readlinkSync(board.path("/opt/qonnect/current"))).not.toBe(`releases/${release.version}`);
+    const staging = board.path(`/var/tmp/qonnect-flash/${release.version}`);
+    expect(existsSync(join(staging, "qonnect-board.sh"))).toBe(true); // what was sent stays for the re-run
     const r = await flashOverSsh(opts({ release }));
+    expect(existsSync(staging)).toBe(false);
     expect(r.health).toBe("ok");
     expect(readlinkSync(board.path("/opt/qonnect/current"))).toBe(`releases/${release.version}`);
   }, 180_000);

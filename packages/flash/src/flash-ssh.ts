@@ -73,17 +73,14 @@ async function uploadPayload(
 ): Promise<void> {
   const dir = stagingDir(payload.version);
   const dirs = new Set(payload.files.map((f) => posix.dirname(posix.join(dir, f.path))));
-  const mk = await ssh.exec(
-    `umask 077 && mkdir -p ${[...dirs].map(shellQuote).join(" ")}`,
-    "preparing the staging directory",
-  );
-  if (mk.code !== 0)
-    throw new BoardScriptError(ssh.target.url, mk.code, [], `cannot create ${dir}: ${mk.stderr.trim()}`);
+  // one round trip: create the directories, then list what an interrupted run already sent
   const have = await ssh.exec(
-    `sh -s -- sums ${shellQuote(dir)}`,
-    "reading the staging directory",
+    `umask 077 && mkdir -p ${[...dirs].map(shellQuote).join(" ")} && sh -s -- sums ${shellQuote(dir)}`,
+    "preparing the staging directory",
     boardScript(),
   );
+  if (have.code !== 0)
+    throw new BoardScriptError(ssh.target.url, have.code, [], `cannot create ${dir}: ${have.stderr.trim()}`);
   const present = new Set(have.stdout.split("\n").filter(Boolean));
   const todo = payload.files.filter((f) => !present.has(`${f.sha256}  ${f.path}`));
   const totalBytes = todo.reduce((n, f) => n + f.sizeBytes, 0);
@@ -122,7 +119,7 @@ export async function flashOverSsh(options: FlashOptions): Promise<FlashResult> 
       release.version,
     );
     emit({ kind: "probed", target: target.url, facts });
-    const payload = buildPayload(release, device, { unitText, gate: true, facts });
+    const payload = buildPayload(release, device, { unitText, gate: true, cleanup: true, facts });
     const plan = planFlash(facts, payload, release);
     emit({ kind: "plan", target: target.url, plan });
     const base = {
@@ -150,7 +147,6 @@ export async function flashOverSsh(options: FlashOptions): Promise<FlashResult> 
     );
     const summary = /^summary changed=(\d+) reboot=(yes|no) health=(\S+)$/m.exec(r.stdout);
     if (r.code === 0 && summary) {
-      await ssh.exec(`rm -rf ${shellQuote(dir)}`, "removing the staging directory");
       return {
         ...base,
         changed: Number(summary[1]),

@@ -33,7 +33,8 @@ export function parseFleetInventory(text: string, file: string): FleetBoard[] {
     else if (!existsSync(resolve(base, deviceConfig)))
       problems.push(`boards[${i}].deviceConfig: ${deviceConfig} not found`);
     const release = (b?.release ?? defaults.release) as string | undefined;
-    const node = (b?.node ?? defaults.node) as string | undefined;
+    // `node: null` on a board turns a default Node binary off (an x86-64 board with its own Node 20)
+    const node = (b && "node" in b ? b.node : defaults.node) as string | null | undefined;
     if (typeof target === "string" && typeof deviceConfig === "string")
       boards.push({
         target,

@@ -26,6 +26,10 @@ export interface PayloadSettings {
   I2C: "on" | "off";
   CGROUP: "on" | "off";
   GATE: "on" | "off";
+  /** remove the payload directory after a successful apply (the SSH staging directory) */
+  CLEANUP: "on" | "off";
+  /** the K3s server to join as an agent node ("" for none) */
+  K3S_URL: string;
 }
 
 /** A payload: the directory the board script's `apply` installs from (see firmware-scripts/qonnect-board.sh). */
@@ -80,6 +84,8 @@ export interface PayloadOptions {
   service?: string;
   /** the image mode installs at first boot without network: no health gate there */
   gate: boolean;
+  /** apply removes the payload after success (SSH staging); the image mode's firstrun.sh removes its own */
+  cleanup?: boolean;
   /** board facts from the probe; undefined for an image (a Raspberry Pi is assumed) */
   facts?: BoardFacts;
 }
@@ -105,6 +111,8 @@ export function buildPayload(release: Release, device: DeviceConfig, options: Pa
     I2C: resolve(device.boot.i2c, needsI2c),
     CGROUP: resolve(device.boot.cgroup, needsCgroup),
     GATE: options.gate ? "on" : "off",
+    CLEANUP: options.cleanup ? "on" : "off",
+    K3S_URL: device.k3s?.url ?? "",
   };
   const env = Object.entries(settings)
     .map(([k, v]) => `${k}=${shellQuote(String(v))}\n`)
@@ -134,6 +142,10 @@ export function buildPayload(release: Release, device: DeviceConfig, options: Pa
         0o600,
         `${owner}:${owner}`,
       );
+  if (device.k3s) {
+    add(diskFile("etc/k3s-token", device.k3s.tokenFile, 0o600));
+    if (device.k3s.installer) add(diskFile("etc/k3s-install.sh", device.k3s.installer, 0o700));
+  }
   add(bufferFile("etc/unit", Buffer.from(options.unitText)), BOARD_PATHS.unit(service));
   add(
     bufferFile("etc/dropin.conf", Buffer.from(dropinFor(options.unitText, release))),

@@ -69,6 +69,12 @@ export function planFlash(facts: BoardFacts, payload: Payload, release: Release)
       );
     } else step("cgroup flags", false, "already set");
   }
+  if (payload.settings.K3S_URL)
+    step(
+      "k3s",
+      !facts.k3s,
+      facts.k3s ? "already installed" : `join ${payload.settings.K3S_URL} as an agent node`,
+    );
   step(
     `enable ${payload.settings.SERVICE}`,
     !facts.serviceEnabled,

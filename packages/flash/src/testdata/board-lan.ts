@@ -236,12 +236,16 @@ export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs: number): P
   }
 }
 
-/** A hash of every file (path, mode, bytes, link target) under the board's own tree: /etc, /opt, /boot, /var/lib. */
+/**
+ * A hash of every file (path, mode, bytes) under the board's own tree: /etc, /opt, /boot, /var/lib — except
+ * the running agent's own data directory (/var/lib/qonnect-agent: its spool and state change every second).
+ */
 export function treeHash(board: TestBoard): string {
   const h = createHash("sha256");
   const walk = (root: string, d: string) => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
+      if (p === join(board.dir, "var-lib", "qonnect-agent")) continue;
       const st = statSync(p, { throwIfNoEntry: false });
       h.update(`${relative(root, p)} ${st?.mode ?? "dangling"}\n`);
       if (st?.isDirectory()) walk(root, p);
