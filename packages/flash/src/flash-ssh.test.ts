@@ -38,8 +38,9 @@ function opts(extra: Partial<FlashOptions> = {}): FlashOptions {
     release: releaseA,
     identityFile: lan.identityFile,
     knownHostsFile: lan.knownHostsFile,
-    keepaliveIntervalMs: 500,
-    keepaliveCountMax: 3,
+    // a cut link is noticed after 5 s; shorter misjudges a healthy link on a loaded 2-core machine
+    keepaliveIntervalMs: 1000,
+    keepaliveCountMax: 5,
     ...extra,
   };
 }
@@ -147,19 +148,7 @@ describe("qonnect flash over SSH (namespaced boards, real sshd, stand-in supervi
     expect(sample.device).toBe("pi4-a");
   }, 120_000);
 
-  it("keeps three releases", async () => {
-    const releaseC = loadRelease(variantBundle(bundle, join(lan.dir, "bundle-c"), "release C"));
-    await flashOverSsh(opts({ release: releaseC }));
-    const left = readFileSync(board.path("/opt/qonnect/current/VERSION"), "utf8").trim();
-    expect(left).toBe(releaseC.version);
-    const releases = execFileSync("ls", [board.path("/opt/qonnect/releases")], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean);
-    expect(releases).toHaveLength(3);
-    expect(releases).toEqual(expect.arrayContaining([releaseB.version, releaseC.version]));
-  }, 120_000);
-
-  it("a link cut mid-upload fails cleanly; the re-run resumes and completes", async () => {
+  it("a link cut mid-upload fails cleanly; the re-run resumes and completes; three releases are kept", async () => {
     const big = variantBundle(bundle, join(lan.dir, "bundle-big"), "big release");
     writeFileSync(join(big, "padding.bin"), Buffer.alloc(48 * 2 ** 20, 7)); // 48 MiB: the cut lands mid-upload
     const release = loadRelease(big);
@@ -184,6 +173,14 @@ describe("qonnect flash over SSH (namespaced boards, real sshd, stand-in supervi
     expect(existsSync(join(staging, "qonnect-board.sh"))).toBe(true); // what was sent stays for the re-run
     const r = await flashOverSsh(opts({ release }));
     expect(existsSync(staging)).toBe(false);
+    // A, B, the rolled-back one and this: the oldest goes, current and previous stay (three releases kept)
+    const releases = execFileSync("ls", [board.path("/opt/qonnect/releases")], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    expect(releases).toHaveLength(3);
+    expect(releases).toEqual(expect.arrayContaining([release.version, releaseB.version]));
+    expect(releases).not.toContain(releaseA.version);
+    expect(readlinkSync(board.path("/opt/qonnect/previous"))).toBe(`releases/${releaseB.version}`);
     expect(r.health).toBe("ok");
     expect(readlinkSync(board.path("/opt/qonnect/current"))).toBe(`releases/${release.version}`);
   }, 180_000);
