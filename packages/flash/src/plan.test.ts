@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -106,6 +107,22 @@ describe("the plan (pure: probe facts × payload)", () => {
     expect(
       p(release(), parseProbe(PROBE.replace("service_manager=systemd", "service_manager=none"))),
     ).toMatch(/no systemd/);
+  });
+
+  it("the unit flash installs and its drop-in pass systemd-analyze verify; a bad drop-in does not", () => {
+    const unitDir = join(dir, "units");
+    mkdirSync(join(unitDir, "qonnect-agent.service.d"), { recursive: true });
+    writeFileSync(join(unitDir, "qonnect-agent.service"), unitText);
+    const dropin = join(unitDir, "qonnect-agent.service.d/10-qonnect-release.conf");
+    writeFileSync(dropin, dropinFor(unitText, release()));
+    const verify = () =>
+      spawnSync("systemd-analyze", ["verify", "--man=no", join(unitDir, "qonnect-agent.service")], {
+        encoding: "utf8",
+      });
+    expect(verify().stderr).toBe("");
+    expect(verify().status).toBe(0);
+    writeFileSync(dropin, dropinFor(unitText, release(true, "arm64"))); // /opt/qonnect/current/bin/node: not here
+    expect(verify().stderr).toMatch(/current\/bin\/node is not executable/);
   });
 
   it("the drop-in points the unit's own ExecStart at /opt/qonnect/current, keeping its flags", () => {
