@@ -93,13 +93,22 @@ i2c_config() { # on | off: whether config.txt enables the ARM I2C bus
   fi
 }
 
-ina219_present() {
+ina219_present() { # a kernel driver bound to it, or (i2c-tools) a chip answering at 0x40-0x4f on bus 1
   for n in /sys/bus/i2c/devices/*/name /sys/class/hwmon/*/name; do
     if [ -r "$n" ] && grep -qx 'ina2[0-9][0-9]' "$n"; then
       say yes
       return 0
     fi
   done
+  if [ -e /dev/i2c-1 ] && command -v i2cget >/dev/null 2>&1; then
+    for a in 0x40 0x41 0x44 0x45; do
+      # reading the configuration register is harmless; an INA219 resets it to 0x399f (read byte-swapped)
+      if [ "$(i2cget -y 1 "$a" 0x00 w 2>/dev/null)" = 0x9f39 ]; then
+        say "yes ($a)"
+        return 0
+      fi
+    done
+  fi
   say no
 }
 

@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FIRMWARE_SCRIPTS_DIR } from "./firmware-scripts.js";
+import { parseProbe } from "./probe.js";
 
 describe("firmware-scripts/", () => {
   it("every script is shellcheck-clean as POSIX sh (Debian's shellcheck), and so is the test boards' stand-in", () => {
@@ -19,6 +20,27 @@ describe("firmware-scripts/", () => {
       },
     );
     expect(out.trim()).toBe("exit 0");
+  });
+
+  it("probe runs as plain sh on this (x86-64, non-Pi) machine and parses", () => {
+    const out = execFileSync(
+      "sh",
+      [join(FIRMWARE_SCRIPTS_DIR, "qonnect-board.sh"), "probe", "0.1.0-x", "/etc/hostname"],
+      {
+        encoding: "utf8",
+        env: { ...process.env, QONNECT_PREFIX: "/nonexistent/qonnect", QONNECT_SERVICE_MANAGER: "false" },
+      },
+    );
+    const facts = parseProbe(out);
+    expect(facts).toMatchObject({
+      arch: "amd64",
+      current: "none",
+      releases: [],
+      release: "missing",
+      serviceActive: false,
+    });
+    expect(facts.files.get("/etc/hostname")?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(facts.serviceManager).toBe("standin:false");
   });
 
   it("usage errors say what the script does", () => {

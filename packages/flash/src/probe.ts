@@ -52,7 +52,7 @@ export function parseProbe(text: string): BoardFacts {
     bootDir: kv.get("boot_dir") ?? "",
     i2cConfig: kv.get("i2c_config") === "on" ? "on" : "off",
     i2cDevices: words("i2c_devices"),
-    ina219: kv.get("ina219") === "yes",
+    ina219: (kv.get("ina219") ?? "").startsWith("yes"),
     k3s: kv.get("k3s") === "yes",
     cgroupFlags: kv.get("cgroup_flags") === "yes",
     serviceManager: kv.get("service_manager") ?? "none",
