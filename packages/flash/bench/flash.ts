@@ -7,7 +7,7 @@
 //   - a release whose health gate fails: time from the gate's verdict to the old agent healthy again
 //     (rollback), beside the whole failed run (which includes the gate window, 10 s here).
 // Anchors: balena waits up to 15 minutes before rolling an update back; RAUC gives a slot three boot tries.
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { flashOverSsh } from "../src/flash-ssh.js";
 import { flashFleet } from "../src/fleet.js";
@@ -29,6 +29,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 }
 
+const loadAtStart = loadavg()[0] ?? 0; // other work on the machine slows every process start: say how much
 const lan = await TestLan.start();
 const metrics: Record<string, number> = {};
 try {
