@@ -8,7 +8,7 @@ const ALLOWED: Record<string, string[]> = {
   core: [],
   proto: [],
   natsd: [],
-  testkit: ["natsd"],
+  testkit: ["natsd", "proto"],
   energy: ["core"],
   raft: ["core", "proto"],
   planner: ["core", "energy"],

@@ -141,6 +141,7 @@ if (json)
       metrics,
       env: {
         cpus: cpus().length,
+        loadAvg1AtStart: loadAtStart,
         node: process.version,
         smoke,
         transport: "ssh over veth in network namespaces",

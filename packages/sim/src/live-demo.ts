@@ -9,12 +9,12 @@ import {
   toApplication,
   toInventory,
 } from "@qonnect/core";
+import { workloadsByDevice } from "@qonnect/fog";
 import { freePort, startNatsServer } from "@qonnect/natsd";
 import { type Plan, planSync } from "@qonnect/planner";
 import { telemetryV1 } from "@qonnect/proto";
 import { VirtualFleet } from "./fleet.js";
 import { TelemetryMonitor, waitFor } from "./telemetry-monitor.js";
-import { workloadsByDevice } from "./workloads.js";
 
 export interface LiveDemoOptions {
   /** The repository root: examples and workload commands are found from here. */
