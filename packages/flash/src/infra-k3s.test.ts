@@ -102,6 +102,27 @@ describe("infra/k3s manifests (Kubernetes API schemas, no API server)", () => {
     ).toBe("kubernetes.io/hostname");
   });
 
+  it("every fog member finds its own fog.yaml (chosen by pod name) with its member number and the KB address", () => {
+    const fog = all.find(
+      (o) => o.obj.kind === "StatefulSet" && o.obj.metadata.name.startsWith("qonnect-fog"),
+    )?.obj;
+    const cm = all.find((o) => o.obj.kind === "ConfigMap" && o.obj.metadata.name === fog?.metadata.name)
+      ?.obj as unknown as {
+      data: Record<string, string>;
+    };
+    expect(fog?.spec.template.spec.containers[0].args.at(-1)).toBe("/etc/qonnect/fog/$(POD_NAME).yaml");
+    for (let i = 0; i < (fog?.spec.replicas ?? 0); i++) {
+      const text = cm.data[`${fog?.metadata.name}-${i}.yaml`] ?? "";
+      const doc = parseAllDocuments(text)[0]?.toJS();
+      expect(doc).toMatchObject({
+        region: "eu-central",
+        member: i + 1,
+        kb: { address: "qonnect-kb.qonnect.svc.cluster.local:7443" },
+      });
+      expect(Object.keys(doc.peers)).toEqual(["1", "2", "3"]);
+    }
+  });
+
   it("kustomization.yaml lists every manifest", () => {
     const k = readFileSync(join(DIR, "kustomization.yaml"), "utf8");
     for (const f of new Set(all.map((o) => o.file))) expect(k).toContain(`- ${f}`);
