@@ -12,7 +12,8 @@
 #
 # A payload is a directory: qonnect-board.sh (this file), settings.env, SHA256SUMS (of every other file),
 # release/ (the agent bundle with its own SHA256SUMS and VERSION, optionally bin/node), etc/agent.yaml,
-# etc/credentials/ (the enrolment bundle: ca.pem cert.pem key.pem nats.creds identity.yaml), etc/unit
+# etc/credentials/ (the enrolment bundle: ca.pem cert.pem key.pem nats.creds identity.yaml; installed where
+# the unit's LoadCredential= reads it, CREDENTIALS_DIR, default /etc/qonnect/bundle), etc/unit
 # (the systemd unit), etc/dropin.conf (points ExecStart at /opt/qonnect/current), and for a K3s join
 # etc/k3s-token and optionally etc/k3s-install.sh (a copy of K3s' installer for air-gapped boards).
 # `qonnect flash` uploads exactly this directory; `qonnect flash image` writes it to the boot partition.
@@ -429,9 +430,12 @@ apply() { # PAYLOAD [SUMS_SHA256]
   owner=${SERVICE_USER:-root}
   ensure_dir "$ETC" 750 root "$group"
   put_file "$p/etc/agent.yaml" "$ETC/agent.yaml" 640 root "$group"
-  ensure_dir "$ETC/credentials" 700 "$owner" "$group"
+  # the unit's LoadCredential= sources (root's, handed over by systemd), or a directory the service user reads
+  creds=${CREDENTIALS_DIR:-$ETC/bundle}
+  cowner=${CREDENTIALS_OWNER:-$owner}
+  ensure_dir "$creds" 700 "$cowner" "$cowner"
   for f in "$p"/etc/credentials/*; do
-    [ -f "$f" ] && put_file "$f" "$ETC/credentials/$(basename "$f")" 600 "$owner" "$group"
+    [ -f "$f" ] && put_file "$f" "$creds/$(basename "$f")" 600 "$cowner" "$cowner"
   done
   unit_before=$changed
   put_file "$p/etc/unit" "$UNIT_DIR/$SERVICE.service" 644 root root

@@ -10,14 +10,15 @@ const ALLOWED: Record<string, string[]> = {
   natsd: [],
   testkit: ["natsd", "proto"],
   energy: ["core"],
-  raft: ["core", "proto"],
+  raft: ["core", "proto", "pki"],
   planner: ["core", "energy"],
-  agent: ["core", "proto", "energy"],
-  fog: ["core", "proto", "raft", "planner", "energy"],
-  kb: ["core", "proto", "planner", "energy"],
+  pki: ["core"],
+  agent: ["core", "proto", "energy", "pki"],
+  fog: ["core", "proto", "raft", "planner", "energy", "pki"],
+  kb: ["core", "proto", "planner", "energy", "pki"],
   flash: ["core", "agent"],
-  sim: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb"],
-  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim", "flash"],
+  sim: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "pki"],
+  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim", "pki", "flash"],
 };
 
 const root = resolve(import.meta.dirname, "..");

@@ -87,7 +87,7 @@ describe("qonnect flash over SSH (namespaced boards, real sshd, stand-in supervi
     execFileSync("sha256sum", ["-c", "--quiet", "SHA256SUMS"], { cwd: rel });
     expect(mode(board.path("/etc/qonnect/agent.yaml"))).toBe("640");
     for (const f of ["ca.pem", "cert.pem", "key.pem", "nats.creds", "identity.yaml"])
-      expect(mode(board.path(`/etc/qonnect/credentials/${f}`))).toBe("600");
+      expect(mode(board.path(`/etc/qonnect/bundle/${f}`))).toBe("600"); // where the unit's LoadCredential= reads
     const unit = board.path("/etc/systemd/system/qonnect-agent.service");
     expect(readFileSync(unit, "utf8")).toBe(
       readFileSync(join(import.meta.dirname, "../../../infra/systemd/qonnect-agent.service"), "utf8"),

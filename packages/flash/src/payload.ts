@@ -10,7 +10,8 @@ import { bufferFile, diskFile, type Release, type ShippedFile, sha256, sumsText 
 export const BOARD_PATHS = {
   prefix: "/opt/qonnect",
   agentYaml: "/etc/qonnect/agent.yaml",
-  credentials: "/etc/qonnect/credentials",
+  /** where the enrolment bundle goes when the unit does not say (its LoadCredential= sources do) */
+  credentials: "/etc/qonnect/bundle",
   unit: (service: string) => `/etc/systemd/system/${service}.service`,
   dropin: (service: string) => `/etc/systemd/system/${service}.service.d/10-qonnect-release.conf`,
 } as const;
@@ -30,7 +31,12 @@ export interface PayloadSettings {
   CLEANUP: "on" | "off";
   /** the K3s server to join as an agent node ("" for none) */
   K3S_URL: string;
+  /** where the enrolment bundle goes (the unit's LoadCredential= sources) and who owns it */
+  CREDENTIALS_DIR: string;
+  CREDENTIALS_OWNER: string;
 }
+
+const credDirFor = (fromUnit?: string) => fromUnit ?? BOARD_PATHS.credentials;
 
 /** A payload: the directory the board script's `apply` installs from (see firmware-scripts/qonnect-board.sh). */
 export interface Payload {
@@ -43,14 +49,18 @@ export interface Payload {
   targets: { boardPath: string; file: ShippedFile; mode: number; owner: string }[];
 }
 
-/** The unit's `ExecStart=` (continuation lines joined) and `User=`. */
-export function readUnit(text: string): { execStart: string; user: string } {
+/**
+ * The unit's `ExecStart=` (continuation lines joined), `User=`, and the directory its `LoadCredential=`
+ * lines read the enrolment bundle from (systemd reads them as root and hands them to the service).
+ */
+export function readUnit(text: string): { execStart: string; user: string; credentialsDir?: string } {
   const joined = text.replace(/\\\n/g, " ");
+  const cred = /^LoadCredential=[^:\s]+:(\/\S+)\/[^/\s]+$/m.exec(joined)?.[1];
   const exec = [...joined.matchAll(/^ExecStart=(.+)$/gm)].map((m) => m[1]?.trim() ?? "").filter(Boolean);
   const user = /^User=(\S+)/m.exec(joined)?.[1] ?? "";
   const execStart = exec.at(-1);
   if (!execStart) throw new ReleaseError("the agent unit has no ExecStart= line");
-  return { execStart, user };
+  return { execStart, user, credentialsDir: cred };
 }
 
 /**
@@ -96,7 +106,7 @@ function isPi(facts?: BoardFacts): boolean {
 
 export function buildPayload(release: Release, device: DeviceConfig, options: PayloadOptions): Payload {
   const service = options.service ?? "qonnect-agent";
-  const { user } = readUnit(options.unitText);
+  const { user, credentialsDir } = readUnit(options.unitText);
   const needsI2c = device.agent.sensors.mode !== "emulate" && isPi(options.facts);
   const needsCgroup = device.agent.runtime.kind === "k3s" && isPi(options.facts);
   const resolve = (sw: string, auto: boolean) => (sw === "on" || (sw === "auto" && auto) ? "on" : "off");
@@ -113,6 +123,8 @@ export function buildPayload(release: Release, device: DeviceConfig, options: Pa
     GATE: options.gate ? "on" : "off",
     CLEANUP: options.cleanup ? "on" : "off",
     K3S_URL: device.k3s?.url ?? "",
+    CREDENTIALS_DIR: credDirFor(credentialsDir),
+    CREDENTIALS_OWNER: credentialsDir ? "root" : user || "root",
   };
   const env = Object.entries(settings)
     .map(([k, v]) => `${k}=${shellQuote(String(v))}\n`)
@@ -134,13 +146,16 @@ export function buildPayload(release: Release, device: DeviceConfig, options: Pa
     `root:${owner}`,
   );
   const present = new Set(readdirSync(device.credentialsDir));
+  // LoadCredential=: root's files, handed to the service by systemd; otherwise the service user reads them
+  const credOwner = credentialsDir ? "root:root" : `${owner}:${owner}`;
+  const credDir = credentialsDir ?? BOARD_PATHS.credentials;
   for (const name of CREDENTIAL_FILES)
     if (present.has(name))
       add(
         diskFile(`etc/credentials/${name}`, join(device.credentialsDir, name), 0o600),
-        `${BOARD_PATHS.credentials}/${name}`,
+        `${credDir}/${name}`,
         0o600,
-        `${owner}:${owner}`,
+        credOwner,
       );
   if (device.k3s) {
     add(diskFile("etc/k3s-token", device.k3s.tokenFile, 0o600));

@@ -60,8 +60,8 @@ describe("the plan (pure: probe facts × payload)", () => {
     expect(plan.refusal).toBeUndefined();
     expect(plan.rebootRequired).toBe(true);
     const lines = formatPlan(plan);
-    expect(lines).toContain("+ /etc/qonnect/agent.yaml: create (640 root:root)");
-    expect(lines).toContain("+ /etc/qonnect/credentials/key.pem: create (600 root:root)");
+    expect(lines).toContain("+ /etc/qonnect/agent.yaml: create (640 root:qonnect-agent)"); // the hardened unit's User=
+    expect(lines).toContain("+ /etc/qonnect/bundle/key.pem: create (600 root:root)"); // its LoadCredential= source
     expect(lines.some((l) => l.startsWith("+ i2c: dtparam=i2c_arm=on"))).toBe(true);
     expect(lines.at(-1)).toBe(`${plan.changes} to change (reboot needed afterwards)`);
   });

@@ -37,7 +37,13 @@ export {
   KvOutcomeUnknownError,
   KvUnavailableError,
 } from "./server/kv-client.js";
-export { type KvNode, type KvNodeOptions, startKvNode, TimingConfigError } from "./server/kv-node.js";
+export {
+  EmptyDataDirError,
+  type KvNode,
+  type KvNodeOptions,
+  startKvNode,
+  TimingConfigError,
+} from "./server/kv-node.js";
 export { KvApplication, kvService } from "./server/kv-service.js";
 export { type KvCommand, type KvResult, KvStateMachine } from "./server/kv-state-machine.js";
 export type { Violation } from "./sim/invariants.js";
@@ -69,6 +75,7 @@ export {
 export type { BackoffOptions } from "./transport/peer-stream.js";
 export {
   insecureSecurity,
+  qonnectMemberId,
   type TlsPem,
   type TransportSecurity,
   tlsSecurity,
@@ -89,5 +96,6 @@ export {
   WalCorruptionError,
   WalInconsistencyError,
   WalLockedError,
+  WalWriteError,
 } from "./wal/errors.js";
 export { type WalOptions, type WalRecovery, WalStorage } from "./wal/wal-storage.js";

@@ -17,4 +17,5 @@ export {
   SummarySubscriber,
 } from "./kb-double.js";
 export { type PostgresServer, startPostgres, usePostgres } from "./postgres.js";
+export { type PowerCutHarness, powerCutHarness } from "./power-cut.js";
 export { tempDir } from "./temp-dir.js";

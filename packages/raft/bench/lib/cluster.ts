@@ -2,9 +2,19 @@
 // esbuild (a tsx start of the whole CLI takes seconds on a loaded 2-core machine), then `dev raft-kv serve`
 // processes on free loopback ports, each with its own data directory. Kill -9, restart, stop.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { freePort } from "@qonnect/testkit";
 import { KvClient } from "../../src/index.js";
 
@@ -32,6 +42,10 @@ export function bundleCli(): string {
     ],
     { stdio: "pipe" },
   );
+  // native modules cannot be bundled: ship them beside the bundle, as a deployment would (the WAL's flock)
+  mkdirSync(join(dir, "node_modules"));
+  const raftRequire = createRequire(join(root, "packages/raft/package.json"));
+  symlinkSync(dirname(raftRequire.resolve("fs-ext/package.json")), join(dir, "node_modules", "fs-ext"));
   bundled = out;
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   return out;
@@ -95,6 +109,8 @@ export async function startCluster(o: ClusterOptions): Promise<ProcessCluster> {
       String(o.heartbeatMs),
       "--election-ms",
       String(o.electionMs),
+      "--initial-cluster-state",
+      "new",
       ...(o.snapshotEntries ? ["--snapshot-entries", String(o.snapshotEntries)] : []),
     ];
     const wrap = o.wrap?.(id) ?? [];
