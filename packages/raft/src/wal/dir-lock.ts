@@ -16,15 +16,22 @@ interface FsExt {
 let fsExt: FsExt | undefined;
 function flockSync(fd: number, flags: "exnb" | "un"): void {
   if (!fsExt) {
-    try {
-      fsExt = createRequire(import.meta.url)("fs-ext") as FsExt;
-    } catch (err) {
+    // from this package; or, in a bundle kept inside the repository (dist/cli/qonnect.mjs), from packages/raft
+    let last: unknown;
+    for (const base of [import.meta.url, new URL("../../packages/raft/package.json", import.meta.url).href]) {
+      try {
+        fsExt = createRequire(base)("fs-ext") as FsExt;
+        break;
+      } catch (err) {
+        last = err;
+      }
+    }
+    if (!fsExt)
       throw new Error(
         "cannot load fs-ext (flock for the data directory's lock); a bundled build must ship " +
           "node_modules/fs-ext beside the bundle",
-        { cause: err },
+        { cause: last },
       );
-    }
   }
   fsExt.flockSync(fd, flags);
 }
