@@ -1,6 +1,7 @@
 // @qonnect/natsd — start and stop a real nats-server process on a free loopback port (tests, the demo).
 export {
   freePort,
+  listeningPort,
   MissingBinaryError,
   type NatsServer,
   startNatsServer,
