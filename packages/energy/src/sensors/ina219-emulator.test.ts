@@ -1,4 +1,5 @@
 import { mulberry32 } from "@qonnect/core";
+import { ManualClock } from "@qonnect/testkit";
 // The real driver (ina219.ts) against the emulator on a virtual bus, compared with the scenario's truth.
 import { describe, expect, it } from "vitest";
 import { I2cTransferError, SensorConfigError, SensorTimeoutError } from "./errors.js";
@@ -11,7 +12,6 @@ import {
   type Ina219Truth,
 } from "./ina219-emulator.js";
 import { INA219_REG } from "./ina219-registers.js";
-import { ManualClock } from "./testdata/manual-clock.js";
 import { VirtualI2cBus } from "./virtual-i2c-bus.js";
 
 function rig(scenario: Ina219Scenario | Ina219Truth, shuntResistanceOhm = 0.1, address = 0x40) {
