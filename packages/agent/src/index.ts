@@ -14,7 +14,6 @@ export {
 export type { AgentStatus } from "./http-server.js";
 export { createLogger } from "./log.js";
 export { runAgent } from "./run.js";
-export { type K8sEmulator, type K8sObject, startK8sApiEmulator } from "./runtime/k8s-emulator.js";
 export { ProcessRuntime, type ProcessRuntimeOptions, workloadEnv } from "./runtime/process.js";
 export { type Runtime, RuntimeError, workloadKey, workloadStateName } from "./runtime/runtime.js";
 export type { AgentSensor, AgentSensorReading, SensorSet } from "./sensors/sensor.js";

@@ -5,7 +5,7 @@
 // timeout + 100 ms.
 import * as grpc from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
-import { startCluster } from "./lib/cluster.js";
+import { startCluster } from "../src/testing.js";
 import { etcdVersion, startEtcd } from "./lib/etcd.js";
 import { argValue, benchEnv, percentile, round, table } from "./lib/report.js";
 

@@ -1,5 +1,6 @@
 // @qonnect/raft — public API. The pure core (RawNode and its data), the Storage contract with its in-memory
-// implementation and shared test suite, and the deterministic whole-cluster simulation.
+// implementation, the deterministic whole-cluster simulation, the driver, the WAL and the gRPC transport.
+// Test support (the Storage suite, process clusters) is in `@qonnect/raft/testing`.
 export { AlreadyBootstrappedError, bootstrap } from "./bootstrap.js";
 export {
   applyConfChange,
@@ -56,7 +57,6 @@ export {
   type SimulationResult,
 } from "./sim/run.js";
 export { CompactedError, type Storage, UnavailableError } from "./storage.js";
-export { runStorageSuite, type StorageSuiteOptions } from "./storage.suite.js";
 export { StorageOrderError } from "./stored-log.js";
 // The gRPC transport between peers.
 export { MessageDecodeError, messageFromProto, messageToProto } from "./transport/codec.js";

@@ -191,9 +191,13 @@ describe("GrpcTransport", () => {
     const plainPeers = new Map(peers);
     plainPeers.set(3, `127.0.0.1:${await freePort()}`);
     const c = await startNode(3, plainPeers, { cluster: clusterName(peers) });
-    c.transport.send([hb(3, 2, 6)]);
-    await new Promise((r) => setTimeout(r, 300));
+    // wait until its stream to the TLS peer has failed (the handshake is refused), not for a while
+    await until(() => {
+      c.transport.send([hb(3, 2, 6)]);
+      return (c.transport.stats().get(2)?.streamFailures ?? 0) > 0;
+    }, "the plain-text stream to fail");
     expect(b!.received).toHaveLength(1);
+    expect(b!.received.some((m) => m.term === 6)).toBe(false);
   });
 
   it("parses peer lists", () => {
