@@ -126,6 +126,14 @@ export function parseAgentConfig(text: string, file = "agent.yaml"): AgentConfig
       cause: err,
     });
   }
+  return checkAgentConfig(doc, file);
+}
+
+/**
+ * Validates an agent configuration given as a plain object (what agent.yaml parses to), for code that builds
+ * one instead of writing YAML (the simulator's fleets); relative paths resolve against `file`'s folder.
+ */
+export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig {
   const r = new FieldReader();
   const base = dirname(resolve(file));
   const path = (p: string | undefined) =>
