@@ -31,9 +31,10 @@ export interface StateMachine<R> {
 }
 
 /** Structured log sink; the process decides where lines go. */
+/** Structured logging as pino does it, fields first (`log.info({ index }, "snapshot taken")`); a pino Logger fits. */
 export interface DriverLogger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
+  info(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
 }
 
 export interface RaftDriverOptions<R> {
@@ -237,7 +238,7 @@ export class RaftDriver<R> {
     const { storage, transport, stateMachine } = this.o;
     if (rd.softState) {
       if (rd.softState.role !== this.role || rd.softState.leaderId !== this.leaderId)
-        this.o.log?.info("raft role", { role: rd.softState.role, leaderId: rd.softState.leaderId });
+        this.o.log?.info({ role: rd.softState.role, leaderId: rd.softState.leaderId }, "raft role");
       this.role = rd.softState.role;
       this.leaderId = rd.softState.leaderId;
     }
@@ -249,7 +250,7 @@ export class RaftDriver<R> {
       for (const w of this.waiters.values())
         if (w.index === 0 || w.index <= this.applied)
           this.failWaiter(w, new OutcomeUnknownError("overtaken by a snapshot"));
-      this.o.log?.info("installed snapshot", { index: rd.snapshot.meta.index, term: rd.snapshot.meta.term });
+      this.o.log?.info({ index: rd.snapshot.meta.index, term: rd.snapshot.meta.term }, "installed snapshot");
     }
     if (rd.entries.length > 0) {
       storage.append(rd.entries);
@@ -329,7 +330,7 @@ export class RaftDriver<R> {
     const { storage } = this.o;
     if (this.applied - storage.snapshot().meta.index < every) return;
     storage.createSnapshot(this.applied, this.node.confState(), this.o.stateMachine.snapshot());
-    this.o.log?.info("snapshot taken", { index: this.applied });
+    this.o.log?.info({ index: this.applied }, "snapshot taken");
   }
 
   private failWaiter(w: Waiter<R>, err: Error): void {
