@@ -120,5 +120,5 @@ describe("raft-kv partition (network namespaces)", () => {
     expect(caughtUp).toMatchObject({ ok: true, role: "follower", leaderId: newLeader });
     expect(caughtUp.appliedIndex as number).toBeGreaterThanOrEqual(after.index as number);
     expect(await kv(["get", "k"], IDS, 10_000)).toMatchObject({ ok: true, value: "after" });
-  }, 90_000);
+  }, 180_000);
 });

@@ -88,9 +88,9 @@ async function killLeaderUnderLoad(size: number, kills: number): Promise<void> {
 describe("raft-kv processes", () => {
   it("3 members: kill -9 the leader under load, restart it; no acknowledged write lost", async () => {
     await killLeaderUnderLoad(3, 1);
-  }, 120_000);
+  }, 180_000);
 
   it("5 members: kill -9 two leaders in a row under load, restart them; history linearizable", async () => {
     await killLeaderUnderLoad(5, 2);
-  }, 120_000);
+  }, 180_000);
 });
