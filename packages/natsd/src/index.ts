@@ -1,4 +1,12 @@
 // @qonnect/natsd — start and stop a real nats-server process on a free loopback port (tests, the demo).
+
+export {
+  type DeploymentServer,
+  defaultNatsConfigDir,
+  type NatsDeployment,
+  type NatsDeploymentOptions,
+  startNatsDeployment,
+} from "./deployment.js";
 export {
   freePort,
   listeningPort,

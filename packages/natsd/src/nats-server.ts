@@ -71,6 +71,27 @@ function findBinary(name: string, candidates: string[]): string {
   throw new MissingBinaryError(name, `apt-get install -y ${name}`);
 }
 
+/** Resolves once something accepts connections on 127.0.0.1:`port`; rejects if `child` exits first. */
+export async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const { connect } = await import("node:net");
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`nats-server exited with code ${child.exitCode} before listening`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
 /** The port nats-server reports in its log: "Listening for client connections on 127.0.0.1:PORT". */
 export function listeningPort(log: string): number | undefined {
   const m = /Listening for client connections on [^\s]*:(\d+)/.exec(log);
@@ -96,6 +117,11 @@ async function waitForListening(logFile: string, child: ChildProcess, timeoutMs:
   }
 }
 
+/** The nats-server binary on PATH or in Debian's /usr/sbin; MissingBinaryError says how to install it. */
+export function findNatsServerBinary(): string {
+  return findBinary("nats-server", ["nats-server", "/usr/sbin/nats-server", "/usr/bin/nats-server"]);
+}
+
 /**
  * Starts a real `nats-server` with JetStream on loopback in a temporary directory. The server picks its own
  * port (`-p -1`) and the port is read back from its log, so no two servers race for a probed port. Pass `port`
@@ -104,7 +130,7 @@ async function waitForListening(logFile: string, child: ChildProcess, timeoutMs:
 export async function startNatsServer(
   options: { port?: number; jetstream?: boolean } = {},
 ): Promise<NatsServer> {
-  const binary = findBinary("nats-server", ["nats-server", "/usr/sbin/nats-server", "/usr/bin/nats-server"]);
+  const binary = findNatsServerBinary();
   const dir = mkdtempSync(join(tmpdir(), "qonnect-nats-"));
   const storeDir = join(dir, "store");
   const logFile = join(dir, "nats-server.log");
