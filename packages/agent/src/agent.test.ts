@@ -37,7 +37,7 @@ describe("agent telemetry over a real nats-server", () => {
         region,
         labels: { camera: "true" },
         nats: { servers: [nats.url] },
-        sensors: { mode: "emulate", emulate: { busVoltageV: 5.1, currentA: 0.6, shuntOhms: 0.1 } },
+        sensors: { mode: "emulate", emulate: { busVoltageV: 5.1, currentA: 0.6, shuntResistanceOhm: 0.1 } },
         samplePeriodMs: 200,
       }),
     );

@@ -37,7 +37,11 @@ export class VirtualFleet {
         nats: { servers: [this.options.natsUrl], reconnectWaitMs: 200 },
         sensors: {
           mode: "emulate",
-          emulate: { busVoltageV, currentA: Number((device.idleW / busVoltageV).toFixed(4)), shuntOhms: 0.1 },
+          emulate: {
+            busVoltageV,
+            currentA: Number((device.idleW / busVoltageV).toFixed(4)),
+            shuntResistanceOhm: 0.1,
+          },
         },
         runtime: { kind: "process", workDir: this.options.workDir, stopGraceMs: 2000 },
         power: { idleW: device.idleW, maxW: device.maxW, gamma: device.gamma },

@@ -28,6 +28,16 @@ function problems(text: string): string[] {
 }
 
 describe("agent configuration", () => {
+  it("reads the shunt resistance as shuntResistanceOhm, and still as its earlier key shuntOhms", () => {
+    const withKey = (key: string) =>
+      parseAgentConfig(
+        GOOD.replace("sensors: emulate", `sensors: { mode: emulate, emulate: { ${key}: 0.05 } }`),
+        "agent.yaml",
+      ).sensors.emulate.shuntResistanceOhm;
+    expect(withKey("shuntResistanceOhm")).toBe(0.05);
+    expect(withKey("shuntOhms")).toBe(0.05);
+  });
+
   it("checks a configuration built as an object exactly as the same YAML file", () => {
     expect(checkAgentConfig(loadYaml(GOOD), "/etc/qonnect/agent.yaml")).toEqual(
       parseAgentConfig(GOOD, "/etc/qonnect/agent.yaml"),
