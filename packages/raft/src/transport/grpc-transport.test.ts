@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { freePort, tempDir } from "@qonnect/testkit";
+import { freePort, tempDir, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Message } from "../message.js";
 import { GrpcTransport, serverOptions } from "./grpc-transport.js";
@@ -70,12 +70,8 @@ async function startNode(
   return node;
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function until(cond: () => boolean, what: string): Promise<void> {
+  return waitFor(cond, { what, intervalMs: 10 });
 }
 
 async function peerMap(n: number): Promise<Map<number, string>> {
