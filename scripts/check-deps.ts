@@ -13,7 +13,7 @@ export const ALLOWED: Record<string, string[]> = {
   core: [],
   proto: [],
   natsd: [],
-  testkit: ["natsd"],
+  testkit: ["natsd", "proto"],
   energy: ["core"],
   raft: ["core", "proto"],
   planner: ["core", "energy"],
@@ -25,7 +25,7 @@ export const ALLOWED: Record<string, string[]> = {
 };
 
 /** Test code: tests, shared test suites, fixtures, benchmarks, and the `/testing` entries themselves. */
-const TEST_PARTS = "(bench/|.*\\.test\\.ts$|.*\\.suite\\.ts$|.*/testdata/|src/testing/|src/testing\\.ts$)";
+const TEST_PARTS = "(bench/|.*\\.test\\.ts$|.*[.-]suite\\.ts$|.*/testdata/|src/testing/|src/testing\\.ts$)";
 const TEST_CODE = `^packages/([^/]+/${TEST_PARTS}|testkit/)`;
 /** What another package may import of a package: its public face, and its test entry (test code only). */
 const PUBLIC_FACE = "^packages/[^/]+/src/(index|testing)\\.ts$";
@@ -75,6 +75,14 @@ function rules(): IForbiddenRuleType[] {
       severity: "error",
       from: { path: "^packages/", pathNot: TEST_CODE },
       to: { path: ["^packages/testkit/", "^packages/[^/]+/src/testing(\\.ts$|/)"] },
+    },
+    {
+      name: "no-test-code-in-production",
+      comment:
+        "production code may not import tests, shared test suites, fixtures or benchmarks; export test support from the package's src/testing.ts",
+      severity: "error",
+      from: { path: "^packages/", pathNot: TEST_CODE },
+      to: { path: TEST_CODE },
     },
   ];
   for (const [pkg, allowed] of Object.entries(ALLOWED)) {

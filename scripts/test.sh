@@ -39,6 +39,11 @@ cleanup() {
     wait "$nats_pid" 2>/dev/null || true
   fi
   [ -n "${nats_dir:-}" ] && rm -rf "$nats_dir"
+  if [ -n "${pg_pid:-}" ]; then
+    kill -INT "$pg_pid" 2>/dev/null || true
+    wait "$pg_pid" 2>/dev/null || true
+  fi
+  [ -n "${pg_dir:-}" ] && rm -rf "$pg_dir" "$pg_dir.log"
 }
 trap cleanup EXIT
 if command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ]; then
@@ -59,6 +64,23 @@ if command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ]; then
     echo "nats-server did not start; tests start their own. Its log:" >&2
     cat "$nats_dir/nats-server.log" >&2 2>/dev/null || true
   fi
+fi
+
+# a real PostgreSQL for the Knowledge Base's store suite (packages/kb): initdb + postgres as the postgres user
+pg_pid=""
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -n "$pg_bin" ] && [ -x "$pg_bin/postgres" ]; then
+  pg_dir=$(mktemp -d)
+  pg_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  as_pg=()
+  [ "$(id -u)" -eq 0 ] && { chown postgres:postgres "$pg_dir"; as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups); }
+  "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
+  "${as_pg[@]}" "$pg_bin/postgres" -D "$pg_dir" -p "$pg_port" -k "$pg_dir" -c listen_addresses=127.0.0.1 \
+    >"$pg_dir.log" 2>&1 &
+  pg_pid=$!
+  for _ in $(seq 1 100); do grep -q "ready to accept connections" "$pg_dir.log" 2>/dev/null && break; sleep 0.2; done
+  export QONNECT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+  echo "postgres pid $pg_pid on $QONNECT_TEST_POSTGRES_URL"
 fi
 
 report=$(mktemp)

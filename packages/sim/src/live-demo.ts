@@ -9,13 +9,13 @@ import {
   toApplication,
   toInventory,
 } from "@qonnect/core";
+import { workloadsByDevice } from "@qonnect/fog";
 import { freePort, startNatsServer } from "@qonnect/natsd";
 import { type Plan, planSync } from "@qonnect/planner";
 import { telemetryV1 } from "@qonnect/proto";
 import { CommandRefusedError, DemoInputError, PlanInfeasibleError } from "./errors.js";
 import { VirtualFleet } from "./fleet.js";
 import { pollUntil, TelemetryMonitor } from "./telemetry-monitor.js";
-import { workloadsByDevice } from "./workloads.js";
 
 export interface LiveDemoOptions {
   /** The repository root: examples and workload commands are found from here. */

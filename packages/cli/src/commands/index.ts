@@ -2,8 +2,16 @@ import type { Command } from "commander";
 import type { Io } from "../io.js";
 import type { Outcome } from "../run.js";
 import { registerAgent } from "./agent.js";
+import { registerApply } from "./apply.js";
+import { registerConfig } from "./config.js";
+import { registerDelete } from "./delete.js";
 import { registerDemo } from "./demo.js";
+import { registerDescribe } from "./describe.js";
 import { registerDev } from "./dev.js";
+import { registerEvents } from "./events.js";
+import { registerFog } from "./fog.js";
+import { registerGet } from "./get.js";
+import { registerKb } from "./kb.js";
 import { registerPlan } from "./plan.js";
 import { registerSchema } from "./schema.js";
 import { registerSensors } from "./sensors.js";
@@ -23,4 +31,12 @@ export const COMMANDS: Register[] = [
   registerSim,
   registerAgent,
   registerSensors,
+  registerFog,
+  registerKb,
+  registerApply,
+  registerGet,
+  registerDescribe,
+  registerDelete,
+  registerEvents,
+  registerConfig,
 ];

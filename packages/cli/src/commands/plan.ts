@@ -24,8 +24,10 @@ import {
   withPlacements,
 } from "@qonnect/planner";
 import { CliError, EXIT, type Io } from "../io.js";
+import { type ConnectionFlags, connectionOptions } from "../kb-connection.js";
 import { table } from "../table.js";
 import type { Register } from "./index.js";
+import { planOnServer } from "./plan-server.js";
 
 const STRATEGIES: Strategy[] = ["heuristic", "exact", "borda"];
 
@@ -267,13 +269,12 @@ export function renderPlan(io: Io, inventory: Inventory, p: Plan, explain: boole
 }
 
 export const registerPlan: Register = (program, io, outcome) => {
-  program
-    .command("plan")
+  connectionOptions(program.command("plan"))
     .description(
       "place an application's replicas on an inventory's devices (QoS-, carbon- and capacity-aware)",
     )
-    .requiredOption("-f, --file <file...>", "Application or Job manifests")
-    .requiredOption("--inventory <file>", "Inventory manifest")
+    .option("-f, --file <file...>", "Application or Job manifests (required without --server)")
+    .option("--inventory <file>", "Inventory manifest (required without --server)")
     .option("--current <file>", "current placement (JSON, as printed by plan --json) to re-plan from")
     .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "heuristic")
     .option("--explain", "explain every decision")
@@ -284,16 +285,25 @@ export const registerPlan: Register = (program, io, outcome) => {
       "per-zone carbon intensity forecast (JSON): time-shift Jobs within their deadline",
     )
     .action(
-      async (opts: {
-        file: string[];
-        inventory: string;
-        current?: string;
-        strategy: string;
-        explain?: boolean;
-        json?: boolean;
-        seed?: number;
-        forecast?: string;
-      }) => {
+      async (
+        opts: ConnectionFlags & {
+          file: string[];
+          inventory: string;
+          current?: string;
+          strategy: string;
+          explain?: boolean;
+          json?: boolean;
+          seed?: number;
+          forecast?: string;
+        },
+      ) => {
+        // --server: a dry run against the Knowledge Base's live state (plan-server.ts)
+        if (opts.server || opts.context) return planOnServer(io, outcome, opts);
+        if (!opts.file || !opts.inventory)
+          throw new CliError(
+            "plan needs -f FILE and --inventory FILE (or --server for the live state)",
+            EXIT.usage,
+          );
         if (!STRATEGIES.includes(opts.strategy as Strategy))
           throw new CliError(
             `unknown strategy ${opts.strategy}: use one of ${STRATEGIES.join(", ")}`,

@@ -1,0 +1,140 @@
+// Plans every application and job of the world, one after another (each sees the capacity the previous
+// ones took), from the current placement with hysteresis. Jobs get a start time (carbon-aware time shifting)
+// and are placed only while they run. Pure given the world and the clock.
+import type { Inventory } from "@qonnect/core";
+import {
+  type CarbonForecast,
+  type JobPlan,
+  type PlacementEntry,
+  type Plan,
+  plan,
+  planJob,
+  type Totals,
+  withPlacements,
+} from "@qonnect/planner";
+import type { AppEntry, World } from "./world.js";
+
+export interface JobDecision {
+  startMs: number;
+  endMs: number;
+  carbonG: number;
+  nowCarbonG: number;
+  savingG: number;
+}
+
+export interface AppPlan {
+  entry: AppEntry;
+  plan: Plan;
+  job?: JobDecision;
+  /** False for a job outside its run window: nothing placed. */
+  active: boolean;
+}
+
+export interface PlanAllOptions {
+  nowMs: number;
+  explain?: boolean;
+  forecast?: CarbonForecast;
+  /** Start times already chosen (they are not chosen again). */
+  jobStarts?: ReadonlyMap<string, JobDecision>;
+  hysteresis?: number;
+  /** Plan only these applications; every other keeps its current placement (and its capacity). */
+  only?: ReadonlySet<string>;
+}
+
+export interface PlanAll {
+  apps: AppPlan[];
+  placements: (PlacementEntry & { region: string })[];
+  feasible: boolean;
+  totals: Totals;
+}
+
+export function sumTotals(plans: readonly Plan[]): Totals {
+  const out: Totals = {
+    energyW: 0,
+    carbonGPerH: 0,
+    costPerHour: 0,
+    latencyMs: 0,
+    slownessCores: 0,
+    batteryDrainPerH: 0,
+    objective: 0,
+  };
+  for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k] += p.totals[k];
+  return out;
+}
+
+function chooseStart(inventory: Inventory, entry: AppEntry, options: PlanAllOptions): JobDecision {
+  const forecast: CarbonForecast = options.forecast ?? {
+    intensityGPerKWh: (zone) => inventory.zones.find((z) => z.name === zone)?.intensityGPerKWh ?? 0,
+  };
+  const j: JobPlan = planJob(inventory, entry.app, forecast, { nowMs: () => options.nowMs });
+  return {
+    startMs: j.startMs,
+    endMs: j.startMs + entry.app.job!.durationMinutes * 60_000,
+    carbonG: j.carbonG,
+    nowCarbonG: j.nowCarbonG,
+    savingG: j.savingG,
+  };
+}
+
+export async function planAll(world: World, options: PlanAllOptions): Promise<PlanAll> {
+  let inventory = world.inventory;
+  const apps: AppPlan[] = [];
+  const sorted = [...world.apps].sort((a, b) => a.app.name.localeCompare(b.app.name));
+  const only = options.only;
+  const kept: PlacementEntry[] = [];
+  if (only) {
+    // the applications not re-planned hold on to their devices (and their capacity)
+    const known = new Set(world.apps.map((a) => a.app.name));
+    const byApp = new Map<string, PlacementEntry[]>();
+    const deviceNames = new Set(inventory.devices.map((d) => d.name));
+    for (const c of world.current)
+      if (!only.has(c.app) && known.has(c.app)) byApp.set(c.app, [...(byApp.get(c.app) ?? []), c]);
+    for (const entry of sorted) {
+      const mine = byApp.get(entry.app.name);
+      if (!mine) continue;
+      const alive = mine.filter((c) => deviceNames.has(c.device));
+      inventory = withPlacements(inventory, entry.app, alive);
+      kept.push(...alive);
+    }
+  }
+  for (const entry of only ? sorted.filter((e) => only.has(e.app.name)) : sorted) {
+    const current = world.current.filter((c) => c.app === entry.app.name);
+    let job: JobDecision | undefined;
+    if (entry.app.job) {
+      job = options.jobStarts?.get(entry.app.name) ?? chooseStart(inventory, entry, options);
+      const active = options.nowMs >= job.startMs && options.nowMs < job.endMs;
+      if (!active) {
+        const idle: Plan = {
+          app: entry.app.name,
+          strategy: "heuristic",
+          feasible: true,
+          placements: [],
+          totals: sumTotals([]),
+          moves: [],
+          problems: [],
+          violations: [],
+        };
+        apps.push({ entry, plan: idle, job, active: false });
+        continue;
+      }
+    }
+    const p = await plan(inventory, entry.app, {
+      strategy: "heuristic",
+      explain: Boolean(options.explain),
+      ...(current.length ? { current } : {}),
+      ...(options.hysteresis !== undefined ? { hysteresis: options.hysteresis } : {}),
+    });
+    apps.push({ entry, plan: p, ...(job ? { job } : {}), active: true });
+    inventory = withPlacements(inventory, entry.app, p.placements);
+  }
+  const placements = [...kept, ...apps.flatMap((a) => a.plan.placements)].map((e) => ({
+    ...e,
+    region: world.regionOfDevice.get(e.device) ?? "",
+  }));
+  return {
+    apps,
+    placements,
+    feasible: apps.every((a) => a.plan.feasible),
+    totals: sumTotals(apps.map((a) => a.plan)),
+  };
+}

@@ -1,0 +1,154 @@
+// Writes what a planning round decided: one Placement resource per application (its replicas, totals,
+// moves and explanation, with a short history), each application's or job's status, and events.
+import type { fogV1 } from "@qonnect/proto";
+import type { EventLog } from "../api/event-log.js";
+import type { Store } from "../store/store.js";
+import type { AppPlan, PlanAll } from "./plan-all.js";
+import type { StatusWriter } from "./status-writer.js";
+import { listAll, type PlacementSpec } from "./world.js";
+
+export interface RecordContext {
+  store: Store;
+  events: EventLog;
+  status: StatusWriter;
+  nowMs: () => number;
+}
+
+/** The explanation without the per-device rejection map (thousands of entries on a large fleet). */
+function compactExplanation(a: AppPlan): unknown {
+  const e = a.plan.explain;
+  if (!e) return undefined;
+  return {
+    weights: e.weights,
+    replicas: e.replicas,
+    services: e.services.map(({ rejectedDevices: _drop, ...rest }) => rest),
+  };
+}
+
+function phaseOf(a: AppPlan, nowMs: number): string {
+  if (!a.plan.feasible) return "Infeasible";
+  if (!a.job) return "Placed";
+  if (nowMs < a.job.startMs) return "Waiting";
+  return nowMs < a.job.endMs ? "Running" : "Done";
+}
+
+export async function recordRound(
+  ctx: RecordContext,
+  result: PlanAll,
+  regionOf: (device: string) => string,
+  planId: string,
+  fullRound: boolean,
+): Promise<Map<string, fogV1.PlanMove[]>> {
+  const now = ctx.nowMs();
+  const movesByRegion = new Map<string, fogV1.PlanMove[]>();
+  for (const a of result.apps) {
+    const name = a.entry.app.name;
+    const ns = a.entry.resource.namespace;
+    const spec: PlacementSpec = {
+      app: name,
+      kind: a.entry.app.kind,
+      feasible: a.plan.feasible,
+      placements: a.plan.placements.map((p) => ({ ...p, region: regionOf(p.device) })),
+      totals: { ...a.plan.totals },
+      moves: a.plan.moves,
+      problems: a.plan.problems,
+      ...(a.plan.explain ? { explanation: compactExplanation(a) } : {}),
+      planId,
+      ...(a.job ? { job: a.job } : {}),
+    };
+    const key = { kind: "Placement", namespace: ns, name };
+    const before = await ctx.store.get(key);
+    const prevPlacements = JSON.stringify((before?.spec as PlacementSpec | undefined)?.placements ?? []);
+    const changedPlacement = prevPlacements !== JSON.stringify(spec.placements);
+    if (changedPlacement || !before) {
+      const history = ((before?.status as { history?: unknown[] } | null)?.history ?? []).slice(-9);
+      await ctx.store.put(
+        {
+          ...key,
+          labels: { "qonnect.io/app": name },
+          spec,
+          status: {
+            history: [
+              ...history,
+              { planId, tsMs: now, replicas: spec.placements.length, objective: a.plan.totals.objective },
+            ],
+          },
+        },
+        { nowMs: now },
+      );
+    }
+    const phase = phaseOf(a, now);
+    await ctx.status.merge(
+      { kind: a.entry.resource.kind, namespace: ns, name },
+      {
+        phase,
+        placed: spec.placements.length,
+        planId: changedPlacement ? planId : ((before?.spec as PlacementSpec | undefined)?.planId ?? planId),
+        problems: a.plan.problems,
+        ...(a.job
+          ? {
+              startMs: a.job.startMs,
+              endMs: a.job.endMs,
+              carbonG: a.job.carbonG,
+              nowCarbonG: a.job.nowCarbonG,
+              carbonSavedG: a.job.savingG,
+            }
+          : {}),
+      },
+    );
+    const object = `${a.entry.resource.kind === "Job" ? "jobs" : "applications"}/${name}`;
+    if (!a.plan.feasible)
+      await ctx.events.record({
+        type: "Warning",
+        reason: "Infeasible",
+        message: a.plan.problems.join("; ") || "no feasible placement",
+        object,
+      });
+    else if (changedPlacement) {
+      const starts = a.plan.moves.filter((m) => m.op === "start");
+      const why = [...new Set(a.plan.moves.map((m) => m.why))].join(", ");
+      await ctx.events.record({
+        type: "Normal",
+        reason: before ? "Moved" : "Planned",
+        message: before
+          ? `${starts.length} replica(s) moved (${why || "re-plan"}): ${starts
+              .slice(0, 5)
+              .map((m) => `${m.service}/${m.replica} → ${m.device}`)
+              .join(", ")}`
+          : `${spec.placements.length} replica(s) placed: ${spec.placements
+              .slice(0, 5)
+              .map((p) => `${p.service}/${p.replica} → ${p.device}`)
+              .join(", ")}`,
+        object,
+      });
+    }
+    // a first placement has no moves from the planner: every replica is a start
+    const moves =
+      a.plan.moves.length || before
+        ? a.plan.moves
+        : a.plan.placements.map((p, i) => ({ step: i + 1, op: "start" as const, ...p, why: "new" }));
+    for (const m of moves) {
+      const region = regionOf(m.device);
+      const list = movesByRegion.get(region) ?? [];
+      list.push({
+        planVersion: 0,
+        app: name,
+        service: m.service,
+        replica: m.replica,
+        fromDevice: m.op === "stop" ? m.device : "",
+        toDevice: m.op === "start" ? m.device : "",
+        reason: m.why,
+        tsMs: now,
+        origin: "kb",
+      });
+      movesByRegion.set(region, list);
+    }
+  }
+  if (fullRound) {
+    // placements of applications that are gone
+    const live = new Set(result.apps.map((a) => `${a.entry.resource.namespace}/${a.entry.app.name}`));
+    for (const p of await listAll(ctx.store, "Placement"))
+      if (!live.has(`${p.namespace}/${p.name}`)) await ctx.store.delete(p, { nowMs: now }).catch(() => {});
+  }
+  return movesByRegion;
+}

@@ -1,0 +1,207 @@
+// `qonnect kb serve`: the store, the control API over gRPC and REST, the watch hub, and (when enabled) the
+// region link and the planning loop, wired together. TLS from files on both listeners unless `insecure`.
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import * as grpc from "@grpc/grpc-js";
+import { serve } from "@hono/node-server";
+import type { Logger } from "pino";
+import { ControlApi } from "./api/control-api.js";
+import { EventLog } from "./api/event-log.js";
+import { type GrpcServer, startGrpcServer } from "./api/grpc-server.js";
+import { WatchHub } from "./api/watch-hub.js";
+import { registerKbKinds } from "./kinds.js";
+import { KbMetrics } from "./metrics.js";
+import { dryRun } from "./planning/dry-run.js";
+import { PlanningLoop, type PlanningLoopOptions } from "./planning/loop.js";
+import { FogClient } from "./region/fog-client.js";
+import { SummaryConsumer, type SummaryConsumerOptions } from "./region/summaries.js";
+import { restApp } from "./rest/app.js";
+import { openStore } from "./store/open.js";
+import type { Store, StoredResource } from "./store/store.js";
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** Client CA: when given, gRPC asks clients for certificates (not required). */
+  caFile?: string;
+}
+
+export interface KbServerOptions {
+  dataDir: string;
+  /** `sqlite` (default, in dataDir) or a `postgres://` URL. */
+  store?: string;
+  /** Postgres schema (tests). */
+  schema?: string;
+  grpc: string;
+  http: string;
+  tls?: TlsFiles;
+  /** Plaintext listeners; required when `tls` is absent. */
+  insecure?: boolean;
+  logger?: Logger;
+  nowMs?: () => number;
+  /** NATS servers carrying the regions' summaries (the live inventory). */
+  nats?: string[];
+  /** The planning loop (default on); options for tests and benchmarks. */
+  planning?: false | Omit<PlanningLoopOptions, "store" | "events" | "metrics" | "fog" | "nowMs">;
+  /** Summary handling options (tests). */
+  summaries?: Omit<SummaryConsumerOptions, "store" | "events" | "status" | "metrics" | "loop" | "nowMs">;
+  /** Extra wiring started after the APIs. */
+  extensions?: ((kb: KbServer) => Promise<{ close(): Promise<void> }>)[];
+}
+
+export interface KbServer {
+  store: Store;
+  loop?: PlanningLoop;
+  summaries?: SummaryConsumer;
+  api: ControlApi;
+  hub: WatchHub;
+  events: EventLog;
+  metrics: KbMetrics;
+  grpcPort: number;
+  httpPort: number;
+  grpcAddress: string;
+  httpUrl: string;
+  /** Subscribe to changes made through the API. */
+  onChange(listener: (r: StoredResource) => void): void;
+  close(): Promise<void>;
+}
+
+export class TlsConfigError extends Error {
+  override name = "TlsConfigError";
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(address);
+  if (!m) throw new Error(`listen address "${address}" is not HOST:PORT (e.g. 127.0.0.1:7443)`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
+  if (!o.tls && !o.insecure)
+    throw new TlsConfigError(
+      "no TLS files given: pass --tls-cert and --tls-key, or --insecure for plaintext (tests only)",
+    );
+  registerKbKinds();
+  const nowMs = o.nowMs ?? Date.now;
+  const tls = o.tls
+    ? {
+        cert: readFileSync(o.tls.certFile),
+        key: readFileSync(o.tls.keyFile),
+        ca: o.tls.caFile ? readFileSync(o.tls.caFile) : undefined,
+      }
+    : undefined;
+  const store = await openStore(o.store ?? "sqlite", o.dataDir, o.schema ? { schema: o.schema } : {});
+  const metrics = new KbMetrics();
+  const hub = new WatchHub(store);
+  await hub.start();
+  const events = new EventLog(store, nowMs);
+  const listeners: ((r: StoredResource) => void)[] = [];
+  const api = new ControlApi({
+    store,
+    events,
+    hub,
+    nowMs,
+    dryRun: (manifests, explain) => dryRun(store, manifests, explain, nowMs()),
+    onChange: (r) => {
+      for (const l of listeners) l(r);
+    },
+  });
+  let ready = false;
+  const creds = tls
+    ? grpc.ServerCredentials.createSsl(
+        tls.ca ?? null,
+        [{ private_key: tls.key, cert_chain: tls.cert }],
+        false,
+      )
+    : grpc.ServerCredentials.createInsecure();
+  let grpcServer: GrpcServer;
+  try {
+    grpcServer = await startGrpcServer(api, o.grpc, creds);
+  } catch (err) {
+    await hub.close();
+    await store.close();
+    throw err;
+  }
+  const { host, port } = hostPort(o.http);
+  const app = restApp({ api, store, metrics, ready: () => ready, nowMs });
+  const httpServer = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = tls
+      ? serve(
+          {
+            fetch: app.fetch,
+            hostname: host,
+            port,
+            createServer: createHttpsServer,
+            serverOptions: { cert: tls.cert, key: tls.key },
+          },
+          () => resolve(s),
+        )
+      : serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const httpPort = (httpServer.address() as AddressInfo).port;
+  const grpcHost = hostPort(o.grpc).host;
+  const kb: KbServer = {
+    store,
+    api,
+    hub,
+    events,
+    metrics,
+    grpcPort: grpcServer.port,
+    httpPort,
+    grpcAddress: `${grpcHost}:${grpcServer.port}`,
+    httpUrl: `${tls ? "https" : "http"}://${host}:${httpPort}`,
+    onChange: (l) => listeners.push(l),
+    close: async () => {
+      ready = false;
+      for (const e of extras.reverse()) await e.close().catch(() => {});
+      await grpcServer.close();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        (httpServer as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await hub.close();
+      await store.close();
+    },
+  };
+  const extras: { close(): Promise<void> }[] = [];
+  if (o.planning !== false) {
+    const fog = new FogClient();
+    const loop = new PlanningLoop({ store, events, metrics, fog, nowMs, ...(o.planning ?? {}) });
+    kb.loop = loop;
+    listeners.push((r) => {
+      if (r.kind === "Application" || r.kind === "Job") loop.trigger(r.name, `${r.kind} ${r.name} changed`);
+      else if (r.kind === "Inventory" || r.kind === "Signal" || r.kind === "Region")
+        loop.trigger("all", `${r.kind} ${r.name} changed`);
+    });
+    if (o.nats?.length) {
+      const summaries = new SummaryConsumer({
+        store,
+        events,
+        status: loop.status,
+        metrics,
+        loop,
+        nowMs,
+        ...(o.summaries ?? {}),
+      });
+      await summaries.start(o.nats);
+      kb.summaries = summaries;
+      extras.push(summaries);
+    }
+    extras.push({
+      close: async () => {
+        await loop.close();
+        fog.close();
+      },
+    });
+    loop.start();
+  }
+  for (const ext of o.extensions ?? []) extras.push(await ext(kb));
+  ready = true;
+  o.logger?.info(
+    { grpc: kb.grpcAddress, http: kb.httpUrl, store: store.flavour, tls: Boolean(tls) },
+    "kb serving",
+  );
+  return kb;
+}

@@ -1,0 +1,54 @@
+// Versioned schema migrations. Append; never edit a migration that has shipped.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "resources, watch log, tokens, device samples",
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT INTO meta (key, value) VALUES ('rv', 1), ('compacted', 0);
+      CREATE TABLE resources (
+        kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, uid TEXT NOT NULL,
+        labels TEXT NOT NULL, annotations TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
+        rv INTEGER NOT NULL, generation INTEGER NOT NULL, create_ms INTEGER NOT NULL, update_ms INTEGER NOT NULL,
+        PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID;
+      CREATE TABLE changes (rv INTEGER PRIMARY KEY, type TEXT NOT NULL, kind TEXT NOT NULL,
+        namespace TEXT NOT NULL, name TEXT NOT NULL, object TEXT NOT NULL);
+      CREATE TABLE tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL, description TEXT NOT NULL,
+        create_ms INTEGER NOT NULL, expire_ms INTEGER NOT NULL, revoked INTEGER NOT NULL);
+      CREATE TABLE samples (device TEXT NOT NULL, ts_ms INTEGER NOT NULL, power_w REAL NOT NULL,
+        energy_wh REAL NOT NULL, solar_energy_wh REAL NOT NULL, carbon_g REAL NOT NULL, cost REAL NOT NULL, soc REAL,
+        PRIMARY KEY (device, ts_ms)) WITHOUT ROWID;
+    `,
+  },
+];
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "resources, watch log, tokens, device samples",
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+      INSERT INTO meta (key, value) VALUES ('rv', 1), ('compacted', 0);
+      CREATE TABLE resources (
+        kind TEXT COLLATE "C" NOT NULL, namespace TEXT COLLATE "C" NOT NULL, name TEXT COLLATE "C" NOT NULL, uid TEXT NOT NULL,
+        labels TEXT NOT NULL, annotations TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
+        rv BIGINT NOT NULL, generation BIGINT NOT NULL, create_ms BIGINT NOT NULL, update_ms BIGINT NOT NULL,
+        PRIMARY KEY (kind, namespace, name));
+      CREATE TABLE changes (rv BIGINT PRIMARY KEY, type TEXT NOT NULL, kind TEXT NOT NULL,
+        namespace TEXT NOT NULL, name TEXT NOT NULL, object TEXT NOT NULL);
+      CREATE TABLE tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL, description TEXT NOT NULL,
+        create_ms BIGINT NOT NULL, expire_ms BIGINT NOT NULL, revoked BOOLEAN NOT NULL);
+      CREATE TABLE samples (device TEXT NOT NULL, ts_ms BIGINT NOT NULL, power_w DOUBLE PRECISION NOT NULL,
+        energy_wh DOUBLE PRECISION NOT NULL, solar_energy_wh DOUBLE PRECISION NOT NULL,
+        carbon_g DOUBLE PRECISION NOT NULL, cost DOUBLE PRECISION NOT NULL, soc DOUBLE PRECISION,
+        PRIMARY KEY (device, ts_ms));
+    `,
+  },
+];

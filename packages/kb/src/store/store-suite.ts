@@ -1,0 +1,217 @@
+// The one suite every Store implementation passes (SQLite and PostgreSQL). Called from each
+// implementation's test file with a factory that opens a fresh, empty store.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseSelector } from "./selector.js";
+import { CompactedError, EtagMismatchError, NotFoundError, type Store } from "./store.js";
+
+export interface StoreFactory {
+  /** A fresh, empty store. */
+  open(): Promise<Store>;
+  /** The same data opened again (after close), as a restarted server would. */
+  reopen(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const app = (name: string, spec: unknown = { replicas: 1 }, labels: Record<string, string> = {}) => ({
+  kind: "Application",
+  namespace: "default",
+  name,
+  labels,
+  spec,
+});
+
+export function storeSuite(name: string, factory: () => StoreFactory): void {
+  describe(`${name} store (shared suite)`, () => {
+    let f: StoreFactory;
+    let store: Store;
+    beforeEach(async () => {
+      f = factory();
+      store = await f.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await f.cleanup();
+    });
+
+    it("creates with generation 1, takes a new version per change, none for an identical write", async () => {
+      const a = await store.put(app("web"), { nowMs: 1000 });
+      expect(a.created).toBe(true);
+      expect(a.resource.generation).toBe(1);
+      const same = await store.put(app("web"), { nowMs: 2000 });
+      expect(same.changed).toBe(false);
+      expect(same.resource.resourceVersion).toBe(a.resource.resourceVersion);
+      const b = await store.put(app("web", { replicas: 2 }), { nowMs: 3000 });
+      expect(b.created).toBe(false);
+      expect(b.resource.generation).toBe(2);
+      expect(b.resource.resourceVersion).toBeGreaterThan(a.resource.resourceVersion);
+      expect(b.resource.etag).not.toBe(a.resource.etag);
+      expect(b.resource.createTimeMs).toBe(1000);
+      expect(await store.headVersion()).toBe(b.resource.resourceVersion);
+    });
+
+    it("changes the status without a new generation or etag", async () => {
+      const a = await store.put(app("web"), { nowMs: 1 });
+      const s = await store.putStatus(app("web"), { phase: "Planned" }, 2);
+      expect(s.generation).toBe(1);
+      expect(s.etag).toBe(a.resource.etag);
+      expect(s.resourceVersion).toBeGreaterThan(a.resource.resourceVersion);
+      expect((await store.get(app("web")))?.status).toEqual({ phase: "Planned" });
+      await expect(store.putStatus(app("nope"), {}, 3)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it("compare-and-set: of two writers holding the same etag one wins, the other is refused", async () => {
+      const a = await store.put(app("web"), { nowMs: 1 });
+      const results = await Promise.allSettled([
+        store.put(app("web", { replicas: 2 }), { etag: a.resource.etag, nowMs: 2 }),
+        store.put(app("web", { replicas: 3 }), { etag: a.resource.etag, nowMs: 2 }),
+      ]);
+      const won = results.filter((r) => r.status === "fulfilled");
+      const lost = results.filter((r) => r.status === "rejected");
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(EtagMismatchError);
+      const stored = await store.get(app("web"));
+      expect(stored?.spec).toEqual(
+        (won[0] as PromiseFulfilledResult<{ resource: { spec: unknown } }>).value.resource.spec,
+      );
+      // an etag for a resource that does not exist is a mismatch too
+      await expect(store.put(app("new"), { etag: "x.1", nowMs: 3 })).rejects.toBeInstanceOf(
+        EtagMismatchError,
+      );
+    });
+
+    it("deletes (with an etag check); a re-created resource has a different etag", async () => {
+      const a = await store.put(app("web"), { nowMs: 1 });
+      await expect(store.delete(app("web"), { etag: "stale.9", nowMs: 2 })).rejects.toBeInstanceOf(
+        EtagMismatchError,
+      );
+      const d = await store.delete(app("web"), { etag: a.resource.etag, nowMs: 2 });
+      expect(d.resourceVersion).toBeGreaterThan(a.resource.resourceVersion);
+      expect(await store.get(app("web"))).toBeUndefined();
+      await expect(store.delete(app("web"), { nowMs: 3 })).rejects.toBeInstanceOf(NotFoundError);
+      const again = await store.put(app("web"), { nowMs: 4 });
+      expect(again.created).toBe(true);
+      expect(again.resource.etag).not.toBe(a.resource.etag);
+    });
+
+    it("pages through thousands of items in name order, each once, with and without a selector", async () => {
+      const n = 2500;
+      const names = Array.from({ length: n }, (_, i) => `app-${String(i).padStart(5, "0")}`);
+      // in parallel batches, as concurrent clients would write
+      for (let i = 0; i < n; i += 250)
+        await Promise.all(
+          names
+            .slice(i, i + 250)
+            .map((x, k) =>
+              store.put(app(x, { i: i + k }, { parity: (i + k) % 2 ? "odd" : "even" }), { nowMs: 1 }),
+            ),
+        );
+      const seen: string[] = [];
+      let token = "";
+      let pages = 0;
+      do {
+        const page = await store.list("Application", { pageSize: 300, pageToken: token });
+        seen.push(...page.items.map((r) => r.name));
+        token = page.nextPageToken;
+        pages++;
+      } while (token);
+      expect(seen).toEqual(names);
+      expect(pages).toBe(Math.ceil(n / 300));
+      const odd: string[] = [];
+      token = "";
+      do {
+        const page = await store.list("Application", {
+          pageSize: 97,
+          pageToken: token,
+          selector: parseSelector("parity=odd"),
+        });
+        odd.push(...page.items.map((r) => r.name));
+        token = page.nextPageToken;
+      } while (token);
+      expect(odd).toEqual(names.filter((_, i) => i % 2 === 1));
+      expect((await store.list("Job")).items).toEqual([]);
+    }, 120_000);
+
+    it("the watch log holds every change in version order, contiguous under concurrent writers", async () => {
+      const start = await store.headVersion();
+      await Promise.all(Array.from({ length: 40 }, (_, i) => store.put(app(`a${i}`), { nowMs: i })));
+      await store.putStatus(app("a1"), { ok: true }, 50);
+      await store.delete(app("a2"), { nowMs: 51 });
+      const changes = await store.changes(start, 1000);
+      expect(changes).toHaveLength(42);
+      expect(changes.map((c) => c.resourceVersion)).toEqual(
+        Array.from({ length: 42 }, (_, i) => start + i + 1),
+      );
+      expect(changes.slice(0, 40).every((c) => c.type === "ADDED")).toBe(true);
+      expect(changes[40]?.type).toBe("MODIFIED");
+      expect(changes[41]).toMatchObject({ type: "DELETED", resource: { name: "a2" } });
+      // resuming from the middle gives exactly the rest
+      const rest = await store.changes(changes[19]!.resourceVersion, 1000);
+      expect(rest.map((c) => c.resourceVersion)).toEqual(changes.slice(20).map((c) => c.resourceVersion));
+      expect(await store.changes(start, 5)).toHaveLength(5);
+    });
+
+    it("compaction drops old log entries; resuming from before them is refused", async () => {
+      for (let i = 0; i < 20; i++) await store.put(app(`a${i}`), { nowMs: i });
+      const head = await store.headVersion();
+      await store.compact(5);
+      await expect(store.changes(0, 100)).rejects.toBeInstanceOf(CompactedError);
+      const tail = await store.changes(head - 5, 100);
+      expect(tail).toHaveLength(5);
+    });
+
+    it("keeps only the newest events when pruning", async () => {
+      for (let i = 0; i < 10; i++)
+        await store.put(
+          { kind: "Event", namespace: "default", name: `e${String(i).padStart(3, "0")}`, spec: { i } },
+          { nowMs: i },
+        );
+      expect(await store.pruneEvents(4)).toBe(6);
+      expect((await store.list("Event")).items.map((e) => e.name)).toEqual(["e006", "e007", "e008", "e009"]);
+    });
+
+    it("stores tokens by id and hash, and revokes them", async () => {
+      await store.createToken({
+        id: "t1",
+        hash: "ab",
+        role: "operator",
+        description: "ci",
+        createTimeMs: 1,
+        expireTimeMs: 2,
+        revoked: false,
+      });
+      expect(await store.getToken("t1")).toMatchObject({ role: "operator", hash: "ab", revoked: false });
+      expect(await store.revokeToken("t1")).toBe(true);
+      expect((await store.getToken("t1"))?.revoked).toBe(true);
+      expect(await store.getToken("t2")).toBeUndefined();
+    });
+
+    it("keeps device samples and reads a time range back in order", async () => {
+      await store.addSamples(
+        [3, 1, 2].map((k) => ({
+          device: "pi",
+          tsMs: k * 1000,
+          powerW: k,
+          energyWh: k * 2,
+          solarEnergyWh: 0,
+          carbonG: k / 10,
+          cost: 0,
+          soc: k === 2 ? null : 0.5,
+        })),
+      );
+      const s = await store.series("pi", 1500, 5000, 10);
+      expect(s.map((x) => x.tsMs)).toEqual([2000, 3000]);
+      expect(s[0]?.soc).toBeNull();
+      expect(s[1]).toMatchObject({ powerW: 3, energyWh: 6 });
+    });
+
+    it("keeps everything across a close and reopen (migrations run once)", async () => {
+      const a = await store.put(app("web", { x: 1 }, { team: "a" }), { nowMs: 1 });
+      await store.close();
+      store = await f.reopen();
+      expect(await store.get(app("web"))).toEqual(a.resource);
+      const b = await store.put(app("other"), { nowMs: 2 });
+      expect(b.resource.resourceVersion).toBe(a.resource.resourceVersion + 1);
+    });
+  });
+}
