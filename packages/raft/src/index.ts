@@ -15,7 +15,7 @@ export type { ConfState, Entry, EntryType, HardState, Snapshot, SnapshotMeta } f
 export { EMPTY_HARD_STATE } from "./entry.js";
 export { ProposalDroppedError, RaftConfigError } from "./errors.js";
 export { MemoryStorage } from "./memory-storage.js";
-export { describeMessage, isResponse, type Message, type MessageType } from "./message.js";
+export type { Message, MessageType } from "./message.js";
 export type { ProgressState } from "./progress.js";
 export type { Role } from "./raft.js";
 export { type RandomSource, SeededRandom } from "./random.js";
@@ -59,7 +59,6 @@ export {
 export { CompactedError, type Storage, UnavailableError } from "./storage.js";
 export { StorageOrderError } from "./stored-log.js";
 // The gRPC transport between peers.
-export { MessageDecodeError, messageFromProto, messageToProto } from "./transport/codec.js";
 export {
   channelOptions,
   GrpcTransport,
