@@ -1,4 +1,4 @@
-// `pnpm bench fog-failover [--trials N] [--json] [--smoke]`
+// `pnpm bench fog-failover [--trials N] [--heartbeat-ms 100] [--election-ms 800] [--json] [--smoke]`
 // Three fog leads and seven device agents as real processes on a real nats-server. Per trial:
 //   device loss: kill -9 the process tree of the device that hosts web/0, time until web/0 answers HTTP again
 //                (on its new device: the old one is dead), then bring the device back;
@@ -18,6 +18,8 @@ import { RegionRig } from "./lib/rig.js";
 const json = process.argv.includes("--json");
 const smoke = process.argv.includes("--smoke");
 const trials = Number(argValue("--trials", smoke ? "1" : "5"));
+const heartbeatMs = Number(argValue("--heartbeat-ms", "100"));
+const electionMs = Number(argValue("--election-ms", "800"));
 const DEVICES = { a1: "s1", a2: "s1", a3: "s1", a4: "s1", b1: "s2", b2: "s2", b3: "s2" };
 const STOP_DEADLINE_MS = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +47,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const rig = await RegionRig.start({ devices: DEVICES });
+const rig = await RegionRig.start({ devices: DEVICES, heartbeatMs, electionMs });
 const deviceLossMs: number[] = [];
 const leaderLossMs: number[] = [];
 let doubleRuns = 0;
@@ -206,7 +208,7 @@ if (json)
     JSON.stringify({
       bench: "fog-failover",
       metrics,
-      env: benchEnv({ devices: 7, fogLeads: 3, heartbeatMs: 100, electionMs: 800 }),
+      env: benchEnv({ devices: 7, fogLeads: 3, heartbeatMs, electionMs }),
     }),
   );
 process.exit(0);

@@ -33,6 +33,9 @@ interface Run {
   generatorCpuPercent: number;
   /** Verdict changes the leader proposed in the whole run (n alive at start + the stopped + any flapping). */
   verdictChanges: number;
+  /** p99 and max of the generator's own sample intervals in the measurement window (1000 ms if it kept up). */
+  sendGapP99Ms: number;
+  sendGapMaxMs: number;
 }
 
 async function runSize(n: number): Promise<Run> {
@@ -74,6 +77,9 @@ async function runSize(n: number): Promise<Run> {
     const lastSample = new Map<string, number>();
     const seq = new Map<string, number>();
     let running = true;
+    let measuring = false;
+    /** Intervals between consecutive samples of one device as this generator really published them. */
+    const gaps: number[] = [];
     // 1 Hz per device, spread over the second in 20 slices
     const genCpu0 = process.cpuUsage();
     const gen0 = Date.now();
@@ -106,6 +112,8 @@ async function runSize(n: number): Promise<Run> {
               solarExcessW: 0,
             }).finish(),
           );
+          const prev = lastSample.get(name);
+          if (prev !== undefined && measuring) gaps.push(now - prev);
           lastSample.set(name, now);
         }
         slice = (slice + 1) % 20;
@@ -121,6 +129,7 @@ async function runSize(n: number): Promise<Run> {
     while ((await alive().catch(() => 0)) < n && Date.now() < warmDeadline) await sleep(1000);
     say(`  ${n} devices alive; measuring ${measureS} s`);
     const pid = rig.leadPid(1)!;
+    measuring = true;
     const cpu0 = cpuSeconds(pid);
     const t0 = Date.now();
     let peakRss = 0;
@@ -129,6 +138,7 @@ async function runSize(n: number): Promise<Run> {
       await sleep(500);
     }
     const leaderCpuPercent = ((cpuSeconds(pid) - cpu0) / ((Date.now() - t0) / 1000)) * 100;
+    measuring = false;
     // detection: watch verdicts, stop one device in each of up to 20 sites
     const client = new fogV1.FogLeadClient(rig.leadAddr.get(1)!, grpc.credentials.createInsecure());
     const deadAt = new Map<string, number>();
@@ -187,6 +197,8 @@ async function runSize(n: number): Promise<Run> {
       detected: detections.length,
       stopped: victims.length,
       verdictChanges,
+      sendGapP99Ms: Math.round(percentile(gaps, 99)),
+      sendGapMaxMs: Math.round(gaps.reduce((m, g) => Math.max(m, g), 0)),
       generatorCpuPercent: round(((gen.user + gen.system) / 1000 / (Date.now() - gen0)) * 100),
     };
   } finally {

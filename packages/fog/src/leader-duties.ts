@@ -36,6 +36,9 @@ export class LeaderDuties {
     commandsFailed: 0,
   };
   private pendingVerdicts = new Map<string, VerdictName>();
+  /** Devices judged suspect at the last evaluation: suspect is proposed only when it holds twice running,
+   * so the jitter of a loaded sender does not turn into a log entry per late sample. */
+  private lateOnce = new Set<string>();
   private pendingRegistrations = new Set<string>();
   private replanning = false;
   private advancing = false;
@@ -84,11 +87,15 @@ export class LeaderDuties {
     const { sm, detector } = this.o;
     const now = this.o.nowMs();
     const changes: { device: string; verdict: VerdictName; reason: string }[] = [];
+    const late = new Set<string>();
     for (const [device, j] of detector.evaluate(now)) {
+      if (j.verdict === "suspect") late.add(device);
       const d = sm.devices.get(device);
       if (!d || d.verdict === j.verdict || this.pendingVerdicts.get(device) === j.verdict) continue;
+      if (j.verdict === "suspect" && !this.lateOnce.has(device)) continue;
       changes.push({ device, verdict: j.verdict, reason: j.reason });
     }
+    this.lateOnce = late;
     if (changes.length === 0) return;
     for (const c of changes) this.pendingVerdicts.set(c.device, c.verdict);
     this.counters.verdictChanges += changes.length;

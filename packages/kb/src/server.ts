@@ -170,11 +170,22 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
     const fog = new FogClient();
     const loop = new PlanningLoop({ store, events, metrics, fog, nowMs, ...(o.planning ?? {}) });
     kb.loop = loop;
-    listeners.push((r) => {
-      if (r.kind === "Application" || r.kind === "Job") loop.trigger(r.name, `${r.kind} ${r.name} changed`);
-      else if (r.kind === "Inventory" || r.kind === "Signal" || r.kind === "Region")
-        loop.trigger("all", `${r.kind} ${r.name} changed`);
+    // planning follows the store's change log, so writes made through any server sharing the store count;
+    // only changes of what people own (a new generation, a deletion) trigger it, not status updates
+    const generations = new Map<string, number>();
+    const unsubscribe = hub.subscribe((changes) => {
+      for (const c of changes) {
+        const r = c.resource;
+        if (!["Application", "Job", "Inventory", "Signal", "Region"].includes(r.kind)) continue;
+        const key = `${r.kind}/${r.namespace}/${r.name}`;
+        if (c.type !== "DELETED" && generations.get(key) === r.generation) continue;
+        if (c.type === "DELETED") generations.delete(key);
+        else generations.set(key, r.generation);
+        if (r.kind === "Application" || r.kind === "Job") loop.trigger(r.name, `${r.kind} ${r.name} changed`);
+        else loop.trigger("all", `${r.kind} ${r.name} changed`);
+      }
     });
+    extras.push({ close: async () => unsubscribe() });
     if (o.nats?.length) {
       const summaries = new SummaryConsumer({
         store,

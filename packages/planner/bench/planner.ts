@@ -1,13 +1,16 @@
-// `pnpm bench planner [--json]`: plan time and memory at scale, re-plan after a device loss, the heuristic's
-// gap to the exact optimum on small instances, and the Borda baseline against ours on the same instances.
+// `pnpm bench planner [--json] [--quick|--smoke] [--only replan|scale|families|quality]`: plan time and memory
+// at scale, re-plan after a device loss, every strategy's gap to the proven optimum on each instance family
+// (bench/lib/families.ts, checked against CBC), and the Borda baseline against ours.
 import { cpus } from "node:os";
 import type { Inventory } from "@qonnect/core";
 import { assessPlacement } from "../src/assess.js";
 import { generateApplication, generateInventory, generateSmallInstance } from "../src/generate.js";
 import { Planner, plan, planSync } from "../src/plan.js";
+import { runFamilies } from "./lib/families.js";
 
 const json = process.argv.includes("--json");
-const quick = process.argv.includes("--quick");
+const smoke = process.argv.includes("--smoke");
+const quick = smoke || process.argv.includes("--quick");
 const onlyAt = process.argv.indexOf("--only");
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 const section = (name: string) => !only || only === name;
@@ -16,8 +19,10 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+/** The table for people: stdout, or stderr with --json (stdout is then the JSON line alone). */
 const log = (line: string) => {
-  if (!json) console.log(line);
+  if (json) process.stderr.write(`${line}\n`);
+  else console.log(line);
 };
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -77,8 +82,8 @@ if (section("replan")) {
 if (section("scale")) {
   log("scale: plan time (build + heuristic), p50 of runs; peak RSS of the process so far");
   log("devices  replicas  runs  p50 ms  p50 cpu ms  heap MB  peak RSS MB  feasible  unplaced");
-  const deviceSizes = quick ? [100, 1000] : [100, 1000, 5000];
-  const replicaSizes = quick ? [100, 1000] : [100, 1000, 10000];
+  const deviceSizes = smoke ? [100] : quick ? [100, 1000] : [100, 1000, 5000];
+  const replicaSizes = smoke ? [100] : quick ? [100, 1000] : [100, 1000, 10000];
   for (const devices of deviceSizes) {
     const inventory = generateInventory(devices, 42);
     for (const replicas of replicaSizes) {
@@ -101,6 +106,18 @@ if (section("scale")) {
         unplaced = replicas - p.placements.length;
       }
       const key = `scale_${devices}d_${replicas}r`;
+      // the default of plan() (auto): too large for HiGHS, so the heuristic plus a lower bound
+      if (devices === deviceSizes.at(-1) && replicas === replicaSizes.at(-1)) {
+        const t = performance.now();
+        const auto = await plan(inventory, app);
+        metrics[`${key}_auto_ms`] = Number((performance.now() - t).toFixed(1));
+        metrics[`${key}_auto_gap_to_bound_percent`] = Number(
+          (100 * (auto.totals.gapToBound ?? Number.NaN)).toFixed(2),
+        );
+        log(
+          `  plan() auto: ${auto.strategy} (${auto.solver?.reason}), ${(performance.now() - t).toFixed(0)} ms, gap to its ${auto.solver?.bound} bound ${(100 * (auto.totals.gapToBound ?? Number.NaN)).toFixed(2)} %`,
+        );
+      }
       metrics[`${key}_p50_ms`] = Number(median(times).toFixed(1));
       metrics[`${key}_p50_cpu_ms`] = Number(median(cpu).toFixed(1));
       metrics[`${key}_peak_rss_mb`] = Number(peakRssMb().toFixed(0));
@@ -112,7 +129,20 @@ if (section("scale")) {
   }
 }
 
-// 3. quality against exact, 4. borda against ours
+// 3. every strategy on every instance family against the proven optimum
+if (section("families")) {
+  Object.assign(
+    metrics,
+    await runFamilies({
+      small: smoke ? 1 : quick ? 3 : 10,
+      medium: smoke ? 0 : quick ? 1 : 2,
+      referenceLimitS: smoke ? 20 : 60,
+      log,
+    }),
+  );
+}
+
+// 4. the first quality check (baseline family) against exact, and borda against ours quality check against exact, and borda against ours
 if (section("quality")) {
   const gaps: number[] = [];
   const sums = {
@@ -126,11 +156,11 @@ if (section("quality")) {
   let bordaCapacity = 0;
   let bordaInstances = 0;
   let ourViolations = 0;
-  const count = quick ? 10 : 50;
+  const count = smoke ? 3 : quick ? 10 : 20;
   for (let seed = 1; seed <= count; seed++) {
     const { inventory, app } = generateSmallInstance(1000 + seed, 5 + (seed % 4), 4 + ((seed * 3) % 6));
     const exact = await plan(inventory, app, { strategy: "exact", exactTimeLimitS: 30 });
-    const ours = planSync(inventory, app);
+    const ours = planSync(inventory, app, { strategy: "heuristic" });
     const borda = planSync(inventory, app, { strategy: "borda" });
     ourViolations += assessPlacement(inventory, app, ours.placements).violations.filter(
       (v) => !v.endsWith("not placed"),

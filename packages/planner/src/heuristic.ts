@@ -1,3 +1,4 @@
+import { largeNeighbourhoodSearch } from "./lns.js";
 import type { Problem } from "./problem.js";
 import { seededRandom, shuffle } from "./rng.js";
 import { PlacementState } from "./state.js";
@@ -14,6 +15,9 @@ export interface HeuristicOptions {
   start?: PlacementState;
   /** Local search moves only these replicas (re-planning: the displaced ones); default all. */
   focus?: readonly number[];
+  /** Ruin-and-recreate iterations after local search (lns.ts). Default by size for fresh plans, 0 when
+   * starting from a state (re-plans stay incremental). */
+  lnsIterations?: number;
 }
 
 export interface HeuristicResult {
@@ -23,8 +27,16 @@ export interface HeuristicResult {
   evaluations: number;
 }
 
-/** Candidates priced per replica on large instances (cheapest standalone first); all of them below this. */
+/** Candidates priced per replica on large fleets (cheapest standalone first); all of them up to FULL_SCAN. */
 const WINDOW = 32;
+const FULL_SCAN = 256;
+/** Large-neighbourhood search effort: iterations, and evaluations by instance size. */
+const LNS_ITERATIONS = 300;
+const LNS_EVALUATIONS_SMALL = 1_000_000;
+const LNS_EVALUATIONS_LARGE = 300_000;
+const LNS_SMALL_REPLICAS = 500;
+/** Above this many replicas a few hundred ruins change too little to pay for themselves: no LNS. */
+const LNS_MAX_REPLICAS = 2000;
 /** Instances at most this big get several randomised constructions, keeping the best. */
 const RESTART_REPLICAS = 40;
 const RESTARTS = 12;
@@ -48,7 +60,7 @@ class Search {
     timeBudgetMs: number | undefined,
   ) {
     this.deadline = timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeBudgetMs;
-    this.window = p.deviceCount <= 2 * WINDOW ? Number.POSITIVE_INFINITY : WINDOW;
+    this.window = p.deviceCount <= FULL_SCAN ? Number.POSITIVE_INFINITY : WINDOW;
   }
 
   /** Evaluations when the current local search began: the budget bounds local search, not construction. */
@@ -287,6 +299,18 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
       (unplaced.length === best.unplaced.length && objective < best.state.totals().objective - IMPROVEMENT)
     )
       best = { state, unplaced, evaluations: 0 };
+  }
+  const iterations =
+    options.lnsIterations ?? (fresh && p.replicaCount <= LNS_MAX_REPLICAS ? LNS_ITERATIONS : 0);
+  if (best!.unplaced.length === 0 && iterations > 0) {
+    search.evaluations += largeNeighbourhoodSearch(p, best!.state, random, {
+      iterations,
+      maxEvaluations: p.replicaCount <= LNS_SMALL_REPLICAS ? LNS_EVALUATIONS_SMALL : LNS_EVALUATIONS_LARGE,
+      deadline: search.deadline,
+      window: search.window,
+      ...(options.focus ? { focus: options.focus } : {}),
+    });
+    search.improve(best!.state, options.focus);
   }
   best!.evaluations = search.evaluations;
   return best!;

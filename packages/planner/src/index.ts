@@ -12,10 +12,11 @@ export {
   replicaSlownessCores,
   uncoveredW,
 } from "./objectives.js";
-export { Planner, type PlanRequest, plan, planSync } from "./plan.js";
+export { exportMps, Planner, type PlanRequest, plan, planSync } from "./plan.js";
 export { marginalPowerW, powerAtW } from "./power.js";
 export { withPlacements } from "./reserve.js";
 export {
+  type BoundTotals,
   type Explanation,
   type Move,
   type PlacementEntry,

@@ -9,10 +9,12 @@ export interface PlacementEntry {
   device: string;
 }
 
-export type Strategy = "heuristic" | "exact" | "borda";
+/** `auto` (the default of `plan`): exact when HiGHS proves the optimum within `autoBudgetMs`, otherwise the
+ * heuristic; `planSync` and `Planner` never wait for HiGHS, so there `auto` is the heuristic. */
+export type Strategy = "auto" | "heuristic" | "exact" | "borda";
 
 export interface PlanOptions {
-  /** Default `heuristic`. */
+  /** Default `auto`. */
   strategy?: Strategy;
   /** Where the application's replicas run now (re-planning). Inventory `used` must not include them. */
   current?: readonly PlacementEntry[];
@@ -33,6 +35,11 @@ export interface PlanOptions {
   timeBudgetMs?: number;
   /** Exact strategy: HiGHS time limit, s. Default 60. */
   exactTimeLimitS?: number;
+  /** Auto strategy (`plan` only): wall-clock budget for heuristic + exact attempt, ms. Default 3000. */
+  autoBudgetMs?: number;
+  /** Large-neighbourhood search after local search: ruin-and-recreate iterations. Deterministic. Default
+   * scales with the instance (0 for re-plans after a forced change, which stay incremental). */
+  lnsIterations?: number;
 }
 
 /** Totals over the whole plan, the quantities the objectives minimise. */
@@ -51,6 +58,16 @@ export interface Totals {
   batteryDrainPerH: number;
   /** The minimised value Σ weight·total/scale (plus migration costs when re-planning). */
   objective: number;
+}
+
+/** How far from optimal a plan can be at most, beside its totals (`plan.totals.lowerBound`). Kept apart from
+ * `Totals` so code that sums every key of `Totals` keeps compiling. */
+export interface BoundTotals {
+  /** A proven lower bound on `objective` over every feasible plan: HiGHS's bound (equal to the objective when
+   * the plan is proven optimal), the LP relaxation, or a per-replica combinatorial bound on large instances. */
+  lowerBound?: number;
+  /** (objective − lowerBound) / objective: how far from optimal the plan can be at most (0 = proven optimal). */
+  gapToBound?: number;
 }
 
 /** Why a device cannot take a replica: liveness, where it is (tier, region, site, users' latency), what it is
@@ -121,10 +138,11 @@ export interface Explanation {
 
 export interface Plan {
   app: string;
+  /** The strategy that made this plan (`auto` resolves to `exact` or `heuristic`). */
   strategy: Strategy;
   feasible: boolean;
   placements: PlacementEntry[];
-  totals: Totals;
+  totals: Totals & BoundTotals;
   /** Steps from `current` to this plan (empty without `current`). */
   moves: Move[];
   /** Binding constraints in words when infeasible. */
@@ -133,6 +151,16 @@ export interface Plan {
   violations: string[];
   /** Present when asked for (`explain: true`). */
   explain?: Explanation;
-  /** Exact strategy: the solver's status; heuristic: evaluations spent. */
-  solver?: { status: string; evaluations?: number; gap?: number };
+  /** Exact strategy: the solver's status; heuristic: evaluations spent. `optimal`: HiGHS proved this plan
+   * optimal. `requested`/`reason`: what was asked for and, for `auto`, why it chose `strategy`. */
+  solver?: {
+    status: string;
+    evaluations?: number;
+    gap?: number;
+    optimal?: boolean;
+    requested?: Strategy;
+    reason?: string;
+    /** Where `totals.lowerBound` comes from. */
+    bound?: "optimal" | "highs" | "lp-relaxation" | "combinatorial";
+  };
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -18,7 +19,10 @@ describe("qonnect plan", () => {
   it("plans Bookinfo onto the nine sites as a table", async () => {
     const { code, out } = await cli("plan", ...bookinfo);
     expect(code).toBe(0);
-    expect(out).toContain("bookinfo (heuristic): feasible, 8 replicas");
+    // auto: exact and proven optimal when HiGHS finishes within its budget, else the heuristic and its bound
+    expect(out).toMatch(
+      /bookinfo \((exact, proven optimal|heuristic, within [\d.]+ % of optimal)\): feasible, 8 replicas/,
+    );
     expect(out).toMatch(/totals: energy [\d.]+ W · carbon [\d.]+ g\/h · cost [\d.]+ EUR\/h/);
   });
 
@@ -51,6 +55,20 @@ describe("qonnect plan", () => {
     const borda = await cli("plan", ...bookinfo, "--json", "--strategy", "borda");
     expect(borda.code).toBe(1);
     expect(JSON.parse(borda.out).violations.length).toBeGreaterThan(0);
+  });
+
+  it("--export-mps writes the exact model, and CBC finds the optimum --strategy exact reports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "qonnect-plan-"));
+    const file = join(dir, "bookinfo.mps");
+    const exact = await cli("plan", ...bookinfo, "--json", "--strategy", "exact", "--export-mps", file);
+    expect(exact.code).toBe(0);
+    const result = JSON.parse(exact.out);
+    expect(result.chosen).toEqual([{ app: "bookinfo", strategy: "exact", optimal: true }]);
+    expect(result.totals.gapToBound).toBe(0);
+    const cbc = spawnSync("cbc", [file, "-solve", "-quit"], { encoding: "utf8" });
+    if (cbc.error) throw new Error(`cbc did not run (apt-get install coinor-cbc): ${cbc.error.message}`);
+    expect(cbc.stdout).toContain("Result - Optimal solution found");
+    expect(Number(/Objective value:\s+(\S+)/.exec(cbc.stdout)![1])).toBeCloseTo(result.totals.objective, 6);
   });
 
   it("exits 1 naming the binding constraint when nothing fits", async () => {
@@ -107,6 +125,9 @@ describe("qonnect demo", () => {
     const { code, out } = await cli("demo", "--no-live");
     expect(code).toBe(0);
     expect(out).toContain("step 2/3: plan Bookinfo");
-    expect(out).toContain("bookinfo (heuristic): feasible, 8 replicas");
+    // auto: exact and proven optimal when HiGHS finishes within its budget, else the heuristic and its bound
+    expect(out).toMatch(
+      /bookinfo \((exact, proven optimal|heuristic, within [\d.]+ % of optimal)\): feasible, 8 replicas/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   type Application,
@@ -11,7 +11,9 @@ import {
   toInventory,
 } from "@qonnect/core";
 import {
+  type BoundTotals,
   type CarbonForecast,
+  exportMps,
   forecastFromSeries,
   type JobPlan,
   type PlacementEntry,
@@ -29,7 +31,7 @@ import { table } from "../table.js";
 import type { Register } from "./index.js";
 import { planOnServer } from "./plan-server.js";
 
-const STRATEGIES: Strategy[] = ["heuristic", "exact", "borda"];
+const STRATEGIES: Strategy[] = ["auto", "heuristic", "exact", "borda"];
 
 export interface PlanFilesOptions {
   files: string[];
@@ -85,7 +87,7 @@ export async function planFiles(
   const base = inventory;
   for (const app of apps) {
     if (forecast && app.job) {
-      if (opts.strategy && opts.strategy !== "heuristic")
+      if (opts.strategy && opts.strategy !== "heuristic" && opts.strategy !== "auto")
         throw new CliError(
           "time shifting (--forecast) plans with the heuristic: drop --strategy",
           EXIT.usage,
@@ -101,7 +103,7 @@ export async function planFiles(
     }
     jobs.push(undefined);
     const p = await plan(inventory, app, {
-      strategy: opts.strategy ?? "heuristic",
+      strategy: opts.strategy ?? "auto",
       explain: Boolean(opts.explain),
       ...(current ? { current } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
@@ -177,8 +179,8 @@ async function readCurrent(file: string): Promise<PlacementEntry[]> {
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));
 
 /** Totals of several plans added up. */
-export function sumTotals(plans: Plan[]): Totals {
-  const out: Totals = {
+export function sumTotals(plans: Plan[]): Totals & BoundTotals {
+  const out: Totals & BoundTotals = {
     energyW: 0,
     carbonGPerH: 0,
     costPerHour: 0,
@@ -188,18 +190,23 @@ export function sumTotals(plans: Plan[]): Totals {
     objective: 0,
   };
   for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k] += p.totals[k];
+  // a sum of bounds bounds the sum
+  if (plans.length && plans.every((p) => p.totals.lowerBound !== undefined)) {
+    out.lowerBound = plans.reduce((s, p) => s + p.totals.lowerBound!, 0);
+    out.gapToBound = out.objective > 0 ? Math.max(0, (out.objective - out.lowerBound) / out.objective) : 0;
+  }
   return out;
 }
 
-export function formatTotals(t: Totals): string {
-  return `energy ${t.energyW.toFixed(2)} W · carbon ${t.carbonGPerH.toFixed(2)} g/h · cost ${t.costPerHour.toFixed(4)} EUR/h · latency ${t.latencyMs.toFixed(1)} ms · slowness ${t.slownessCores.toFixed(2)} cores · objective ${t.objective.toFixed(4)}`;
+export function formatTotals(t: Totals & BoundTotals): string {
+  return `energy ${t.energyW.toFixed(2)} W · carbon ${t.carbonGPerH.toFixed(2)} g/h · cost ${t.costPerHour.toFixed(4)} EUR/h · latency ${t.latencyMs.toFixed(1)} ms · slowness ${t.slownessCores.toFixed(2)} cores · objective ${t.objective.toFixed(4)}${t.lowerBound !== undefined ? ` · lower bound ${t.lowerBound.toFixed(4)} (gap ${(100 * (t.gapToBound ?? 0)).toFixed(2)} %)` : ""}`;
 }
 
 /** The plan for people: placements, totals, moves, explanation, problems. */
 export function renderPlan(io: Io, inventory: Inventory, p: Plan, explain: boolean): void {
   const devices = new Map(inventory.devices.map((d) => [d.name, d]));
   io.out(
-    `${p.app} (${p.strategy}): ${p.feasible ? "feasible" : "INFEASIBLE"}, ${p.placements.length} replicas\n`,
+    `${p.app} (${p.strategy}${p.solver?.optimal ? ", proven optimal" : p.totals.gapToBound !== undefined ? `, within ${(100 * p.totals.gapToBound).toFixed(2)} % of optimal` : ""}): ${p.feasible ? "feasible" : "INFEASIBLE"}, ${p.placements.length} replicas\n`,
   );
   if (p.placements.length)
     io.out(
@@ -276,10 +283,14 @@ export const registerPlan: Register = (program, io, outcome) => {
     .option("-f, --file <file...>", "Application or Job manifests (required without --server)")
     .option("--inventory <file>", "Inventory manifest (required without --server)")
     .option("--current <file>", "current placement (JSON, as printed by plan --json) to re-plan from")
-    .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "heuristic")
+    .option("--strategy <name>", `${STRATEGIES.join(" | ")}`, "auto")
     .option("--explain", "explain every decision")
     .option("--json", "print one JSON object")
     .option("--seed <n>", "seed of the heuristic", (v) => Number.parseInt(v, 10))
+    .option(
+      "--export-mps <file>",
+      "also write the exact model (MPS) of the first application, for CBC or GLPK",
+    )
     .option(
       "--forecast <file>",
       "per-zone carbon intensity forecast (JSON): time-shift Jobs within their deadline",
@@ -295,6 +306,7 @@ export const registerPlan: Register = (program, io, outcome) => {
           json?: boolean;
           seed?: number;
           forecast?: string;
+          exportMps?: string;
         },
       ) => {
         // --server: a dry run against the Knowledge Base's live state (plan-server.ts)
@@ -319,6 +331,11 @@ export const registerPlan: Register = (program, io, outcome) => {
           return;
         }
         const { plans, inventory, jobs } = result;
+        if (opts.exportMps)
+          await writeFile(
+            resolve(io.cwd, opts.exportMps),
+            exportMps(inventory, result.apps[0]!, { strategy: "exact" }),
+          );
         const feasible = plans.every((p) => p.feasible);
         if (opts.json) {
           const explain = opts.explain
@@ -330,6 +347,11 @@ export const registerPlan: Register = (program, io, outcome) => {
             `${JSON.stringify({
               feasible,
               strategy: opts.strategy,
+              chosen: plans.map((p) => ({
+                app: p.app,
+                strategy: p.strategy,
+                optimal: p.solver?.optimal ?? false,
+              })),
               placements: plans.flatMap((p) => p.placements),
               totals: sumTotals(plans),
               moves: plans.flatMap((p) => p.moves),

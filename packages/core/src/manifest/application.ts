@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  archSchema,
   cpuSchema,
   durationSchema,
   header,
@@ -39,7 +40,11 @@ export const resourcesSchema = z.strictObject({
 
 export const placementSchema = z.strictObject({
   tiers: z.array(z.enum(TIERS)).min(1).optional(),
-  arch: z.array(z.string().min(1)).min(1).optional().describe("e.g. arm64, amd64"),
+  arch: z
+    .array(archSchema)
+    .min(1)
+    .optional()
+    .describe("Any of these kubernetes.io/arch values, e.g. arm64, amd64"),
   regions: z.array(z.string().min(1)).min(1).optional(),
   sites: z.array(z.string().min(1)).min(1).optional(),
   labels: labelsSchema.optional().describe("Device labels that must all match."),

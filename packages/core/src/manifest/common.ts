@@ -7,6 +7,41 @@ export const API_VERSION = "qonnect.io/v1alpha1";
 export const TIERS = ["cloud", "fog", "edge"] as const;
 export type Tier = (typeof TIERS)[number];
 
+/** CPU architectures as Kubernetes nodes report them (`kubernetes.io/arch`, Go's GOARCH names). */
+export const ARCHES = [
+  "amd64",
+  "arm64",
+  "arm",
+  "386",
+  "ppc64le",
+  "s390x",
+  "riscv64",
+  "mips64le",
+  "loong64",
+] as const;
+export type Arch = (typeof ARCHES)[number];
+
+/** What `uname -m` and distributions call them, for a hint when someone writes those instead. */
+export const ARCH_ALIASES: Readonly<Record<string, Arch>> = {
+  x86_64: "amd64",
+  x64: "amd64",
+  aarch64: "arm64",
+  armv8: "arm64",
+  armv7l: "arm",
+  armv7: "arm",
+  armv6l: "arm",
+  armhf: "arm",
+  i386: "386",
+  i686: "386",
+  x86: "386",
+  ppc64el: "ppc64le",
+  riscv: "riscv64",
+};
+
+export const archSchema = z
+  .enum(ARCHES)
+  .describe("kubernetes.io/arch: amd64, arm64, arm, ppc64le, s390x, riscv64, …");
+
 /** DNS-1123 label, as Kubernetes names: lower-case alphanumerics and '-', 1..63 characters. */
 export const nameSchema = z
   .string()

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cpuSchema, header, labelsSchema, memorySchema, nameSchema, TIERS } from "./common.js";
+import { archSchema, cpuSchema, header, labelsSchema, memorySchema, nameSchema, TIERS } from "./common.js";
 
 // The field names here are fixed (DESIGN.md §3): tools outside the repo write inventories in this shape.
 
@@ -37,7 +37,7 @@ export const batterySchema = z.strictObject({
 export const deviceSchema = z.strictObject({
   name: nameSchema,
   site: z.string().min(1),
-  arch: z.string().min(1).describe("e.g. arm64, amd64"),
+  arch: archSchema,
   cpu: cpuSchema.describe("Cores."),
   memory: memorySchema,
   gpu: z.number().int().nonnegative().default(0),

@@ -117,6 +117,23 @@ kind: Aplication
     ]);
   });
 
+  it("takes only kubernetes.io/arch names, with a hint at the line and column of the typo", () => {
+    const text = APP(`    - name: web
+      resources: { cpu: 1, memory: 1Gi }
+      placement:
+        arch: [arm64, sparc99, amd46, aarch64]`);
+    const got = errors(text);
+    expect(got).toHaveLength(3);
+    expect(got[0]).toMatch(
+      /^m\.yaml:10:23: arch\[1\]: "sparc99" is not one of .*"amd64", "arm64", "arm", "ppc64le"/,
+    );
+    expect(got[0]).not.toContain("did you mean");
+    expect(got[1]).toMatch(/^m\.yaml:10:32: arch\[2\]: "amd46" is not one of .* \(did you mean "amd64"\?\)$/);
+    expect(got[2]).toMatch(
+      /^m\.yaml:10:39: arch\[3\]: "aarch64" is not one of .* \(did you mean "arm64"\? Kubernetes calls aarch64 arm64\)$/,
+    );
+  });
+
   it("checks references in inventories", () => {
     const text = `apiVersion: qonnect.io/v1alpha1
 kind: Inventory

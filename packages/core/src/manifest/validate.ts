@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { type Document, LineCounter, parseAllDocuments } from "yaml";
 import type { z } from "zod";
 import { didYouMean } from "../suggest.js";
+import { ARCH_ALIASES } from "./common.js";
 import {
   type ExtensionManifest,
   KINDS,
@@ -89,7 +90,13 @@ function describeIssue(
     case "invalid_value": {
       const got = doc.getIn(path as (string | number)[]);
       const allowed = issue.values.map(String);
-      const hint = typeof got === "string" ? didYouMean(got, allowed) : "";
+      const alias =
+        typeof got === "string" && allowed.includes("arm64") ? ARCH_ALIASES[got.toLowerCase()] : undefined;
+      const hint = alias
+        ? ` (did you mean "${alias}"? Kubernetes calls ${got} ${alias})`
+        : typeof got === "string"
+          ? didYouMean(got, allowed)
+          : "";
       if (!hasPath(doc, path)) return { message: `missing required field "${field}"`, atKey: false };
       return {
         message: `${field}: ${JSON.stringify(got)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}${hint}`,

@@ -66,6 +66,12 @@ export class WatchHub {
     }
   }
 
+  /** Every batch of changes read from the log, from now on (any server's writes). Returns an unsubscribe. */
+  subscribe(listener: (changes: Change[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /** Changes after `fromVersion` (0 = from now), then live, until `signal` aborts. Throws CompactedError
    * when `fromVersion` is older than the log keeps. Emits a BOOKMARK every `bookmarkMs` of quiet. */
   async *watch(fromVersion: number, signal: AbortSignal, bookmarkMs = 5000): AsyncGenerator<WatchItem> {

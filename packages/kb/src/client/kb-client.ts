@@ -34,7 +34,7 @@ function wrap(err: grpc.ServiceError, server: string): KbClientError {
   const name = grpc.status[err.code] ?? String(err.code);
   const message =
     err.code === grpc.status.UNAVAILABLE
-      ? `cannot reach the Knowledge Base at ${server} (${err.details}); is qonnect kb serve running there?`
+      ? `cannot reach the Knowledge Base at ${server}: is qonnect kb serve running there, with TLS (or --insecure) on both sides alike?`
       : err.details;
   return new KbClientError(err.code, name, message, problems);
 }

@@ -25,6 +25,8 @@ export interface PlanningLoopOptions {
   retryMs?: number;
   /** Re-read signals this often and re-plan when they changed (ms). Default 5000. */
   tickMs?: number;
+  /** Heuristic effort per application in incremental rounds. Default 5000. */
+  maxEvaluations?: number;
   onPlanSent?: (region: string, req: fogV1.ApplyPlanRequest, res: fogV1.ApplyPlanResponse) => void;
 }
 
@@ -40,6 +42,8 @@ export class PlanningLoop {
   #closed = false;
   #round = 0;
   #signalKey = "";
+  /** Whether the last round held the planning lease (another server plans otherwise). */
+  #leader = true;
 
   constructor(readonly o: PlanningLoopOptions) {
     this.status = new StatusWriter(o.store, o.nowMs);
@@ -105,7 +109,8 @@ export class PlanningLoop {
 
   /** One planning round; exposed for tests. */
   async round(dirty: Set<string> | "all", reasons: string[]): Promise<void> {
-    if (!(await this.o.store.tryLease())) return;
+    this.#leader = await this.o.store.tryLease();
+    if (!this.#leader) return;
     const started = performance.now();
     const now = this.o.nowMs();
     const world = await loadWorld(this.o.store, now);
@@ -128,7 +133,8 @@ export class PlanningLoop {
       explain: true,
       forecast: forecastOf(world.signals, fallback),
       jobStarts,
-      ...(full ? {} : { only: dirty }),
+      // an incremental round places a few applications among many: bounded effort keeps it quick
+      ...(full ? {} : { only: dirty, maxEvaluations: this.o.maxEvaluations ?? 5000 }),
     });
     this.#signalKey = JSON.stringify([
       ...valuesAt(world.signals, now).intensityGPerKWh,
@@ -171,6 +177,11 @@ export class PlanningLoop {
   }
 
   async #checkSignals(): Promise<void> {
+    if (!this.#leader && (await this.o.store.tryLease())) {
+      this.#leader = true;
+      this.trigger("all", "took over the planning lease");
+      return;
+    }
     const signals = (await listAll(this.o.store, "Signal")).map((s) => s);
     if (!signals.length) return;
     const { loadSignal } = await import("./signals.js");

@@ -1,7 +1,7 @@
 // Plans every application and job of the world, one after another (each sees the capacity the previous
 // ones took), from the current placement with hysteresis. Jobs get a start time (carbon-aware time shifting)
 // and are placed only while they run. Pure given the world and the clock.
-import type { Inventory } from "@qonnect/core";
+import type { Application, Inventory, Service } from "@qonnect/core";
 import {
   type CarbonForecast,
   type JobPlan,
@@ -9,6 +9,7 @@ import {
   type Plan,
   plan,
   planJob,
+  replicaEnergyW,
   type Totals,
   withPlacements,
 } from "@qonnect/planner";
@@ -37,6 +38,8 @@ export interface PlanAllOptions {
   /** Start times already chosen (they are not chosen again). */
   jobStarts?: ReadonlyMap<string, JobDecision>;
   hysteresis?: number;
+  /** Heuristic effort per application (the planner's default when absent). */
+  maxEvaluations?: number;
   /** Plan only these applications; every other keeps its current placement (and its capacity). */
   only?: ReadonlySet<string>;
 }
@@ -76,6 +79,41 @@ function chooseStart(inventory: Inventory, entry: AppEntry, options: PlanAllOpti
   };
 }
 
+/** `withPlacements` for many applications at once: one pass over the devices, not one per application. */
+export function reserveAll(
+  inventory: Inventory,
+  apps: ReadonlyMap<string, Application>,
+  placements: readonly PlacementEntry[],
+): Inventory {
+  const byDevice = new Map<string, PlacementEntry[]>();
+  for (const p of placements) {
+    const list = byDevice.get(p.device);
+    if (list) list.push(p);
+    else byDevice.set(p.device, [p]);
+  }
+  const services = new Map<string, Service>();
+  for (const a of apps.values()) for (const s of a.services) services.set(`${a.name}/${s.name}`, s);
+  return {
+    ...inventory,
+    devices: inventory.devices.map((d) => {
+      const here = byDevice.get(d.name);
+      if (!here) return d;
+      const next = { ...d };
+      let addedW = 0;
+      for (const p of here) {
+        const s = services.get(`${p.app}/${p.service}`);
+        if (!s) continue;
+        addedW += replicaEnergyW(s, next);
+        next.usedCpuCores += s.cpuCores;
+        next.usedMemoryBytes += s.memoryBytes;
+        next.usedGpus += s.gpus;
+      }
+      next.solarExcessW = Math.max(0, d.solarExcessW - addedW);
+      return next;
+    }),
+  };
+}
+
 export async function planAll(world: World, options: PlanAllOptions): Promise<PlanAll> {
   let inventory = world.inventory;
   const apps: AppPlan[] = [];
@@ -83,19 +121,12 @@ export async function planAll(world: World, options: PlanAllOptions): Promise<Pl
   const only = options.only;
   const kept: PlacementEntry[] = [];
   if (only) {
-    // the applications not re-planned hold on to their devices (and their capacity)
-    const known = new Set(world.apps.map((a) => a.app.name));
-    const byApp = new Map<string, PlacementEntry[]>();
+    // the applications not re-planned hold on to their devices (and their capacity), reserved in one pass
+    const apps = new Map(world.apps.map((a) => [a.app.name, a.app]));
     const deviceNames = new Set(inventory.devices.map((d) => d.name));
     for (const c of world.current)
-      if (!only.has(c.app) && known.has(c.app)) byApp.set(c.app, [...(byApp.get(c.app) ?? []), c]);
-    for (const entry of sorted) {
-      const mine = byApp.get(entry.app.name);
-      if (!mine) continue;
-      const alive = mine.filter((c) => deviceNames.has(c.device));
-      inventory = withPlacements(inventory, entry.app, alive);
-      kept.push(...alive);
-    }
+      if (!only.has(c.app) && apps.has(c.app) && deviceNames.has(c.device)) kept.push(c);
+    inventory = reserveAll(inventory, apps, kept);
   }
   for (const entry of only ? sorted.filter((e) => only.has(e.app.name)) : sorted) {
     const current = world.current.filter((c) => c.app === entry.app.name);
@@ -123,8 +154,11 @@ export async function planAll(world: World, options: PlanAllOptions): Promise<Pl
       explain: Boolean(options.explain),
       ...(current.length ? { current } : {}),
       ...(options.hysteresis !== undefined ? { hysteresis: options.hysteresis } : {}),
+      ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
     });
     apps.push({ entry, plan: p, ...(job ? { job } : {}), active: true });
+    // let the API answer between applications: a round over many applications takes a while
+    await new Promise((r) => setImmediate(r));
     inventory = withPlacements(inventory, entry.app, p.placements);
   }
   const placements = [...kept, ...apps.flatMap((a) => a.plan.placements)].map((e) => ({

@@ -106,11 +106,12 @@ export async function recordRound(
       });
     else if (changedPlacement) {
       const starts = a.plan.moves.filter((m) => m.op === "start");
+      const wasPlaced = prevPlacements !== "[]";
       const why = [...new Set(a.plan.moves.map((m) => m.why))].join(", ");
       await ctx.events.record({
         type: "Normal",
-        reason: before ? "Moved" : "Planned",
-        message: before
+        reason: wasPlaced ? "Moved" : "Planned",
+        message: wasPlaced
           ? `${starts.length} replica(s) moved (${why || "re-plan"}): ${starts
               .slice(0, 5)
               .map((m) => `${m.service}/${m.replica} → ${m.device}`)
@@ -124,7 +125,7 @@ export async function recordRound(
     }
     // a first placement has no moves from the planner: every replica is a start
     const moves =
-      a.plan.moves.length || before
+      a.plan.moves.length || prevPlacements !== "[]"
         ? a.plan.moves
         : a.plan.placements.map((p, i) => ({ step: i + 1, op: "start" as const, ...p, why: "new" }));
     for (const m of moves) {

@@ -1,0 +1,140 @@
+// The quality section of `pnpm bench planner`: every instance family at two sizes, each strategy's gap to an
+// optimum proven by HiGHS within a generous limit, the optimum checked by CBC on the exported MPS.
+import { problemMps } from "../../src/exact.js";
+import { FAMILIES, type Family, familyInstance, type Size } from "../../src/families.js";
+import { plan, planSync } from "../../src/plan.js";
+import { buildProblem } from "../../src/problem.js";
+import type { Plan } from "../../src/types.js";
+import { cbcAvailable, solveWithCbc } from "./cbc.js";
+
+export interface FamilyRunOptions {
+  small: number;
+  medium: number;
+  /** HiGHS limit of the exact run, which is also the reference optimum when it proves it, s; CBC's too. */
+  referenceLimitS: number;
+  families?: readonly Family[];
+  log: (line: string) => void;
+}
+
+const median = (xs: number[]) => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+const max = (xs: number[]) => (xs.length ? Math.max(...xs) : Number.NaN);
+const r3 = (v: number) => Number(v.toFixed(3));
+
+type Who = "heuristic" | "exact" | "auto";
+
+/** Wall and CPU time of one plan (HiGHS runs in this process, so its CPU time is in `cpuMs`). */
+async function timed(run: () => Plan | Promise<Plan>): Promise<{ plan: Plan; ms: number; cpuMs: number }> {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  const p = await run();
+  const used = process.cpuUsage(c);
+  return { plan: p, ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
+}
+
+export async function runFamilies(o: FamilyRunOptions): Promise<Record<string, number>> {
+  const metrics: Record<string, number> = {};
+  const cbc = cbcAvailable();
+  if (!cbc) o.log("cbc not found: apt-get install coinor-cbc to cross-check the optima (skipped)");
+  o.log(
+    "\nfamilies: gap to the proven optimum, % (median / mean / max) and wall ms (p50 / max) per strategy",
+  );
+  o.log(
+    "family        size    n  infeas  unproven  cbc agrees  heuristic gap      ms        exact gap        ms           auto gap         ms         auto proved",
+  );
+  for (const family of o.families ?? FAMILIES)
+    for (const size of ["small", "medium"] as Size[]) {
+      const count = size === "small" ? o.small : o.medium;
+      if (count === 0) continue;
+      const gaps: Record<Who, number[]> = { heuristic: [], exact: [], auto: [] };
+      const times: Record<Who, number[]> = { heuristic: [], exact: [], auto: [] };
+      const cpu: Record<Who, number[]> = { heuristic: [], exact: [], auto: [] };
+      const cbcMs: number[] = [];
+      const cbcCpuMs: number[] = [];
+      let infeasible = 0;
+      let unproven = 0;
+      let agree = 0;
+      let disagree = 0;
+      let autoExact = 0;
+      for (let seed = 1; seed <= count; seed++) {
+        const { inventory, app } = familyInstance(family, size, seed);
+        const runs = {
+          heuristic: await timed(() => planSync(inventory, app, { strategy: "heuristic" })),
+          exact: await timed(() =>
+            plan(inventory, app, { strategy: "exact", exactTimeLimitS: o.referenceLimitS }),
+          ),
+          auto: await timed(() => plan(inventory, app)),
+        };
+        // the reference: the exact run (the generous limit), when it proved the optimum
+        const ref = runs.exact.plan;
+        const mps = cbc ? problemMps(buildProblem(inventory, app)) : "";
+        const check = cbc ? solveWithCbc(mps, o.referenceLimitS) : undefined;
+        if (check) cbcMs.push(check.wallMs);
+        if (check?.cpuMs !== undefined) cbcCpuMs.push(check.cpuMs);
+        if (!ref.feasible) {
+          infeasible++;
+          if (check?.status === "infeasible") agree++;
+          else if (check) disagree++;
+          continue;
+        }
+        if (!ref.solver?.optimal) {
+          unproven++;
+          continue;
+        }
+        const optimum = ref.totals.objective;
+        if (check?.status === "optimal")
+          Math.abs(check.objective! - optimum) <= 1e-6 * Math.max(1, Math.abs(optimum))
+            ? agree++
+            : disagree++;
+        else if (check) disagree++;
+        for (const who of ["heuristic", "exact", "auto"] as Who[]) {
+          const r = runs[who].plan;
+          times[who].push(runs[who].ms);
+          cpu[who].push(runs[who].cpuMs);
+          gaps[who].push(
+            r.feasible ? (100 * (r.totals.objective - optimum)) / Math.abs(optimum || 1) : Infinity,
+          );
+        }
+        if (runs.auto.plan.solver?.optimal) autoExact++;
+      }
+      const key = `${family}_${size}`;
+      metrics[`${key}_instances`] = count;
+      metrics[`${key}_infeasible`] = infeasible;
+      metrics[`${key}_unproven`] = unproven;
+      if (cbc) {
+        metrics[`${key}_cbc_agrees`] = agree;
+        metrics[`${key}_cbc_disagrees`] = disagree;
+        metrics[`${key}_cbc_p50_ms`] = r3(median(cbcMs));
+        metrics[`${key}_cbc_max_ms`] = r3(max(cbcMs));
+        metrics[`${key}_cbc_p50_cpu_ms`] = r3(median(cbcCpuMs));
+        metrics[`${key}_cbc_max_cpu_ms`] = r3(max(cbcCpuMs));
+      }
+      metrics[`${key}_auto_proved_optimal`] = autoExact;
+      const cells: string[] = [];
+      for (const who of ["heuristic", "exact", "auto"] as Who[]) {
+        const g = gaps[who];
+        metrics[`${key}_${who}_gap_median_percent`] = r3(median(g));
+        metrics[`${key}_${who}_gap_mean_percent`] = r3(mean(g));
+        metrics[`${key}_${who}_gap_max_percent`] = r3(max(g));
+        metrics[`${key}_${who}_p50_ms`] = r3(median(times[who]));
+        metrics[`${key}_${who}_max_ms`] = r3(max(times[who]));
+        metrics[`${key}_${who}_p50_cpu_ms`] = r3(median(cpu[who]));
+        metrics[`${key}_${who}_max_cpu_ms`] = r3(max(cpu[who]));
+        cells.push(
+          `${median(g).toFixed(3)}/${mean(g).toFixed(3)}/${max(g).toFixed(3)}`.padStart(20),
+          `${median(times[who]).toFixed(0)}/${max(times[who]).toFixed(0)} (${median(cpu[who]).toFixed(0)})`.padStart(
+            17,
+          ),
+        );
+      }
+      o.log(
+        `${family.padEnd(13)} ${size.padEnd(6)} ${String(count).padStart(3)}  ${String(infeasible).padStart(6)}  ${String(unproven).padStart(8)}  ${cbc ? `${agree}/${agree + disagree} ${median(cbcMs).toFixed(0)} ms`.padStart(10) : "-".padStart(10)}${cells.join("")}  ${String(autoExact).padStart(6)}`,
+      );
+    }
+  return metrics;
+}

@@ -1,0 +1,163 @@
+import type { Problem } from "./problem.js";
+import type { PlacementState } from "./state.js";
+
+// Large-neighbourhood search after local search: ruin part of the plan (a device, a site, a grid zone, the
+// devices with solar excess, a service's replicas, a random handful) and recreate it best-first with regret
+// insertion, which moves groups of replicas that single moves and swaps cannot (a pair out of a dirty zone,
+// replicas shifted between devices with and without solar). Record-to-record acceptance with a threshold
+// shrinking to zero; the best plan seen is kept. Deterministic: effort is counted, the clock only caps it.
+
+export interface LnsOptions {
+  iterations: number;
+  maxEvaluations: number;
+  deadline: number;
+  /** Candidates priced per replica (cheapest standalone first). */
+  window: number;
+  /** Only these replicas may be ruined (re-planning); default all. */
+  focus?: readonly number[];
+}
+
+const MIN_RUIN = 2;
+const MAX_RUIN = 24;
+/** Start threshold of record-to-record acceptance, as a fraction of the objective. */
+const DEVIATION = 0.003;
+const IMPROVEMENT = 1e-12;
+
+/** Best and second-best feasible device for unplaced replica `i`; evaluations counted in `count`. */
+function bestTwo(p: Problem, state: PlacementState, i: number, window: number, count: { n: number }) {
+  const candidates = p.services[p.serviceOf[i]!]!.candidates;
+  let device = -1;
+  let cost = Number.POSITIVE_INFINITY;
+  let second = Number.POSITIVE_INFINITY;
+  let seen = 0;
+  for (let k = 0; k < candidates.length && seen < window; k++) {
+    const d = candidates[k]!;
+    if (state.blocker(i, d) !== undefined) continue;
+    seen++;
+    count.n++;
+    const c = state.delta(i, d);
+    if (c < cost) {
+      second = cost;
+      cost = c;
+      device = d;
+    } else if (c < second) second = c;
+  }
+  return { device, cost, second };
+}
+
+/** The replicas to ruin this iteration. */
+function ruin(p: Problem, state: PlacementState, pool: readonly number[], random: () => number): number[] {
+  const size = MIN_RUIN + Math.floor(random() * (Math.min(MAX_RUIN, pool.length) - MIN_RUIN + 1));
+  const seed = pool[Math.floor(random() * pool.length)]!;
+  const d0 = state.device[seed]!;
+  const kind = Math.floor(random() * 6);
+  let chosen: number[];
+  if (kind === 5) chosen = pool.filter(() => random() < size / pool.length);
+  else {
+    const zone = p.intensityGPerKWh[d0]!;
+    const devices = new Set<number>([d0]);
+    if (kind === 0) {
+      // the seed's device and another occupied device
+      const other = pool[Math.floor(random() * pool.length)]!;
+      devices.add(state.device[other]!);
+    }
+    const related = (i: number) => {
+      const d = state.device[i]!;
+      switch (kind) {
+        case 0:
+          return devices.has(d);
+        case 1:
+          return p.siteOf[d] === p.siteOf[d0];
+        case 2:
+          return p.intensityGPerKWh[d] === zone;
+        case 3:
+          return p.solarW[d]! > 0 || d === d0;
+        default:
+          return p.serviceOf[i] === p.serviceOf[seed];
+      }
+    };
+    chosen = pool.filter(related);
+    // too many: a random subset of them
+    for (let k = chosen.length - 1; k > 0; k--) {
+      const j = Math.floor(random() * (k + 1));
+      [chosen[k], chosen[j]] = [chosen[j]!, chosen[k]!];
+    }
+    chosen = chosen.slice(0, size);
+  }
+  return chosen.length > 0 ? chosen : [seed];
+}
+
+/** Regret insertion of `pending`; false (and nothing placed) when one of them fits nowhere. */
+function recreate(
+  p: Problem,
+  state: PlacementState,
+  pending: number[],
+  window: number,
+  random: () => number,
+  count: { n: number },
+): boolean {
+  const placed: number[] = [];
+  const left = [...pending];
+  while (left.length > 0) {
+    let pick = -1;
+    let pickRegret = Number.NEGATIVE_INFINITY;
+    let pickDevice = -1;
+    for (let k = 0; k < left.length; k++) {
+      const b = bestTwo(p, state, left[k]!, window, count);
+      if (b.device < 0) {
+        for (const i of placed) state.unplace(i);
+        return false;
+      }
+      const regret = (b.second - b.cost) * (1 + 0.1 * random());
+      if (regret > pickRegret) {
+        pick = k;
+        pickRegret = regret;
+        pickDevice = b.device;
+      }
+    }
+    const i = left.splice(pick, 1)[0]!;
+    state.place(i, pickDevice);
+    placed.push(i);
+  }
+  return true;
+}
+
+/** Improves `state` in place; returns the evaluations spent. */
+export function largeNeighbourhoodSearch(
+  p: Problem,
+  state: PlacementState,
+  random: () => number,
+  o: LnsOptions,
+): number {
+  const count = { n: 0 };
+  const pool = o.focus ? [...o.focus] : Array.from({ length: p.replicaCount }, (_, i) => i);
+  if (pool.length < MIN_RUIN || o.iterations <= 0) return 0;
+  if (pool.some((i) => state.device[i]! < 0)) return 0;
+  let best = state.device.slice();
+  let bestObjective = state.objective;
+  for (let it = 0; it < o.iterations; it++) {
+    if (count.n >= o.maxEvaluations || (o.deadline !== Infinity && performance.now() > o.deadline)) break;
+    const before = state.objective;
+    const removed = ruin(p, state, pool, random);
+    const from = removed.map((i) => state.device[i]!);
+    for (const i of removed) state.unplace(i);
+    const ok = recreate(p, state, removed, o.window, random, count);
+    const threshold = DEVIATION * Math.abs(bestObjective) * (1 - it / o.iterations);
+    if (ok && state.objective < bestObjective + threshold && state.objective < before + threshold) {
+      if (state.objective < bestObjective - IMPROVEMENT) {
+        bestObjective = state.objective;
+        best = state.device.slice();
+      }
+      continue;
+    }
+    if (ok) for (const i of removed) state.unplace(i);
+    for (const [k, i] of removed.entries()) state.place(i, from[k]!);
+  }
+  // back to the best plan seen
+  if (state.objective > bestObjective + IMPROVEMENT) {
+    for (let i = 0; i < p.replicaCount; i++) if (state.device[i] !== best[i]) state.unplace(i);
+    for (let i = 0; i < p.replicaCount; i++)
+      if (state.device[i]! < 0 && best[i]! >= 0) state.place(i, best[i]!);
+  }
+  return count.n;
+}
