@@ -4,8 +4,9 @@
 // importing package's package.json, the test kit and the `/testing` entries only in test code.
 //
 // Adding a package: one line in ALLOWED (and a row in docs/architecture.md's table). Nothing else.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { cruise, type IForbiddenRuleType, type IReporterOutput } from "dependency-cruiser";
 
 /** Who may depend on whom. Libraries first, processes next, then the simulator and the CLI on top. */
@@ -30,7 +31,7 @@ const TEST_CODE = `^packages/([^/]+/${TEST_PARTS}|testkit/)`;
 /** What another package may import of a package: its public face, and its test entry (test code only). */
 const PUBLIC_FACE = "^packages/[^/]+/src/(index|testing)\\.ts$";
 
-function rules(): IForbiddenRuleType[] {
+function rules(table: Record<string, string[]>): IForbiddenRuleType[] {
   const out: IForbiddenRuleType[] = [
     {
       name: "no-cycle",
@@ -85,7 +86,7 @@ function rules(): IForbiddenRuleType[] {
       to: { path: TEST_CODE },
     },
   ];
-  for (const [pkg, allowed] of Object.entries(ALLOWED)) {
+  for (const [pkg, allowed] of Object.entries(table)) {
     const may = [pkg, ...allowed].join("|");
     out.push({
       name: `allowed-deps:${pkg}`,
@@ -106,12 +107,12 @@ function rules(): IForbiddenRuleType[] {
 }
 
 /** The package.json side of the table: declared @qonnect dependencies and packages missing from the table. */
-function manifestProblems(root: string): string[] {
+function manifestProblems(root: string, table: Record<string, string[]>): string[] {
   const problems: string[] = [];
   for (const pkg of readdirSync(join(root, "packages"))) {
     const dir = join(root, "packages", pkg);
     if (!statSync(dir).isDirectory()) continue;
-    const allowed = ALLOWED[pkg];
+    const allowed = table[pkg];
     if (!allowed) {
       problems.push(`packages/${pkg}: not in the table ALLOWED of scripts/check-deps.ts; add it there`);
       continue;
@@ -128,14 +129,18 @@ function manifestProblems(root: string): string[] {
   return problems;
 }
 
-async function main(): Promise<void> {
-  const root = resolve(import.meta.dirname, "..");
-  process.chdir(root);
+/** Checks the packages under `root`; `report` lists every problem (empty when `ok`). */
+export async function checkGraph(
+  root: string,
+  table: Record<string, string[]> = ALLOWED,
+): Promise<{ ok: boolean; report: string }> {
+  const tsConfig = join(root, "tsconfig.json");
   const result: IReporterOutput = await cruise(["packages"], {
+    baseDir: root,
     validate: true,
-    ruleSet: { forbidden: rules() },
+    ruleSet: { forbidden: rules(table) },
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: "tsconfig.json" },
+    ...(existsSync(tsConfig) ? { tsConfig: { fileName: tsConfig } } : {}),
     doNotFollow: { path: "node_modules" },
     exclude: { path: "^packages/proto/src/gen/" },
     enhancedResolveOptions: {
@@ -144,10 +149,16 @@ async function main(): Promise<void> {
     },
     outputType: "err-long",
   });
-  const problems = manifestProblems(root);
-  if (result.exitCode !== 0 || problems.length) {
-    if (typeof result.output === "string") console.error(result.output);
-    if (problems.length) console.error(problems.join("\n"));
+  const problems = manifestProblems(root, table);
+  const ok = result.exitCode === 0 && problems.length === 0;
+  const report = ok ? "" : [typeof result.output === "string" ? result.output : "", ...problems].join("\n");
+  return { ok, report };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const { ok, report } = await checkGraph(resolve(import.meta.dirname, ".."));
+  if (!ok) {
+    console.error(report);
     console.error(
       "dependency problems; the allowed graph is in scripts/check-deps.ts and docs/architecture.md",
     );
@@ -155,5 +166,3 @@ async function main(): Promise<void> {
   }
   console.log("dependency graph ok");
 }
-
-await main();
