@@ -16,13 +16,14 @@ export const ALLOWED: Record<string, string[]> = {
   natsd: [],
   testkit: ["natsd", "proto"],
   energy: ["core"],
-  raft: ["core", "proto"],
+  raft: ["core", "proto", "pki"],
   planner: ["core", "energy"],
-  agent: ["core", "proto", "energy"],
-  fog: ["core", "proto", "raft", "planner", "energy"],
-  kb: ["core", "proto", "planner", "energy"],
-  sim: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb"],
-  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim"],
+  pki: ["core"],
+  agent: ["core", "proto", "energy", "pki"],
+  fog: ["core", "proto", "raft", "planner", "energy", "pki"],
+  kb: ["core", "proto", "planner", "energy", "pki"],
+  sim: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "pki"],
+  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim", "pki"],
 };
 
 /** Test code: tests, shared test suites, fixtures, benchmarks, and the `/testing` entries themselves. */

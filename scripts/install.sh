@@ -8,7 +8,7 @@ export npm_config_nodedir=/usr # pnpm 12 ignores .npmrc's nodedir; without it no
 
 PNPM_VERSION=12.4.2
 # Debian packages the tests start for real. Add to this list when a package needs another server.
-APT_PACKAGES=(nats-server iproute2 openssl postgresql coinor-cbc)
+APT_PACKAGES=(nats-server iproute2 openssl postgresql coinor-cbc systemd util-linux chromium)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

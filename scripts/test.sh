@@ -32,6 +32,18 @@ check "generated protobuf code is up to date" gen_fresh
 check "typecheck (tsc)" node_modules/.bin/tsc -p tsconfig.json
 check "lint (biome) and dependency graph" bash -c 'node_modules/.bin/biome check . && node_modules/.bin/tsx scripts/check-deps.ts'
 
+security_suite() {
+  local out status
+  out=$(mktemp)
+  node_modules/.bin/tsx scripts/security.ts --json >"$out" 2>/dev/null
+  status=$?
+  grep -v '"refused":true' "$out" | grep '"area"' >&2 || true
+  echo "attack suite: $(tail -n 1 "$out")"
+  rm -f "$out"
+  return "$status"
+}
+check "security attack suite (pnpm security: every attempt refused, no crash, no data lost)" security_suite
+
 nats_pid=""
 cleanup() {
   if [ -n "$nats_pid" ]; then

@@ -227,20 +227,25 @@ describe("agent resilience (agent as a child process, real nats-server)", () => 
             /listed twice/,
           ],
           [
-            "no command for the process runtime",
+            "a forged token far beyond any real term",
+            { device, token: { term: 2 ** 53 - 1, planVersion: 1 }, workloads: [], tsMs: 0 },
+            /implausible fencing token/,
+          ],
+          [
+            "more workloads than a device runs",
             {
               device,
               token: { term: 1, planVersion: 1 },
-              workloads: [serviceWorkload("a", 1, { command: [] })],
+              workloads: Array.from({ length: 65 }, (_, i) => serviceWorkload(`w${i}`, 1)),
               tsMs: 0,
             },
-            /needs a command/,
+            /at most 64/,
           ],
         ];
         for (const [what, cmd, error] of cases) {
           const ack = await sendCommand(nc, region, device, cmd);
           expect(ack.accepted, what).toBe(false);
-          expect(ack.error, what).toMatch(/^malformed command: /);
+          expect(ack.error, what).toMatch(/^(malformed command|implausible fencing token): /);
           expect(ack.error, what).toMatch(error);
         }
         const s = await agent.status();

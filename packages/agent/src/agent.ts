@@ -268,7 +268,10 @@ export class Agent {
         this.calibrator.observe(system.cpuUtil, telemetry.powerW);
       this.lastPowerSource =
         telemetry.powerSource === telemetryV1.PowerSource.POWER_SOURCE_MEASURED ? "measured" : "model";
-      this.spool.append(telemetryV1.DeviceTelemetry.encode(telemetry).finish());
+      const sample = telemetryV1.DeviceTelemetry.encode(telemetry).finish();
+      // a full disk: the sample cannot be spooled, but the heartbeat still goes out live
+      if (!this.spool.append(sample) && this.link.connected)
+        this.link.publish(subjects.telemetry(this.config.region, this.config.device), sample);
       this.metrics.samples.inc();
       this.metrics.powerW.set(telemetry.powerW);
       this.countDropped();
@@ -293,8 +296,14 @@ export class Agent {
 
   private takeSeq(): number {
     const seq = this.nextSeq++;
-    if (this.nextSeq > this.state.seqReserved)
-      this.save({ ...this.state, seqReserved: this.nextSeq + SEQ_BLOCK });
+    if (this.nextSeq > this.state.seqReserved) {
+      try {
+        this.save({ ...this.state, seqReserved: this.nextSeq + SEQ_BLOCK });
+      } catch (err) {
+        // a full disk must not stop the heartbeat: state.json stays as it was, retried next sample
+        this.log.error({ err }, "cannot reserve telemetry sequence numbers");
+      }
+    }
     return seq;
   }
 

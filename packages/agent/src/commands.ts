@@ -1,4 +1,5 @@
 import { telemetryV1 } from "@qonnect/proto";
+import { COMMAND_LIMITS, tokenProblem, workloadProblem } from "./command-limits.js";
 import { type Runtime, workloadKey } from "./runtime/runtime.js";
 import type { AgentState } from "./state-store.js";
 
@@ -58,6 +59,13 @@ export class CommandHandler {
       return { device: this.deps.device, accepted: false, token: held, error, workloads: [] };
     }
     const token = cmd.token!;
+    const implausible = tokenProblem(token, held);
+    if (implausible) {
+      // nothing of this command is persisted: a forged token must not lock the device out of its leader
+      const error = `implausible fencing token: ${implausible}`;
+      this.deps.onOutcome?.({ result: "malformed", token, error });
+      return { device: this.deps.device, accepted: false, token: held, error, workloads: [] };
+    }
     if (compareTokens(token, held) < 0) {
       const error = `stale fencing token (${formatToken(token)}) is lower than the held one (${formatToken(held)})`;
       this.deps.onOutcome?.({ result: "refused", token, error });
@@ -69,13 +77,49 @@ export class CommandHandler {
         workloads: await this.deps.runtime.status(),
       };
     }
+    // a bad workload is refused alone: the rest are persisted and run
+    const good: telemetryV1.WorkloadSpec[] = [];
+    const refused: telemetryV1.WorkloadStatus[] = [];
+    const problems: string[] = [];
+    for (const w of cmd.workloads) {
+      const problem = workloadProblem(w, this.deps.runtime.kind);
+      if (!problem) {
+        good.push(w);
+        continue;
+      }
+      problems.push(`${workloadKey(w).slice(0, 200)}: ${problem}`);
+      refused.push({
+        app: w.app.slice(0, 128),
+        service: w.service.slice(0, 128),
+        replica: w.replica,
+        state: telemetryV1.WorkloadState.WORKLOAD_STATE_FAILED,
+        cpuCores: 0,
+        memoryBytes: 0,
+        restarts: 0,
+        message: `refused: ${problem}`,
+        powerW: 0,
+      });
+    }
     const state = this.deps.state();
-    this.deps.persist({ ...state, token, desired: cmd.workloads });
-    let error = "";
     try {
-      await this.deps.runtime.apply(cmd.workloads);
+      this.deps.persist({ ...state, token, desired: good });
     } catch (err) {
-      error = `reconcile failed: ${(err as Error).message}`;
+      // not durable, not obeyed: the held token and workloads stay as they were (a full disk)
+      const error = `cannot record the command: ${(err as Error).message}`;
+      this.deps.onOutcome?.({ result: "refused", token, error });
+      return {
+        device: this.deps.device,
+        accepted: false,
+        token: held,
+        error,
+        workloads: await this.deps.runtime.status(),
+      };
+    }
+    let error = problems.length ? `refused workloads: ${problems.join("; ")}` : "";
+    try {
+      await this.deps.runtime.apply(good);
+    } catch (err) {
+      error = [error, `reconcile failed: ${(err as Error).message}`].filter(Boolean).join("; ");
     }
     this.deps.onOutcome?.({ result: "accepted", token, error: error || undefined });
     return {
@@ -83,7 +127,7 @@ export class CommandHandler {
       accepted: true,
       token,
       error,
-      workloads: await this.deps.runtime.status(),
+      workloads: [...(await this.deps.runtime.status()), ...refused],
     };
   }
 
@@ -97,19 +141,16 @@ export class CommandHandler {
     if (cmd.device !== this.deps.device)
       throw new MalformedCommandError(`addressed to device "${cmd.device}", this is "${this.deps.device}"`);
     if (!cmd.token) throw new MalformedCommandError("no fencing token");
+    if (cmd.workloads.length > COMMAND_LIMITS.maxWorkloads)
+      throw new MalformedCommandError(
+        `${cmd.workloads.length} workloads; a device runs at most ${COMMAND_LIMITS.maxWorkloads}`,
+      );
     const seen = new Set<string>();
     for (const [i, w] of cmd.workloads.entries()) {
-      const at = `workloads[${i}]`;
-      if (!w.app || !w.service) throw new MalformedCommandError(`${at}: app and service are required`);
       const key = workloadKey(w);
-      if (seen.has(key)) throw new MalformedCommandError(`${at}: ${key} is listed twice`);
+      if (seen.has(key))
+        throw new MalformedCommandError(`workloads[${i}]: ${key.slice(0, 200)} is listed twice`);
       seen.add(key);
-      if (this.deps.runtime.kind === "process" && w.command.length === 0)
-        throw new MalformedCommandError(`${at} (${key}): the process runtime needs a command`);
-      if (this.deps.runtime.kind === "k3s" && !w.image)
-        throw new MalformedCommandError(`${at} (${key}): the k3s runtime needs an image`);
-      if (w.ports.some((p) => p < 1 || p > 65535))
-        throw new MalformedCommandError(`${at} (${key}): ports must be 1..65535`);
     }
     return cmd;
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { loadBundle, natsConnectOptions } from "@qonnect/pki";
 import {
   type ConnectionOptions,
   connect,
@@ -52,7 +53,18 @@ export class NatsLink {
       pass: this.config.password,
       token: this.config.token,
     };
-    if (this.config.credentialsFile)
+    if (this.config.bundleDir) {
+      // TLS required with the deployment's CA pinned, client certificate, creds re-read at every connect
+      try {
+        Object.assign(options, natsConnectOptions(loadBundle(this.config.bundleDir), this.config.servers), {
+          name: this.name,
+        });
+      } catch (err) {
+        this.events.onError(err as Error);
+        this.retryTimer = setTimeout(() => this.start(), this.config.reconnectWaitMs);
+        return;
+      }
+    } else if (this.config.credentialsFile)
       options.authenticator = credsAuthenticator(readFileSync(this.config.credentialsFile));
     connect(options).then(
       (nc) => this.attach(nc),

@@ -1,6 +1,7 @@
 import {
   closeSync,
   existsSync,
+  fdatasyncSync,
   fstatSync,
   ftruncateSync,
   mkdirSync,
@@ -11,7 +12,6 @@ import {
   renameSync,
   statSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -34,7 +34,15 @@ export interface SpoolOptions {
   maxBytes: number;
   /** persist the read position at most this often (and on close); a crash replays at most this much again */
   positionSyncMs?: number;
+  /**
+   * fdatasync appended records at most this often (and on close); default 5000 ms. A power cut loses at most
+   * this much of the newest telemetry (a visible seq gap), and an SD card is not flushed every second.
+   */
+  fsyncMs?: number;
 }
+
+/** Longer records are damage, never telemetry (NATS payloads are at most 1 MiB). */
+export const MAX_SPOOL_RECORD_BYTES = 1024 * 1024;
 
 const HEADER_BYTES = 8; // u32 length, u32 crc32 of the payload
 const SEGMENT_RE = /^(\d{12})\.seg$/;
@@ -48,6 +56,11 @@ const SEGMENT_RE = /^(\d{12})\.seg$/;
 export class Spool {
   /** records dropped because the spool was full, since this spool directory was created */
   dropped = 0;
+  /** records that could not be written (ENOSPC, EIO) since this process started; the agent keeps going */
+  writeFailures = 0;
+  /** records whose checksum failed on read (skipped with the rest of their segment) since this process started */
+  corrupted = 0;
+  private lastFsyncMs = 0;
   private segments: number[] = [];
   private writeFd = -1;
   private writeSize = 0;
@@ -62,7 +75,7 @@ export class Spool {
     readonly dir: string,
     private readonly options: SpoolOptions,
   ) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.segmentBytes = Math.max(4096, Math.min(2 ** 20, Math.floor(options.maxBytes / 8)));
     this.segments = readdirSync(dir)
       .map((f) => SEGMENT_RE.exec(f)?.[1])
@@ -98,17 +111,49 @@ export class Spool {
     return this.totalBytes;
   }
 
-  append(payload: Uint8Array): void {
-    if (this.writeSize >= this.segmentBytes)
-      this.openWriteSegment(this.segments[this.segments.length - 1]! + 1);
+  /**
+   * Appends one record. Never throws for a full disk: the record is counted in `writeFailures`, the partial
+   * write is cut back off, and the spool stays readable. Returns whether the record was written.
+   */
+  append(payload: Uint8Array, nowMs = Date.now()): boolean {
+    if (payload.length > MAX_SPOOL_RECORD_BYTES) {
+      this.writeFailures++;
+      return false;
+    }
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(payload.length, 0);
     header.writeUInt32LE(crc32(payload), 4);
-    writeSync(this.writeFd, Buffer.concat([header, payload]));
+    const record = Buffer.concat([header, payload]);
+    try {
+      if (this.writeSize >= this.segmentBytes)
+        this.openWriteSegment(this.segments[this.segments.length - 1]! + 1);
+      let off = 0;
+      while (off < record.length) off += writeSync(this.writeFd, record, off, record.length - off);
+    } catch {
+      this.writeFailures++;
+      try {
+        ftruncateSync(this.writeFd, this.writeSize);
+      } catch {
+        // the torn tail is cut at the next open (its checksum fails)
+      }
+      return false;
+    }
+    if (nowMs - this.lastFsyncMs >= (this.options.fsyncMs ?? 5000)) this.fsync(nowMs);
     this.writeSize += HEADER_BYTES + payload.length;
     this.totalBytes += HEADER_BYTES + payload.length;
     this.unread++;
     while (this.totalBytes > this.options.maxBytes && this.segments.length > 1) this.dropOldest();
+    return true;
+  }
+
+  /** fdatasync of the segment being written (a failure is counted, not thrown). */
+  fsync(nowMs = Date.now()): void {
+    this.lastFsyncMs = nowMs;
+    try {
+      if (this.writeFd >= 0) fdatasyncSync(this.writeFd);
+    } catch {
+      this.writeFailures++;
+    }
   }
 
   /** Up to `max` unread records in order, without consuming them. */
@@ -144,13 +189,26 @@ export class Spool {
   syncPosition(nowMs = Date.now()): void {
     if (!this.positionDirty) return;
     const file = join(this.dir, "position.json");
-    writeFileSync(`${file}.tmp`, JSON.stringify({ ...this.position, dropped: this.dropped }));
-    renameSync(`${file}.tmp`, file);
+    try {
+      const fd = openSync(`${file}.tmp`, "w", 0o600);
+      try {
+        writeSync(fd, JSON.stringify({ ...this.position, dropped: this.dropped }));
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(`${file}.tmp`, file);
+    } catch {
+      // a full disk: the old position stays, records since it are delivered again (at least once)
+      this.writeFailures++;
+      return;
+    }
     this.positionDirty = false;
     this.lastPositionSyncMs = nowMs;
   }
 
   close(): void {
+    this.fsync();
     this.syncPosition();
     if (this.writeFd >= 0) closeSync(this.writeFd);
     this.writeFd = -1;
@@ -190,6 +248,7 @@ export class Spool {
       const length = data.readUInt32LE(offset);
       const end = offset + HEADER_BYTES + length;
       if (
+        length > MAX_SPOOL_RECORD_BYTES ||
         end > data.length ||
         crc32(data.subarray(offset + HEADER_BYTES, end)) !== data.readUInt32LE(offset + 4)
       )
@@ -208,8 +267,11 @@ export class Spool {
     const data = this.readSegment(seg);
     const end = to ?? data.length;
     let count = 0;
-    for (let offset = from; offset + HEADER_BYTES <= end; count++)
-      offset += HEADER_BYTES + data.readUInt32LE(offset);
+    for (let offset = from; offset + HEADER_BYTES <= end; count++) {
+      const length = data.readUInt32LE(offset);
+      if (length > MAX_SPOOL_RECORD_BYTES) break;
+      offset += HEADER_BYTES + length;
+    }
     return count;
   }
 
@@ -224,8 +286,18 @@ export class Spool {
     try {
       const header = Buffer.alloc(HEADER_BYTES);
       if (readSync(fd, header, 0, HEADER_BYTES, offset) < HEADER_BYTES) return undefined;
-      const payload = Buffer.alloc(header.readUInt32LE(0));
+      const length = header.readUInt32LE(0);
+      // checked on every read, not only at open: damage after the open (a bad SD card) is skipped, not sent
+      if (length > MAX_SPOOL_RECORD_BYTES) {
+        this.corrupted++;
+        return undefined;
+      }
+      const payload = Buffer.alloc(length);
       if (readSync(fd, payload, 0, payload.length, offset + HEADER_BYTES) < payload.length) return undefined;
+      if (crc32(payload) !== header.readUInt32LE(4)) {
+        this.corrupted++;
+        return undefined;
+      }
       return payload;
     } finally {
       closeSync(fd);

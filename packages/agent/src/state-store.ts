@@ -1,4 +1,15 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
 
@@ -26,6 +37,19 @@ export class StateFileError extends Error {
   }
 }
 
+/** state.json could not be written (ENOSPC, EIO): the previous state is intact and nothing was adopted. */
+export class StateWriteError extends Error {
+  override name = "StateWriteError";
+  readonly code: string;
+  constructor(
+    readonly file: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(`cannot write agent state ${file}: ${cause.code ?? cause.message}; free disk space`, { cause });
+    this.code = cause.code ?? "EIO";
+  }
+}
+
 const EMPTY: AgentState = { token: { term: 0, planVersion: 0 }, desired: [], seqReserved: 0 };
 
 /** Persists {@link AgentState} as one JSON file, replaced atomically (write, fsync, rename, fsync dir). */
@@ -33,7 +57,8 @@ export class StateStore {
   readonly file: string;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
     this.file = join(dir, "state.json");
   }
 
@@ -68,13 +93,23 @@ export class StateStore {
       null,
       2,
     );
+    // 0600: the state holds workload environments; a workload (another uid) must not read it
     const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, "w");
     try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, "w", 0o600);
+      try {
+        fchmodSync(fd, 0o600);
+        const bytes = Buffer.from(text);
+        let off = 0;
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      // a full disk (ENOSPC) or a short write leaves the old state.json untouched
+      rmSync(tmp, { force: true });
+      throw new StateWriteError(this.file, err as NodeJS.ErrnoException);
     }
     renameSync(tmp, this.file);
     const dirFd = openSync(this.dir, "r");

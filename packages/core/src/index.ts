@@ -46,6 +46,7 @@ export {
   type ExtensionDocument,
   formatDiagnostic,
   loadManifests,
+  MANIFEST_LIMITS,
   ManifestError,
   ManifestFileError,
   type ValidationResult,

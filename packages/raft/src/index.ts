@@ -38,7 +38,13 @@ export {
   KvOutcomeUnknownError,
   KvUnavailableError,
 } from "./server/kv-client.js";
-export { type KvNode, type KvNodeOptions, startKvNode, TimingConfigError } from "./server/kv-node.js";
+export {
+  EmptyDataDirError,
+  type KvNode,
+  type KvNodeOptions,
+  startKvNode,
+  TimingConfigError,
+} from "./server/kv-node.js";
 export { KvApplication, kvService } from "./server/kv-service.js";
 export { type KvCommand, type KvResult, KvStateMachine } from "./server/kv-state-machine.js";
 export type { Violation } from "./sim/invariants.js";
@@ -58,7 +64,8 @@ export {
 } from "./sim/run.js";
 export { CompactedError, type Storage, UnavailableError } from "./storage.js";
 export { StorageOrderError } from "./stored-log.js";
-// The gRPC transport between peers.
+// The gRPC transport between peers, and its wire codec (the attack suite forges messages with it).
+export { MessageDecodeError, messageFromProto, messageToProto } from "./transport/codec.js";
 export {
   channelOptions,
   GrpcTransport,
@@ -68,6 +75,7 @@ export {
 export type { BackoffOptions } from "./transport/peer-stream.js";
 export {
   insecureSecurity,
+  qonnectMemberId,
   type TlsPem,
   type TransportSecurity,
   tlsSecurity,
@@ -88,5 +96,6 @@ export {
   WalCorruptionError,
   WalInconsistencyError,
   WalLockedError,
+  WalWriteError,
 } from "./wal/errors.js";
 export { type WalOptions, type WalRecovery, WalStorage } from "./wal/wal-storage.js";

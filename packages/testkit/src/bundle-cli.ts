@@ -2,9 +2,10 @@
 // CLI takes seconds on a loaded 2-core machine, a bundle starts in a fraction of that.
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /** The repository's root directory. */
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
@@ -32,6 +33,10 @@ export function bundleCli(): string {
     ],
     { stdio: "pipe" },
   );
+  // native modules cannot be bundled: ship them beside the bundle, as a deployment would (the WAL's flock)
+  mkdirSync(join(dir, "node_modules"));
+  const raftRequire = createRequire(join(root, "packages/raft/package.json"));
+  symlinkSync(dirname(raftRequire.resolve("fs-ext/package.json")), join(dir, "node_modules", "fs-ext"));
   bundled = out;
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   return out;

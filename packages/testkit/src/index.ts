@@ -19,6 +19,7 @@ export { ManualClock } from "./manual-clock.js";
 export { startNatsServer, useNatsServer } from "./nats.js";
 export { CLIENT_ID, createPrivateNet, NetnsUnavailableError, type PrivateNet } from "./netns.js";
 export { type PostgresServer, startPostgres, usePostgres } from "./postgres.js";
+export { type PowerCutHarness, powerCutHarness } from "./power-cut.js";
 export { alive } from "./process.js";
 export { type SysfsAttrs, SysfsTree } from "./sysfs-tree.js";
 export { tempDir, useTempDirs } from "./temp-dir.js";

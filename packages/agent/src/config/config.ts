@@ -41,6 +41,11 @@ export interface AgentConfig {
     servers: string[];
     /** a NATS .creds file (JWT + nkey seed) */
     credentialsFile?: string;
+    /**
+     * a `qonnect enroll device` bundle: TLS required with its CA pinned, its client certificate, its
+     * nats.creds and reply-inbox prefix (DESIGN.md §10). Takes the place of credentials/user/token.
+     */
+    bundleDir?: string;
     user?: string;
     password?: string;
     token?: string;
@@ -53,6 +58,15 @@ export interface AgentConfig {
     workDir: string;
     /** SIGTERM → SIGKILL grace period */
     stopGraceMs: number;
+    /** process runtime: run workloads under this uid/gid with these rlimits (prlimit) */
+    sandbox?: {
+      uid: number;
+      gid: number;
+      addressSpaceBytes?: number;
+      processes?: number;
+      cpuSeconds?: number;
+      openFiles?: number;
+    };
     /** k3s runtime */
     kubeconfig?: string;
     namespace: string;
@@ -150,13 +164,22 @@ export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig
   const labels = r.stringMap(top, "labels", "");
 
   const nats = r.object(top["nats"], "nats", true) ?? {};
-  r.unknownKeys(nats, "nats", ["servers", "credentials", "user", "password", "token", "reconnectWaitMs"]);
+  r.unknownKeys(nats, "nats", [
+    "servers",
+    "credentials",
+    "bundle",
+    "user",
+    "password",
+    "token",
+    "reconnectWaitMs",
+  ]);
   const servers = r.stringList(nats, "servers", "nats", true) ?? [];
   servers.forEach((s, i) => {
     if (!/^(nats|tls|ws|wss):\/\/[^\s]+$|^[^\s/:]+:\d+$/.test(s))
       r.problem(`nats.servers[${i}]`, `must look like nats://host:4222, got "${s}"`);
   });
   const credentialsFile = path(r.string(nats, "credentials", "nats"));
+  const bundleDir = path(r.string(nats, "bundle", "nats"));
   const user = r.string(nats, "user", "nats");
   const password = r.string(nats, "password", "nats");
   if ((user === undefined) !== (password === undefined))
@@ -206,7 +229,7 @@ export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig
     site,
     tier,
     labels,
-    nats: { servers, credentialsFile, user, password, token, reconnectWaitMs },
+    nats: { servers, credentialsFile, bundleDir, user, password, token, reconnectWaitMs },
     sensors,
     runtime,
     power,
@@ -289,7 +312,46 @@ function readSensors(r: FieldReader, value: unknown): AgentConfig["sensors"] {
 
 function readRuntime(r: FieldReader, value: unknown, base: string, device: string): AgentConfig["runtime"] {
   const obj = typeof value === "string" ? { kind: value } : (r.object(value, "runtime") ?? {});
-  r.unknownKeys(obj, "runtime", ["kind", "workDir", "stopGraceMs", "kubeconfig", "namespace", "node"]);
+  r.unknownKeys(obj, "runtime", [
+    "kind",
+    "workDir",
+    "stopGraceMs",
+    "kubeconfig",
+    "namespace",
+    "node",
+    "sandbox",
+  ]);
+  const sb = obj["sandbox"] === undefined ? undefined : (r.object(obj["sandbox"], "runtime.sandbox") ?? {});
+  if (sb)
+    r.unknownKeys(sb, "runtime.sandbox", [
+      "uid",
+      "gid",
+      "addressSpaceBytes",
+      "processes",
+      "cpuSeconds",
+      "openFiles",
+    ]);
+  const limit = (key: string) =>
+    sb ? r.number(sb, key, "runtime.sandbox", { integer: true, min: 1 }) : undefined;
+  const uid = sb
+    ? r.number(sb, "uid", "runtime.sandbox", { integer: true, min: 1, max: 2 ** 31 })
+    : undefined;
+  const gid = sb
+    ? r.number(sb, "gid", "runtime.sandbox", { integer: true, min: 1, max: 2 ** 31 })
+    : undefined;
+  if (sb && (uid === undefined || gid === undefined))
+    r.problem("runtime.sandbox", "uid and gid are required (a user of its own, not the agent's)");
+  const sandbox =
+    sb && uid !== undefined && gid !== undefined
+      ? {
+          uid,
+          gid,
+          addressSpaceBytes: limit("addressSpaceBytes"),
+          processes: limit("processes"),
+          cpuSeconds: limit("cpuSeconds"),
+          openFiles: limit("openFiles"),
+        }
+      : undefined;
   const kind = (r.string(obj, "kind", "runtime", { oneOf: ["process", "k3s"] }) ?? "process") as
     | "process"
     | "k3s";
@@ -299,6 +361,7 @@ function readRuntime(r: FieldReader, value: unknown, base: string, device: strin
     kind,
     workDir: workDir === undefined ? process.cwd() : resolve(base, workDir),
     stopGraceMs: r.number(obj, "stopGraceMs", "runtime", { integer: true, min: 0, max: 600_000 }) ?? 5000,
+    ...(sandbox ? { sandbox } : {}),
     kubeconfig: kubeconfig === undefined ? undefined : resolve(base, kubeconfig),
     namespace: r.string(obj, "namespace", "runtime", { pattern: NAME }) ?? "qonnect",
     node: r.string(obj, "node", "runtime") ?? device,

@@ -16,6 +16,7 @@ export async function createRuntime(
     workDir: config.runtime.workDir,
     logDir: join(config.dataDir, "logs"),
     stopGraceMs: config.runtime.stopGraceMs,
+    ...(config.runtime.sandbox ? { sandbox: config.runtime.sandbox } : {}),
     onEvent,
   });
 }

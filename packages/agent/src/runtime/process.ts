@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from "node:fs";
+import { chownSync, createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
 import { CpuRate, readProcUsage } from "./proc-usage.js";
@@ -23,6 +23,38 @@ export interface ProcessRuntimeOptions {
   logMaxBytes?: number;
   /** events for the agent's log: started, exited, restarting, stopped */
   onEvent?: (event: ProcessEvent) => void;
+  /** run workloads under another uid with resource limits (the agent needs CAP_SETUID/CAP_SETGID) */
+  sandbox?: WorkloadSandbox;
+}
+
+/**
+ * Confinement of process-runtime workloads: their own uid/gid (so they cannot read the agent's 0600 state and
+ * credentials) and rlimits applied with util-linux `prlimit` before exec — the fallback of DESIGN.md §10 where
+ * no cgroup v2 delegation is available (these test machines have only the fallback).
+ */
+export interface WorkloadSandbox {
+  uid: number;
+  gid: number;
+  /** RLIMIT_AS: address space per process */
+  addressSpaceBytes?: number;
+  /** RLIMIT_NPROC: processes of the workload uid */
+  processes?: number;
+  /** RLIMIT_CPU: CPU seconds per process */
+  cpuSeconds?: number;
+  /** RLIMIT_NOFILE */
+  openFiles?: number;
+}
+
+/** The argv that applies a sandbox's rlimits before running `command`. */
+export function sandboxedCommand(sandbox: WorkloadSandbox | undefined, command: string[]): string[] {
+  if (!sandbox) return command;
+  const limits = [
+    sandbox.addressSpaceBytes !== undefined ? `--as=${sandbox.addressSpaceBytes}` : undefined,
+    sandbox.processes !== undefined ? `--nproc=${sandbox.processes}` : undefined,
+    sandbox.cpuSeconds !== undefined ? `--cpu=${sandbox.cpuSeconds}` : undefined,
+    sandbox.openFiles !== undefined ? `--nofile=${sandbox.openFiles}` : undefined,
+  ].filter((x): x is string => x !== undefined);
+  return limits.length ? ["prlimit", ...limits, "--", ...command] : command;
 }
 
 export interface ProcessEvent {
@@ -68,7 +100,12 @@ export class ProcessRuntime implements Runtime {
   private closed = false;
 
   constructor(private readonly options: ProcessRuntimeOptions) {
-    mkdirSync(options.logDir, { recursive: true });
+    mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
+    if (options.sandbox) {
+      // the workloads' own working directory; the agent's state and logs stay 0700 to the agent
+      mkdirSync(options.workDir, { recursive: true });
+      chownSync(options.workDir, options.sandbox.uid, options.sandbox.gid);
+    }
     this.watchdog = new Watchdog(options.stopGraceMs);
   }
 
@@ -151,13 +188,23 @@ export class ProcessRuntime implements Runtime {
   }
 
   private spawn(w: Supervised): void {
-    const [file, ...args] = w.spec.command;
-    const child = spawn(file!, args, {
-      cwd: this.options.workDir,
-      env: workloadEnv(w.spec),
-      detached: true, // own process group: stop() and the watchdog signal the whole group
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const [file, ...args] = sandboxedCommand(this.options.sandbox, w.spec.command);
+    let child: ChildProcess;
+    try {
+      child = spawn(file!, args, {
+        cwd: this.options.workDir,
+        env: workloadEnv(w.spec),
+        detached: true, // own process group: stop() and the watchdog signal the whole group
+        stdio: ["ignore", "pipe", "pipe"],
+        ...(this.options.sandbox ? { uid: this.options.sandbox.uid, gid: this.options.sandbox.gid } : {}),
+      });
+    } catch (err) {
+      // an argument Node refuses (commands are checked before, this is the last line): this workload fails alone
+      w.state = WorkloadState.WORKLOAD_STATE_FAILED;
+      w.message = `cannot start: ${(err as Error).message}`.slice(0, 200);
+      this.options.onEvent?.({ workload: w.key, kind: "spawn-failed" });
+      return;
+    }
     w.child = child;
     w.startedAtMs = Date.now();
     if (child.pid) this.watchdog.watch(child.pid);

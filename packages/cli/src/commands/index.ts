@@ -8,11 +8,14 @@ import { registerDelete } from "./delete.js";
 import { registerDemo } from "./demo.js";
 import { registerDescribe } from "./describe.js";
 import { registerDev } from "./dev.js";
+import { registerEnroll } from "./enroll.js";
 import { registerEvents } from "./events.js";
 import { registerFog } from "./fog.js";
 import { registerGet } from "./get.js";
 import { registerKb } from "./kb.js";
+import { registerPki } from "./pki.js";
 import { registerPlan } from "./plan.js";
+import { registerRevoke } from "./revoke.js";
 import { registerSchema } from "./schema.js";
 import { registerSensors } from "./sensors.js";
 import { registerSim } from "./sim.js";
@@ -39,4 +42,7 @@ export const COMMANDS: Register[] = [
   registerDelete,
   registerEvents,
   registerConfig,
+  registerPki,
+  registerEnroll,
+  registerRevoke,
 ];

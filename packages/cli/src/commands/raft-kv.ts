@@ -2,6 +2,7 @@
 // commands find the leader themselves and print one JSON object each.
 import { resolve } from "node:path";
 import {
+  EmptyDataDirError,
   KvClient,
   KvOutcomeUnknownError,
   KvUnavailableError,
@@ -35,6 +36,7 @@ interface ServeOpts extends TlsOpts {
   electionMs: string;
   heartbeatMs: string;
   snapshotEntries: string;
+  initialClusterState?: string;
 }
 
 interface ClientOpts extends TlsOpts {
@@ -79,6 +81,12 @@ function nodeLogger(io: Io, id: number): Logger {
   );
 }
 
+function clusterState(v: string): "new" | "existing" {
+  if (v !== "new" && v !== "existing")
+    throw new CliError(`--initial-cluster-state must be new or existing, not "${v}"`, EXIT.usage);
+  return v;
+}
+
 async function serve(io: Io, o: ServeOpts): Promise<void> {
   const id = positiveInt("--id", o.id);
   let peers: Map<number, string>;
@@ -100,11 +108,13 @@ async function serve(io: Io, o: ServeOpts): Promise<void> {
       electionMs: positiveInt("--election-ms", o.electionMs),
       heartbeatMs: positiveInt("--heartbeat-ms", o.heartbeatMs),
       snapshotEntries: positiveInt("--snapshot-entries", o.snapshotEntries),
+      ...(o.initialClusterState ? { initialClusterState: clusterState(o.initialClusterState) } : {}),
       security: security(io, o),
       log,
     });
   } catch (err) {
     if (err instanceof TimingConfigError) throw new CliError(err.message, EXIT.usage);
+    if (err instanceof EmptyDataDirError) throw new CliError(err.message, EXIT.usage);
     if (
       err instanceof WalCorruptionError ||
       err instanceof WalInconsistencyError ||
@@ -180,7 +190,11 @@ export const registerRaftKv: Register = (program, io, outcome) => {
       .requiredOption("--data <dir>", "data directory (write-ahead log and snapshots)")
       .option("--election-ms <ms>", "election timeout (randomised up to twice this)", "1000")
       .option("--heartbeat-ms <ms>", "heartbeat interval (one tick)", "100")
-      .option("--snapshot-entries <n>", "snapshot and compact the log every n applied entries", "10000"),
+      .option("--snapshot-entries <n>", "snapshot and compact the log every n applied entries", "10000")
+      .option(
+        "--initial-cluster-state <state>",
+        "on an empty data directory: new (found the cluster) or existing (join it); refused without it",
+      ),
   ).action((o: ServeOpts) => serve(io, o));
   clientCommand(kv, "put <key> <value>", "write a value").action(
     (key: string, value: string, o: ClientOpts) =>

@@ -12,10 +12,12 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
 import { freePort, KbDouble, type NatsServer, SummarySubscriber, startNatsServer } from "@qonnect/testkit";
 import { connect, type NatsConnection } from "nats";
@@ -46,6 +48,10 @@ export function bundle(entry: string, name: string): string {
     ],
     { stdio: "pipe" },
   );
+  // native modules cannot be bundled: ship them beside the bundle (the Raft WAL's flock needs fs-ext)
+  mkdirSync(join(dir, "node_modules"), { recursive: true });
+  const raftRequire = createRequire(join(root, "packages/raft/package.json"));
+  symlinkSync(dirname(raftRequire.resolve("fs-ext/package.json")), join(dir, "node_modules", "fs-ext"));
   bundles.set(name, out);
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   return out;

@@ -4,7 +4,7 @@ import { raftV1 } from "@qonnect/proto";
 import { freePort, tempDir, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { KvClient } from "./kv-client.js";
-import { type KvNode, startKvNode } from "./kv-node.js";
+import { EmptyDataDirError, type KvNode, startKvNode } from "./kv-node.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -31,6 +31,7 @@ async function cluster(n: number, opts: { snapshotEntries?: number } = {}) {
       dataDir: dirs.get(id)!,
       heartbeatMs: 20,
       electionMs: 200,
+      initialClusterState: "new",
       ...opts,
     });
     nodes.set(id, node);
@@ -62,6 +63,27 @@ async function leaderOf(c: Awaited<ReturnType<typeof cluster>>): Promise<number>
 }
 
 describe("raft-kv members in one process", () => {
+  it("refuses an empty data directory unless told to found or join a cluster; a wiped member is noticed", async () => {
+    const d = tempDir("qonnect-kv-empty-");
+    cleanups.push(() => d.remove());
+    const port = await freePort();
+    const base = {
+      id: 1,
+      listen: `127.0.0.1:${port}`,
+      peers: new Map([[1, `127.0.0.1:${port}`]]),
+      dataDir: d.path,
+      heartbeatMs: 20,
+      electionMs: 200,
+    };
+    await expect(startKvNode(base)).rejects.toBeInstanceOf(EmptyDataDirError);
+    // the refusal left the directory free (its lock released): founding works
+    const node = await startKvNode({ ...base, initialClusterState: "new" });
+    await node.stop();
+    // a directory with a log starts without being told
+    const again = await startKvNode(base);
+    await again.stop();
+  });
+
   it("elects a leader, writes, reads linearizably and compares-and-sets", async () => {
     const c = await cluster(3);
     const put = await c.client.put("a", enc.encode("1"));

@@ -1,6 +1,7 @@
 // One raft-kv member: the write-ahead log, the gRPC transport and KvService on one port, and the driver.
 import * as grpc from "@grpc/grpc-js";
 import { bootstrap } from "../bootstrap.js";
+import { MessageDecodeError } from "../transport/codec.js";
 import { GrpcTransport, serverOptions } from "../transport/grpc-transport.js";
 import { insecureSecurity, type TransportSecurity } from "../transport/security.js";
 import { clusterName } from "../transport/transport.js";
@@ -19,6 +20,13 @@ export interface KvNodeOptions {
   heartbeatMs: number;
   electionMs: number;
   security?: TransportSecurity;
+  /**
+   * What an empty data directory means: `new` bootstraps a founding member of a new cluster, `existing` joins
+   * a running cluster (no bootstrap: the leader sends a snapshot once the member is added). Without it a
+   * member refuses to start on an empty directory: a wiped member that bootstrapped silently could vote a
+   * second time in a term it already voted in. Ignored when the directory holds a log.
+   */
+  initialClusterState?: "new" | "existing";
   snapshotEntries?: number;
   log?: DriverLogger;
 }
@@ -33,6 +41,19 @@ export interface KvNode {
 }
 
 const TICKS_PER_HEARTBEAT = 5;
+/** How far ahead of a member's own term a peer's message may be: elections that happened while it was away. */
+export const MAX_TERM_JUMP = 10_000;
+
+/** A member was started on an empty data directory without being told whether to found or join a cluster. */
+export class EmptyDataDirError extends Error {
+  override name = "EmptyDataDirError";
+  constructor(readonly dataDir: string) {
+    super(
+      `data directory ${dataDir} holds no log; pass --initial-cluster-state new to found a cluster, or ` +
+        "existing to join one (a member whose data was lost must be removed and re-added under a new id)",
+    );
+  }
+}
 
 /** Thrown when --election-ms is not a multiple of --heartbeat-ms or too close to it. */
 export class TimingConfigError extends Error {
@@ -50,7 +71,13 @@ export async function startKvNode(o: KvNodeOptions): Promise<KvNode> {
   const tickMs = o.heartbeatMs / TICKS_PER_HEARTBEAT;
   const electionTicks = Math.max(TICKS_PER_HEARTBEAT + 1, Math.round(o.electionMs / tickMs));
   const storage = WalStorage.open(o.dataDir);
-  if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0)
+  const empty =
+    storage.recovery.created || (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0);
+  if (empty && o.initialClusterState === undefined) {
+    storage.close();
+    throw new EmptyDataDirError(o.dataDir);
+  }
+  if (empty && o.initialClusterState === "new")
     bootstrap(
       storage,
       [...o.peers.keys()].sort((a, b) => a - b),
@@ -59,12 +86,25 @@ export async function startKvNode(o: KvNodeOptions): Promise<KvNode> {
     o.log?.warn({ ...storage.recovery.tornTail }, "cut off a torn write-ahead log tail");
   const security = o.security ?? insecureSecurity();
   let driver: RaftDriver<KvResult> | undefined;
+  let knownTerm = storage.initialState().hardState.term;
   const transport = new GrpcTransport({
     id: o.id,
     peers: o.peers,
     cluster: clusterName(o.peers),
     security,
-    onMessage: (m) => driver?.receive(m),
+    onMessage: (m) => {
+      if (!driver) return;
+      // a term far ahead of ours is a forgery (pre-vote keeps real terms from running away): the transport
+      // drops and counts what this throws. Terms only grow, so a stale knownTerm errs on the side of a check.
+      if (m.term > knownTerm + MAX_TERM_JUMP) {
+        knownTerm = driver.status().term;
+        if (m.term > knownTerm + MAX_TERM_JUMP)
+          throw new MessageDecodeError(
+            `term ${m.term} is more than ${MAX_TERM_JUMP} ahead of ours (${knownTerm})`,
+          );
+      }
+      driver.receive(m);
+    },
     onRejected: (reason) => o.log?.warn({ reason }, "refused peer traffic"),
     // slow enough that a busy event loop (an fsync, a GC pause) never looks like a dead peer: a stream torn
     // down by a late ping drops the votes queued behind it and costs an extra election round

@@ -66,6 +66,8 @@ export async function startCluster(o: ClusterOptions): Promise<ProcessCluster> {
       String(o.heartbeatMs),
       "--election-ms",
       String(o.electionMs),
+      "--initial-cluster-state",
+      "new",
       ...(o.snapshotEntries ? ["--snapshot-entries", String(o.snapshotEntries)] : []),
     ];
     const wrap = o.wrap?.(id) ?? [];

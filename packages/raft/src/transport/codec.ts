@@ -89,23 +89,86 @@ export function messageToProto(m: Message): raftV1.Message {
   };
 }
 
-/** Decodes one message; zero-valued optional fields are left out, as the core leaves them out. */
+/**
+ * Bounds on what a peer may claim. A term of 2^40 is 35 years of one election per millisecond; an index of
+ * 2^48 is 9 years of a million entries a second. Anything beyond is a forgery or damage, never a real cluster.
+ */
+export const MAX_TERM = 2 ** 40;
+export const MAX_INDEX = 2 ** 48;
+const MAX_MEMBERS = 1000;
+const MAX_CONTEXT_BYTES = 64 * 1024;
+
+function bounded(what: string, v: number, max: number): void {
+  if (!Number.isSafeInteger(v) || v < 0 || v > max)
+    throw new MessageDecodeError(`${what} ${v} is outside 0..${max}`);
+}
+
+/** Checks a decoded message against the bounds and its own consistency; throws MessageDecodeError. */
+export function checkMessage(m: Message): void {
+  bounded("term", m.term, MAX_TERM);
+  bounded("log term", m.logTerm ?? 0, MAX_TERM);
+  bounded("index", m.index ?? 0, MAX_INDEX);
+  bounded("commit", m.commit ?? 0, MAX_INDEX);
+  bounded("reject hint", m.rejectHint ?? 0, MAX_INDEX);
+  bounded("snapshot offset", m.snapOffset ?? 0, MAX_INDEX);
+  bounded("from", m.from, MAX_INDEX);
+  bounded("to", m.to, MAX_INDEX);
+  if ((m.context?.length ?? 0) > MAX_CONTEXT_BYTES) throw new MessageDecodeError("context too large");
+  if (m.entries) {
+    let expect = (m.index ?? 0) + 1;
+    for (const e of m.entries) {
+      bounded("entry index", e.index, MAX_INDEX);
+      bounded("entry term", e.term, MAX_TERM);
+      if (m.type === "app" && e.index !== expect)
+        throw new MessageDecodeError(`entry ${e.index} where ${expect} was due: entries must be contiguous`);
+      if (m.type === "app" && e.term > m.term)
+        throw new MessageDecodeError(`entry ${e.index} of term ${e.term} in a message of term ${m.term}`);
+      expect = e.index + 1;
+    }
+  }
+  if (m.type === "snap") {
+    const meta = m.snapMeta;
+    if (!meta) throw new MessageDecodeError("snap message without snapshot metadata");
+    bounded("snapshot index", meta.index, MAX_INDEX);
+    bounded("snapshot term", meta.term, MAX_TERM);
+    if (meta.term > m.term)
+      throw new MessageDecodeError(`snapshot of term ${meta.term} sent in term ${m.term}`);
+  }
+  if (m.snapMeta) {
+    const { voters, learners } = m.snapMeta.conf;
+    if (voters.length + learners.length > MAX_MEMBERS) throw new MessageDecodeError("too many members");
+    for (const id of [...voters, ...learners])
+      if (!Number.isSafeInteger(id) || id < 1) throw new MessageDecodeError(`member id ${id}`);
+  }
+}
+
+/**
+ * Decodes one message; zero-valued optional fields are left out, as the core leaves them out. Throws
+ * MessageDecodeError for anything that cannot be a Raft message or breaks the bounds of checkMessage.
+ */
 export function messageFromProto(p: raftV1.Message): Message {
+  const m = decodeUnchecked(p);
+  checkMessage(m);
+  return m;
+}
+
+function decodeUnchecked(p: raftV1.Message): Message {
   const type = FROM_PROTO.get(p.type);
   if (!type) throw new MessageDecodeError(`unknown message type ${p.type}`);
-  if (p.from < 1 || p.to < 1) throw new MessageDecodeError(`message ${type} without sender or receiver`);
+  if (!(p.from >= 1) || !(p.to >= 1))
+    throw new MessageDecodeError(`message ${type} without sender or receiver`);
   const m: Message = { type, from: p.from, to: p.to, term: p.term };
   if (p.logTerm) m.logTerm = p.logTerm;
   if (p.index) m.index = p.index;
-  if (p.entries.length > 0) m.entries = p.entries.map(entryFromProto);
+  if (p.entries?.length > 0) m.entries = p.entries.map(entryFromProto);
   if (p.commit) m.commit = p.commit;
   if (p.reject) m.reject = true;
   if (p.rejectHint) m.rejectHint = p.rejectHint;
-  if (p.context.length > 0) m.context = plain(p.context);
+  if (p.context?.length > 0) m.context = plain(p.context);
   if (p.transfer) m.transfer = true;
   if (p.snapMeta) m.snapMeta = metaFromProto(p.snapMeta);
   if (p.snapOffset) m.snapOffset = p.snapOffset;
-  if (p.snapData.length > 0) m.snapData = plain(p.snapData);
+  if (p.snapData?.length > 0) m.snapData = plain(p.snapData);
   if (p.snapDone) m.snapDone = true;
   return m;
 }

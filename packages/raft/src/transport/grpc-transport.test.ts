@@ -1,12 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { enroll, loadBundle, Pki } from "@qonnect/pki";
+import { raftV1 } from "@qonnect/proto";
 import { freePort, tempDir, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Message } from "../message.js";
+import { messageToProto } from "./codec.js";
 import { GrpcTransport, serverOptions } from "./grpc-transport.js";
-import { insecureSecurity, type TransportSecurity, tlsSecurity } from "./security.js";
+import { insecureSecurity, type TlsPem, type TransportSecurity, tlsSecurity } from "./security.js";
 import { clusterName, PeerConfigError, parsePeers } from "./transport.js";
 
 interface TestNode {
@@ -166,34 +167,81 @@ describe("GrpcTransport", () => {
     });
     const msgs: Message[] = [];
     for (let i = 1; i <= 20; i++)
-      msgs.push({ type: "app", from: 1, to: 2, term: 1, entries: [entry(i, 10_000)] });
-    msgs.push({ type: "app", from: 1, to: 2, term: 1, entries: [entry(99, 2 * limit)] });
+      msgs.push({ type: "app", from: 1, to: 2, term: 1, index: i - 1, entries: [entry(i, 10_000)] });
+    msgs.push({ type: "app", from: 1, to: 2, term: 1, index: 98, entries: [entry(99, 2 * limit)] });
     msgs.push(hb(1, 2, 1));
     a!.transport.send(msgs);
     await until(() => b!.received.length === 21, "20 appends and a heartbeat");
     expect(a!.rejected.some((r) => r.includes("exceeds"))).toBe(true);
   });
 
-  it("talks mutual TLS", async () => {
+  it("talks mutual TLS; member ids come from certificates, never from the batch", async () => {
     const dir = tempDir("qonnect-tls-");
     cleanups.push(async () => dir.remove());
-    const pem = makeCertificates(dir.path);
-    const peers = await peerMap(2);
-    const security = tlsSecurity(pem);
-    const [a, b] = await Promise.all([1, 2].map((id) => startNode(id, peers, { security })));
+    const [p1, p2, p3, other, kb] = await makeBundles(dir.path, [
+      { region: "eu", role: "fog", id: "fog-1" },
+      { region: "eu", role: "fog", id: "fog-2" },
+      { region: "eu", role: "fog", id: "fog-3" },
+      { region: "us", role: "fog", id: "fog-1" },
+      { region: "cloud", role: "kb", id: "kb" },
+    ]);
+    const peers = await peerMap(3);
+    const [a, b] = await Promise.all([
+      startNode(1, peers, { security: tlsSecurity(p1!) }),
+      startNode(2, peers, { security: tlsSecurity(p2!) }),
+    ]);
     a!.transport.send([hb(1, 2, 5)]);
     await until(() => b!.received.length === 1, "a heartbeat over TLS");
-    // a plain-text peer gets nowhere
-    const plainPeers = new Map(peers);
-    plainPeers.set(3, `127.0.0.1:${await freePort()}`);
-    const c = await startNode(3, plainPeers, { cluster: clusterName(peers) });
-    // wait until its stream to the TLS peer has failed (the handshake is refused), not for a while
-    await until(() => {
-      c.transport.send([hb(3, 2, 6)]);
-      return (c.transport.stats().get(2)?.streamFailures ?? 0) > 0;
-    }, "the plain-text stream to fail");
+    const cluster = clusterName(peers);
+    const address = peers.get(2)!;
+    const forged = { cluster, from: 1, messages: [messageToProto(hb(1, 2, 7))] };
+    // member 3's certificate claiming to be member 1
+    const as3 = tlsSecurity(p3!).channelCredentials;
+    expect((await rawSend(address, as3, [forged])).received).toBe(0);
+    // a fog lead of another region, and a Knowledge Base certificate (a client, not a peer): refused outright
+    for (const pem of [other!, kb!]) {
+      const r = await rawSend(address, tlsSecurity(pem).channelCredentials, [forged]);
+      expect(r.err?.code).toBe(grpc.status.UNAUTHENTICATED);
+    }
+    // plain text gets nowhere near a TLS port
+    const plain = await rawSend(address, grpc.credentials.createInsecure(), [forged]);
+    expect(plain.err?.code).toBe(grpc.status.UNAVAILABLE);
     expect(b!.received).toHaveLength(1);
-    expect(b!.received.some((m) => m.term === 6)).toBe(false);
+    expect(b!.transport.rejectedMessages).toBeGreaterThanOrEqual(3);
+    expect(b!.rejected.join("\n")).toMatch(/claiming node 1 from the certificate of node 3/);
+  });
+
+  it("drops malformed and out-of-bounds peer messages, counts them, and keeps serving", async () => {
+    const peers = await peerMap(2);
+    const b = await startNode(2, peers);
+    const cluster = clusterName(peers);
+    const base = messageToProto(hb(1, 2, 1));
+    const bad: raftV1.Message[] = [
+      { ...base, type: raftV1.MessageType.MESSAGE_TYPE_SNAP }, // snap without snapshot metadata
+      { ...base, term: 2 ** 53 - 1 }, // a term no cluster reaches
+      { ...base, commit: 2 ** 50 },
+      { ...base, type: 999 as raftV1.MessageType },
+      { ...base, from: 0 },
+      {
+        ...messageToProto({
+          type: "app",
+          from: 1,
+          to: 2,
+          term: 3,
+          index: 4,
+          logTerm: 3,
+          entries: [{ index: 9, term: 3, type: "normal", data: new Uint8Array(1) }],
+        }),
+      }, // entry 9 where 5 was due
+    ];
+    const r = await rawSend(peers.get(2)!, grpc.credentials.createInsecure(), [
+      { cluster, from: 1, messages: bad },
+      { cluster, from: 1, messages: [base] },
+    ]);
+    expect(r.err).toBeNull();
+    expect(r.received).toBe(1);
+    expect(b.received).toHaveLength(1);
+    expect(b.transport.rejectedMessages).toBe(bad.length);
   });
 
   it("parses peer lists", () => {
@@ -209,61 +257,33 @@ describe("GrpcTransport", () => {
   });
 });
 
-/** A CA and one node certificate for 127.0.0.1 / localhost, made with openssl. */
-function makeCertificates(dir: string): { caPem: Buffer; certPem: Buffer; keyPem: Buffer } {
-  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=qonnect-test-ca",
-  );
-  run(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "node.key",
-    "-out",
-    "node.csr",
-    "-subj",
-    "/CN=localhost",
-  );
-  const ext = join(dir, "ext.cnf");
-  execFileSync("sh", [
-    "-c",
-    `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth,clientAuth\\n' > ${ext}`,
-  ]);
-  run(
-    "x509",
-    "-req",
-    "-in",
-    "node.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "node.pem",
-    "-days",
-    "1",
-    "-extfile",
-    ext,
-  );
-  return {
-    caPem: readFileSync(join(dir, "ca.pem")),
-    certPem: readFileSync(join(dir, "node.pem")),
-    keyPem: readFileSync(join(dir, "node.key")),
-  };
+/** A CA (qonnect pki) and one certificate per identity, in bundles. */
+async function makeBundles(dir: string, ids: { region: string; role: "fog" | "kb"; id: string }[]) {
+  const pki = await Pki.init(join(dir, "pki"), { nowMs: Date.now() });
+  const out: TlsPem[] = [];
+  for (const who of ids) {
+    const b = join(dir, `${who.region}-${who.role}-${who.id}`);
+    await enroll(pki, who, b, { nowMs: Date.now(), hosts: ["127.0.0.1", "localhost"] });
+    const bundle = loadBundle(b);
+    out.push({
+      caPem: Buffer.from(bundle.caPem),
+      certPem: Buffer.from(bundle.certPem),
+      keyPem: Buffer.from(bundle.keyPem),
+    });
+  }
+  return out;
+}
+
+/** A raw peer stream: sends whatever batches it is given, as a (possibly hostile) client would. */
+async function rawSend(address: string, creds: grpc.ChannelCredentials, batches: raftV1.SendRequest[]) {
+  const client = new raftV1.RaftTransportServiceClient(address, creds);
+  try {
+    return await new Promise<{ err: grpc.ServiceError | null; received?: number }>((resolve) => {
+      const call = client.send((err, res) => resolve({ err, received: res?.receivedMessages }));
+      for (const b of batches) call.write(b);
+      call.end();
+    });
+  } finally {
+    client.close();
+  }
 }

@@ -1,6 +1,7 @@
 // The gRPC transport: RaftTransportService.Send for ordinary messages, SendSnapshot for InstallSnapshot chunks
 // on a connection of its own, so that a large snapshot never delays heartbeats and votes.
 import type * as grpc from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
 import type { Message } from "../message.js";
 import { MessageDecodeError, messageFromProto, messageSizeBytes, messageToProto } from "./codec.js";
@@ -66,6 +67,8 @@ export class GrpcTransport implements Transport {
   private readonly streams = new Map<number, PeerStream<raftV1.SendRequest>>();
   private readonly snapStreams = new Map<number, PeerStream<raftV1.SendSnapshotRequest>>();
   private readonly maxMessageBytes: number;
+  /** Inbound messages and batches dropped (bad sender, undecodable, out of bounds, refused certificate). */
+  rejectedMessages = 0;
 
   constructor(private readonly o: GrpcTransportOptions) {
     this.maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -76,8 +79,11 @@ export class GrpcTransport implements Transport {
     const impl: raftV1.RaftTransportServiceServer = {
       send: (call, callback) => {
         let received = 0;
+        const certId = this.certifiedPeer(call);
+        if (certId === null)
+          return callback({ code: status.UNAUTHENTICATED, details: "no member certificate" });
         call.on("data", (req: raftV1.SendRequest) => {
-          if (!this.accept(req.cluster, req.from)) return;
+          if (!this.accept(req.cluster, req.from, certId)) return;
           // the peer is up (it reached us): a stream of ours to it waiting out a backoff retries now, so that
           // our answers (votes) reach a restarted peer without delay
           this.streams.get(req.from)?.retryNow();
@@ -88,8 +94,11 @@ export class GrpcTransport implements Transport {
       },
       sendSnapshot: (call, callback) => {
         let received = 0;
+        const certId = this.certifiedPeer(call);
+        if (certId === null)
+          return callback({ code: status.UNAUTHENTICATED, details: "no member certificate" });
         call.on("data", (req: raftV1.SendSnapshotRequest) => {
-          if (!this.accept(req.cluster, req.from) || !req.message) return;
+          if (!this.accept(req.cluster, req.from, certId) || !req.message) return;
           if (this.deliver(req.message, req.from)) received++;
         });
         call.on("end", () => callback(null, { receivedChunks: received }));
@@ -198,32 +207,62 @@ export class GrpcTransport implements Transport {
     return out;
   }
 
-  private accept(cluster: string, from: number): boolean {
+  /**
+   * With certificate-based ids: the member id of the call's client certificate, or null (refused). Without
+   * (plain text, tests): undefined, and the batch's `from` is taken as it comes.
+   */
+  private certifiedPeer(call: { getAuthContext?(): { sslPeerCertificate?: { raw?: Buffer } } | null }) {
+    const fromCert = this.o.security?.memberIdFromCertificate;
+    if (!fromCert) return undefined;
+    const raw = call.getAuthContext?.()?.sslPeerCertificate?.raw;
+    const id = raw ? fromCert(raw) : undefined;
+    if (id === undefined || !this.o.peers.has(id) || id === this.o.id) {
+      this.reject(`peer stream from a certificate that names no other member (${id ?? "none"})`);
+      return null;
+    }
+    return id;
+  }
+
+  private reject(reason: string): void {
+    this.rejectedMessages++;
+    this.o.onRejected?.(reason);
+  }
+
+  private accept(cluster: string, from: number, certId: number | undefined): boolean {
     if (cluster !== this.o.cluster) {
-      this.o.onRejected?.(`batch from node ${from} of cluster ${cluster}, this is ${this.o.cluster}`);
+      this.reject(`batch from node ${from} of cluster ${cluster}, this is ${this.o.cluster}`);
+      return false;
+    }
+    if (certId !== undefined && from !== certId) {
+      this.reject(`batch claiming node ${from} from the certificate of node ${certId}`);
       return false;
     }
     if (!this.o.peers.has(from) || from === this.o.id) {
-      this.o.onRejected?.(`batch from unknown node ${from}`);
+      this.reject(`batch from unknown node ${from}`);
       return false;
     }
     return true;
   }
 
+  /** Never throws: a message that cannot be decoded, or that the handler chokes on, is dropped and counted. */
   private deliver(p: raftV1.Message, from: number): boolean {
     let m: Message;
     try {
       m = messageFromProto(p);
     } catch (err) {
-      if (!(err instanceof MessageDecodeError)) throw err;
-      this.o.onRejected?.(`from node ${from}: ${err.message}`);
+      this.reject(`from node ${from}: ${err instanceof MessageDecodeError ? err.message : String(err)}`);
       return false;
     }
     if (m.to !== this.o.id || m.from !== from) {
-      this.o.onRejected?.(`message ${m.type} ${m.from}->${m.to} arrived at node ${this.o.id} from ${from}`);
+      this.reject(`message ${m.type} ${m.from}->${m.to} arrived at node ${this.o.id} from ${from}`);
       return false;
     }
-    this.o.onMessage(m);
+    try {
+      this.o.onMessage(m);
+    } catch (err) {
+      this.reject(`message ${m.type} from node ${from} was refused by the node: ${(err as Error).message}`);
+      return false;
+    }
     return true;
   }
 }

@@ -65,3 +65,23 @@ export class WalLockedError extends Error {
     );
   }
 }
+
+/**
+ * A write to the log failed (ENOSPC: the disk is full; EIO; EFBIG). The partial record was cut back off and no
+ * state changed: the member must not acknowledge anything until writes succeed again.
+ */
+export class WalWriteError extends Error {
+  override name = "WalWriteError";
+  readonly code: string;
+  constructor(
+    readonly dir: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(
+      `cannot write the log in ${dir}: ${cause.code ?? cause.message}` +
+        (cause.code === "ENOSPC" ? "; free disk space, the member resumes writing by itself" : ""),
+      { cause },
+    );
+    this.code = cause.code ?? "EIO";
+  }
+}

@@ -2,6 +2,12 @@
 //
 // Frame: [payload length u32 LE][CRC-32 (IEEE, zlib) of the payload u32 LE][payload]. The payload starts with a
 // one-byte record kind. Numbers (indexes, terms, ids) are unsigned 64-bit little endian, limited to 2^53.
+//
+// CRCs are chained across a segment's records (as etcd's WAL does): a record's CRC is computed with the previous
+// record's stored CRC as the initial value, and the segment header carries a random 32-bit nonce, so the chain
+// depends on something no client can know. A client-chosen value that contains a well-formed frame therefore
+// never validates as a record of its own, and cannot turn a torn tail into "corruption in the middle". Segments
+// written before chaining (a 17-byte header without a nonce) are still read, unchained.
 import { crc32 } from "node:zlib";
 import type { Entry, EntryType, HardState } from "../entry.js";
 
@@ -23,7 +29,7 @@ export type WalRecord =
   | { kind: typeof RecordKind.Entry; entry: Entry }
   | { kind: typeof RecordKind.HardState; hardState: HardState }
   | { kind: typeof RecordKind.Snapshot; reset: boolean; index: number; term: number }
-  | { kind: typeof RecordKind.Segment; seq: number; firstIndex: number };
+  | { kind: typeof RecordKind.Segment; seq: number; firstIndex: number; nonce?: number };
 
 const ENTRY_TYPES: EntryType[] = ["normal", "noop", "conf"];
 
@@ -38,16 +44,33 @@ function getU64(buf: Buffer, offset: number): number {
   return hi * 0x1_0000_0000 + buf.readUInt32LE(offset);
 }
 
-function frame(payload: Buffer): Buffer {
+function frame(payload: Buffer, seed: number): Buffer {
   const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
   out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
+  out.writeUInt32LE(crc32(payload, seed), 4);
   payload.copy(out, FRAME_HEADER_BYTES);
   return out;
 }
 
-/** Encodes one record with its frame. */
-export function encodeRecord(record: WalRecord): Buffer {
+/** The CRC stored in the frame at `offset`: the seed of the next record's CRC in a chained segment. */
+export function frameCrc(buf: Buffer, offset = 0): number {
+  return buf.readUInt32LE(offset + 4);
+}
+
+/** Encodes records one after another, each CRC chained from the one before; `seed` is the previous CRC. */
+export function encodeChain(records: WalRecord[], seed: number): { buf: Buffer; crc: number } {
+  const bufs: Buffer[] = [];
+  let crc = seed;
+  for (const r of records) {
+    const b = encodeRecord(r, crc);
+    crc = frameCrc(b);
+    bufs.push(b);
+  }
+  return { buf: bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs), crc };
+}
+
+/** Encodes one record with its frame; `seed` is the previous record's CRC (0 for a segment header). */
+export function encodeRecord(record: WalRecord, seed = 0): Buffer {
   switch (record.kind) {
     case RecordKind.Entry: {
       const { entry } = record;
@@ -57,7 +80,7 @@ export function encodeRecord(record: WalRecord): Buffer {
       putU64(p, 9, entry.term);
       p[17] = ENTRY_TYPES.indexOf(entry.type);
       p.set(entry.data, 18);
-      return frame(p);
+      return frame(p, seed);
     }
     case RecordKind.HardState: {
       const p = Buffer.allocUnsafe(25);
@@ -65,7 +88,7 @@ export function encodeRecord(record: WalRecord): Buffer {
       putU64(p, 1, record.hardState.term);
       putU64(p, 9, record.hardState.vote);
       putU64(p, 17, record.hardState.commit);
-      return frame(p);
+      return frame(p, seed);
     }
     case RecordKind.Snapshot: {
       const p = Buffer.allocUnsafe(18);
@@ -73,14 +96,15 @@ export function encodeRecord(record: WalRecord): Buffer {
       p[1] = record.reset ? 1 : 0;
       putU64(p, 2, record.index);
       putU64(p, 10, record.term);
-      return frame(p);
+      return frame(p, seed);
     }
     case RecordKind.Segment: {
-      const p = Buffer.allocUnsafe(17);
+      const p = Buffer.allocUnsafe(record.nonce === undefined ? 17 : 21);
       p[0] = RecordKind.Segment;
       putU64(p, 1, record.seq);
       putU64(p, 9, record.firstIndex);
-      return frame(p);
+      if (record.nonce !== undefined) p.writeUInt32LE(record.nonce >>> 0, 17);
+      return frame(p, seed);
     }
   }
 }
@@ -110,16 +134,23 @@ export function decodePayload(p: Buffer): WalRecord {
       return { kind: RecordKind.Snapshot, reset: p[1] === 1, index: getU64(p, 2), term: getU64(p, 10) };
     case RecordKind.Segment:
       need(17);
-      return { kind: RecordKind.Segment, seq: getU64(p, 1), firstIndex: getU64(p, 9) };
+      return {
+        kind: RecordKind.Segment,
+        seq: getU64(p, 1),
+        firstIndex: getU64(p, 9),
+        ...(p.length >= 21 ? { nonce: p.readUInt32LE(17) } : {}),
+      };
     default:
       throw new RangeError(`unknown record kind ${p[0]}`);
   }
 }
 
-export type FrameResult = { ok: true; record: WalRecord; next: number } | { ok: false; reason: string };
+export type FrameResult =
+  | { ok: true; record: WalRecord; next: number; crc: number }
+  | { ok: false; reason: string };
 
-/** Reads the frame at `offset` of `buf` (which ends at the file's end). */
-export function readFrame(buf: Buffer, offset: number): FrameResult {
+/** Reads the frame at `offset` of `buf` (which ends at the file's end), its CRC chained from `seed`. */
+export function readFrame(buf: Buffer, offset: number, seed = 0): FrameResult {
   if (buf.length - offset < FRAME_HEADER_BYTES) return { ok: false, reason: "partial record header" };
   const len = buf.readUInt32LE(offset);
   if (len === 0 || len > MAX_RECORD_BYTES) return { ok: false, reason: `invalid record length ${len}` };
@@ -127,22 +158,27 @@ export function readFrame(buf: Buffer, offset: number): FrameResult {
   if (end > buf.length)
     return { ok: false, reason: `record of ${len} bytes extends past the end of the file` };
   const payload = buf.subarray(offset + FRAME_HEADER_BYTES, end);
-  if (crc32(payload) !== buf.readUInt32LE(offset + 4)) return { ok: false, reason: "checksum mismatch" };
+  const stored = buf.readUInt32LE(offset + 4);
+  if (crc32(payload, seed) !== stored) return { ok: false, reason: "checksum mismatch" };
   try {
-    return { ok: true, record: decodePayload(payload), next: end };
+    return { ok: true, record: decodePayload(payload), next: end, crc: stored };
   } catch (err) {
     return { ok: false, reason: `undecodable record: ${(err as Error).message}` };
   }
 }
 
-/** True when some valid record starts anywhere after `offset`: damage before it is not a torn tail. */
-export function validRecordAfter(buf: Buffer, offset: number): boolean {
+/**
+ * True when some valid record starts anywhere after `offset`: damage before it is not a torn tail. In a chained
+ * segment a candidate must chain from one of `seeds` (the CRC of the last good record, and the CRC stored in
+ * the damaged record's header when it has one: a record after a damaged one chains from that stored value).
+ */
+export function validRecordAfter(buf: Buffer, offset: number, seeds: number[] = [0]): boolean {
   for (let p = offset + 1; p + FRAME_HEADER_BYTES < buf.length; p++) {
     const len = buf.readUInt32LE(p);
     if (len === 0 || len > buf.length - p - FRAME_HEADER_BYTES) continue;
     const kind = buf[p + FRAME_HEADER_BYTES]!;
     if (kind < RecordKind.Entry || kind > RecordKind.Segment) continue;
-    if (readFrame(buf, p).ok) return true;
+    for (const seed of seeds) if (readFrame(buf, p, seed).ok) return true;
   }
   return false;
 }

@@ -1,23 +1,30 @@
 // Crash recovery with real files: torn tails, flipped bytes, crashes between write and sync.
+
+import { execFileSync, spawn } from "node:child_process";
 import {
   closeSync,
   cpSync,
+  mkdirSync,
   openSync,
   readFileSync,
+  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { tempDir } from "@qonnect/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Entry } from "../entry.js";
 import {
   SnapshotCorruptionError,
   WalCorruptionError,
   WalInconsistencyError,
   WalLockedError,
+  WalWriteError,
 } from "./errors.js";
 import { WalStorage } from "./wal-storage.js";
 
@@ -208,10 +215,106 @@ describe("WAL recovery", () => {
     expect(() => WalStorage.open(w.dir)).toThrow(SnapshotCorruptionError);
   });
 
-  it("refuses a directory another live process holds", () => {
+  it("flock: refuses a directory another process or another WalStorage holds; a stale LOCK file does not", async () => {
     const w = WalStorage.open(dir());
-    w.close();
-    writeFileSync(join(w.dir, "LOCK"), "1");
     expect(() => WalStorage.open(w.dir)).toThrow(WalLockedError);
+    w.close();
+    // a LOCK naming a live pid (1) but not flocked by anyone is no obstacle (the PID file could not tell)
+    writeFileSync(join(w.dir, "LOCK"), "1");
+    WalStorage.open(w.dir).close();
+    // a real other process holding flock(2) on LOCK (util-linux flock)
+    const holder = spawn("flock", ["-x", join(w.dir, "LOCK"), "-c", "echo held; sleep 60"], {
+      stdio: ["ignore", "pipe", "ignore"],
+      detached: true,
+    });
+    try {
+      await new Promise((r) => holder.stdout.once("data", r));
+      expect(() => WalStorage.open(w.dir)).toThrow(WalLockedError);
+    } finally {
+      // SIGKILL to the holder's whole process group (flock and the shell that inherited the locked fd)
+      process.kill(-(holder.pid ?? 0), "SIGKILL");
+    }
+    // the kernel releases a dead holder's lock: no stale-lock clean-up is needed
+    await vi.waitFor(() => WalStorage.open(w.dir).close(), { timeout: 10_000 });
+  });
+
+  it("says when it created a fresh log, so a member can refuse to start on an empty directory", () => {
+    const w = WalStorage.open(dir());
+    expect(w.recovery.created).toBe(true);
+    w.append(ents(1, 1, 1));
+    w.close();
+    const again = WalStorage.open(w.dir);
+    expect(again.recovery.created).toBe(false);
+    again.close();
+  });
+
+  it("chained CRCs: a value holding a well-formed frame does not turn a torn tail into corruption", () => {
+    const { path, segment } = syncedLog(3);
+    const before = statSync(segment).size;
+    // the value carries a complete, self-consistent (unchained) frame of an entry record
+    const fake = Buffer.alloc(26 + 8);
+    fake.writeUInt32LE(26, 0);
+    const payload = Buffer.alloc(26);
+    payload[0] = 1;
+    payload.writeUInt32LE(99, 1);
+    payload.writeUInt32LE(1, 9);
+    payload.copy(fake, 8);
+    fake.writeUInt32LE(crc32(payload), 4);
+    const value = Buffer.concat([Buffer.alloc(40, 7), fake, Buffer.alloc(40, 7)]);
+    const w = WalStorage.open(path);
+    w.append([{ index: 4, term: 1, type: "normal", data: new Uint8Array(value) }]);
+    w.sync();
+    w.close();
+    // power cut in the middle of that record, after the fake frame was written
+    truncateSync(segment, before + 8 + 18 + 40 + fake.length + 10);
+    const r = WalStorage.open(path);
+    expect(r.lastIndex()).toBe(3);
+    expect(r.recovery.tornTail?.offset).toBe(before);
+    r.close();
+  });
+
+  it("a flipped byte in the middle is still corruption (the next record chains from the damaged one's CRC)", () => {
+    const { segment, path } = syncedLog(6);
+    const size = statSync(segment).size;
+    flipByte(segment, Math.floor(size / 2));
+    expect(() => WalStorage.open(path)).toThrow(WalCorruptionError);
+  });
+});
+
+describe("WAL on a full disk (a real 256 KiB tmpfs)", () => {
+  const mnt = join(tmpdir(), `qonnect-enospc-${process.pid}`);
+  let mounted = false;
+  beforeAll(() => {
+    mkdirSync(mnt, { recursive: true });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt]);
+    mounted = true;
+  });
+  afterAll(() => {
+    if (mounted) execFileSync("umount", [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  });
+
+  it("ENOSPC: the failed write throws WalWriteError, leaves no partial record, and every synced entry survives", () => {
+    const w = WalStorage.open(join(mnt, "member"));
+    let written = 0;
+    let failure: unknown;
+    for (let i = 1; i < 10_000; i++) {
+      try {
+        w.append(ents(i, i, 1, 4000));
+        w.sync();
+        written = i;
+      } catch (err) {
+        failure = err;
+        break;
+      }
+    }
+    expect(failure).toBeInstanceOf(WalWriteError);
+    expect((failure as WalWriteError).code).toBe("ENOSPC");
+    expect(w.lastIndex()).toBe(written);
+    w.close();
+    const r = WalStorage.open(join(mnt, "member"));
+    expect(r.lastIndex()).toBe(written);
+    expect(r.recovery.tornTail).toBeUndefined();
+    r.close();
   });
 });

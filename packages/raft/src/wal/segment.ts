@@ -3,7 +3,14 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { WalCorruptionError } from "./errors.js";
 import { hex16 } from "./files.js";
-import { RecordKind, readFrame, validRecordAfter, type WalRecord } from "./record.js";
+import {
+  FRAME_HEADER_BYTES,
+  frameCrc,
+  RecordKind,
+  readFrame,
+  validRecordAfter,
+  type WalRecord,
+} from "./record.js";
 
 const NAME_RE = /^([0-9a-f]{16})-([0-9a-f]{16})\.wal$/;
 
@@ -33,6 +40,9 @@ export interface SegmentRead {
   records: WalRecord[];
   /** Bytes of valid records; the file is longer when its tail was torn. */
   validBytes: number;
+  /** The CRC of the last valid record (the seed of the next one) and whether the segment chains its CRCs. */
+  lastCrc: number;
+  chained: boolean;
   /** Set when the last segment ended in a torn (partially written, never synced) record. */
   torn?: { offset: number; reason: string };
 }
@@ -46,19 +56,28 @@ export function readSegment(dir: string, seg: SegmentName, isLast: boolean): Seg
   const buf = readFileSync(path);
   const records: WalRecord[] = [];
   let off = 0;
+  let chained = false;
+  let seed = 0;
   while (off < buf.length) {
-    const r = readFrame(buf, off);
+    const r = readFrame(buf, off, chained ? seed : 0);
     if (!r.ok) {
-      if (isLast && !validRecordAfter(buf, off))
-        return { records, validBytes: off, torn: { offset: off, reason: r.reason } };
+      const seeds = chained
+        ? [seed, ...(buf.length - off >= FRAME_HEADER_BYTES ? [frameCrc(buf, off)] : [])]
+        : [0];
+      if (isLast && !validRecordAfter(buf, off, seeds))
+        return { records, validBytes: off, torn: { offset: off, reason: r.reason }, lastCrc: seed, chained };
       throw new WalCorruptionError(path, off, r.reason);
     }
-    if (off === 0 && (r.record.kind !== RecordKind.Segment || r.record.seq !== seg.seq))
-      throw new WalCorruptionError(path, 0, "the first record is not this segment's header");
+    if (off === 0) {
+      if (r.record.kind !== RecordKind.Segment || r.record.seq !== seg.seq)
+        throw new WalCorruptionError(path, 0, "the first record is not this segment's header");
+      chained = r.record.nonce !== undefined;
+    }
+    seed = r.crc;
     records.push(r.record);
     off = r.next;
   }
   if (records.length === 0 && !isLast)
     throw new WalCorruptionError(path, 0, "empty segment before the last one");
-  return { records, validBytes: off };
+  return { records, validBytes: off, lastCrc: seed, chained };
 }

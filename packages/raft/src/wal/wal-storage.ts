@@ -2,28 +2,22 @@
 //
 //   <dir>/wal/<seq>-<firstIndex>.wal   framed, checksummed records; a new segment past `segmentSizeBytes`
 //   <dir>/snap/<index>-<term>.snap     snapshots, written atomically; the log's last Snapshot record names one
-//   <dir>/LOCK                         pid of the process using the directory
+//   <dir>/LOCK                         flock(2)ed while a process uses the directory (its pid inside, for messages)
 //
 // Every write goes to the operating system at once; `sync()` fsyncs it (and the directory when segments were
-// created). Ready's contract is the caller's: sync before sending messages that depend on the writes.
-import {
-  closeSync,
-  fdatasyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+// created). Ready's contract is the caller's: sync before sending messages that depend on the writes. A write
+// that fails (ENOSPC, EIO) is cut back off the file and throws WalWriteError: the log never holds half a record
+// it would later have to guess about, and nothing in memory changes for it.
+import { randomInt } from "node:crypto";
+import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ConfState, Entry, HardState, Snapshot } from "../entry.js";
 import { type Storage, UnavailableError } from "../storage.js";
 import { copyConf, StoredLog } from "../stored-log.js";
-import { SnapshotMissingError, WalInconsistencyError, WalLockedError } from "./errors.js";
+import { type DirLock, lockDir } from "./dir-lock.js";
+import { SnapshotMissingError, WalInconsistencyError, WalWriteError } from "./errors.js";
 import { fsyncDir, writeAll } from "./files.js";
-import { encodeRecord, RecordKind } from "./record.js";
+import { encodeChain, RecordKind, type WalRecord } from "./record.js";
 import { emptyReplayState, finishReplay, type ReplayState, replayRecord } from "./replay.js";
 import { listSegments, readSegment, type SegmentName, segmentFileName } from "./segment.js";
 import { listSnapshotFiles, readSnapshotFile, snapshotFileName, writeSnapshotFile } from "./snapshot-file.js";
@@ -43,6 +37,8 @@ export interface WalRecovery {
   entries: number;
   /** The last segment ended in a partially written record, which was cut off. */
   tornTail?: { file: string; offset: number; reason: string; droppedBytes: number };
+  /** The directory held no log: this open created a fresh one (a member that must bootstrap or join). */
+  created: boolean;
 }
 
 export class WalStorage extends StoredLog implements Storage {
@@ -59,6 +55,8 @@ export class WalStorage extends StoredLog implements Storage {
   private readonly retiredFds: number[] = [];
   private dirDirty = false;
   private closed = false;
+  /** CRC of the tail segment's last record (the next record's seed), when the tail segment chains CRCs. */
+  private chain: { crc: number } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -67,6 +65,8 @@ export class WalStorage extends StoredLog implements Storage {
     snap: Snapshot,
     segments: SegmentName[],
     readonly recovery: WalRecovery,
+    private readonly lock: DirLock,
+    chain: { crc: number } | undefined,
   ) {
     super(state.hardState, snap, state.ents);
     this.walDir = join(dir, "wal");
@@ -78,6 +78,7 @@ export class WalStorage extends StoredLog implements Storage {
     const path = join(this.walDir, tail.name);
     this.fd = openSync(path, "a");
     this.tailBytes = statSync(path).size;
+    this.chain = chain;
   }
 
   /**
@@ -89,14 +90,16 @@ export class WalStorage extends StoredLog implements Storage {
     const snapDir = join(dir, "snap");
     mkdirSync(walDir, { recursive: true });
     mkdirSync(snapDir, { recursive: true });
-    lockDir(dir);
+    const lock = lockDir(dir);
     try {
       let segments = listSegments(walDir);
-      const recovery: WalRecovery = { segments: segments.length, entries: 0 };
+      const recovery: WalRecovery = { segments: segments.length, entries: 0, created: false };
       const state = emptyReplayState();
+      const chains = new Map<string, { crc: number } | undefined>();
       for (const [i, seg] of segments.entries()) {
         const isLast = i === segments.length - 1;
         const read = readSegment(walDir, seg, isLast);
+        chains.set(seg.name, read.chained ? { crc: read.lastCrc } : undefined);
         for (const r of read.records) replayRecord(state, r, dir);
         if (read.torn) {
           const path = join(walDir, seg.name);
@@ -113,7 +116,8 @@ export class WalStorage extends StoredLog implements Storage {
         }
       }
       segments = listSegments(walDir);
-      if (segments.length === 0) return WalStorage.bootstrap(dir, options, recovery);
+      if (segments.length === 0)
+        return WalStorage.bootstrap(dir, options, { ...recovery, created: true }, lock);
       finishReplay(state, dir);
       if (!state.sawSnapshot) throw new WalInconsistencyError(dir, "no snapshot record in the log");
       const snapName = snapshotFileName(state.snapIndex, state.snapTerm);
@@ -126,14 +130,20 @@ export class WalStorage extends StoredLog implements Storage {
           rmSync(join(snapDir, f.name), { force: true });
       const snap = readSnapshotFile(join(snapDir, snapName));
       recovery.entries = state.ents.length;
-      return new WalStorage(dir, options, state, snap, segments, recovery);
+      const tail = segments[segments.length - 1]!;
+      return new WalStorage(dir, options, state, snap, segments, recovery, lock, chains.get(tail.name));
     } catch (err) {
-      unlockDir(dir);
+      lock.release();
       throw err;
     }
   }
 
-  private static bootstrap(dir: string, options: WalOptions, recovery: WalRecovery): WalStorage {
+  private static bootstrap(
+    dir: string,
+    options: WalOptions,
+    recovery: WalRecovery,
+    lock: DirLock,
+  ): WalStorage {
     const conf = options.initialConf ?? { voters: [], learners: [] };
     const snap: Snapshot = { meta: { index: 0, term: 0, conf: copyConf(conf) }, data: new Uint8Array() };
     writeSnapshotFile(join(dir, "snap"), snap);
@@ -141,37 +151,35 @@ export class WalStorage extends StoredLog implements Storage {
     const seg: SegmentName = { seq: 1, firstIndex: 1, name: segmentFileName(1, 1) };
     const state = emptyReplayState();
     const fd = openSync(join(walDir, seg.name), "w");
+    const header = segmentHeader(seg, state.snapIndex, state.snapTerm, state.hardState, true);
     try {
-      writeAll(fd, segmentHeader(seg, state.snapIndex, state.snapTerm, state.hardState, true));
+      writeAll(fd, header.buf);
       fdatasyncSync(fd);
     } finally {
       closeSync(fd);
     }
     fsyncDir(walDir);
-    return new WalStorage(dir, options, state, snap, [seg], recovery);
+    return new WalStorage(dir, options, state, snap, [seg], recovery, lock, { crc: header.crc });
   }
 
   append(entries: Entry[]): void {
     const kept = this.toAppend(entries);
     if (kept.length === 0) return;
-    const bufs = kept.map((e) => encodeRecord({ kind: RecordKind.Entry, entry: e }));
-    this.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    this.write(kept.map((e) => ({ kind: RecordKind.Entry, entry: e })));
     this.keepAppended(kept);
   }
 
   setHardState(state: HardState): void {
     const h = this.hardState;
     if (h.term === state.term && h.vote === state.vote && h.commit === state.commit) return;
-    this.write(encodeRecord({ kind: RecordKind.HardState, hardState: { ...state } }));
+    this.write([{ kind: RecordKind.HardState, hardState: { ...state } }]);
     this.hardState = { term: state.term, vote: state.vote, commit: state.commit };
   }
 
   applySnapshot(snapshot: Snapshot): void {
     const snap = this.received(snapshot);
     writeSnapshotFile(this.snapDir, snap);
-    this.write(
-      encodeRecord({ kind: RecordKind.Snapshot, reset: true, index: snap.meta.index, term: snap.meta.term }),
-    );
+    this.write([{ kind: RecordKind.Snapshot, reset: true, index: snap.meta.index, term: snap.meta.term }]);
     this.resetTo(snap);
     this.sync();
     this.compact();
@@ -183,7 +191,7 @@ export class WalStorage extends StoredLog implements Storage {
     const term = this.term(index);
     const snap: Snapshot = { meta: { index, term, conf: copyConf(conf) }, data };
     writeSnapshotFile(this.snapDir, snap);
-    this.write(encodeRecord({ kind: RecordKind.Snapshot, reset: false, index, term }));
+    this.write([{ kind: RecordKind.Snapshot, reset: false, index, term }]);
     this.compactTo(snap);
     // old segments go only once the Snapshot record that makes them unnecessary is durable
     this.sync();
@@ -207,7 +215,7 @@ export class WalStorage extends StoredLog implements Storage {
     this.sync();
     closeSync(this.fd);
     this.closed = true;
-    unlockDir(this.dir);
+    this.lock.release();
   }
 
   /** Segment files currently making up the log (for tests and tools). */
@@ -215,11 +223,24 @@ export class WalStorage extends StoredLog implements Storage {
     return this.segments.map((s) => join(this.walDir, s.name));
   }
 
-  private write(buf: Buffer): void {
+  private write(records: WalRecord[]): void {
     if (this.closed) throw new Error("write to a closed WalStorage");
     if (this.tailBytes >= this.segmentSizeBytes) this.cut();
-    writeAll(this.fd, buf);
+    const { buf, crc } = encodeChain(records, this.chain?.crc ?? 0);
+    try {
+      writeAll(this.fd, buf);
+    } catch (err) {
+      // cut the partial write back off so the file ends at a record boundary; if even that fails, the torn
+      // tail is cut at the next open (the chained CRC keeps it from passing for a record)
+      try {
+        ftruncateSync(this.fd, this.tailBytes);
+      } catch {
+        // reported below
+      }
+      throw new WalWriteError(this.dir, err as NodeJS.ErrnoException);
+    }
     this.tailBytes += buf.length;
+    if (this.chain) this.chain.crc = crc;
     this.dirtyFds.add(this.fd);
   }
 
@@ -238,8 +259,9 @@ export class WalStorage extends StoredLog implements Storage {
     this.segments.push(seg);
     this.dirDirty = true;
     const header = segmentHeader(seg, this.snap.meta.index, this.snap.meta.term, this.hardState, false);
-    writeAll(this.fd, header);
-    this.tailBytes = header.length;
+    writeAll(this.fd, header.buf);
+    this.tailBytes = header.buf.length;
+    this.chain = { crc: header.crc };
     this.dirtyFds.add(this.fd);
   }
 
@@ -260,19 +282,25 @@ export class WalStorage extends StoredLog implements Storage {
   }
 }
 
-/** Segment header: its own record, then the current snapshot marker and hard state, so it stands alone. */
+/**
+ * Segment header: its own record (with a fresh random nonce that seeds the segment's CRC chain), then the
+ * current snapshot marker and hard state, so it stands alone.
+ */
 function segmentHeader(
   seg: SegmentName,
   snapIndex: number,
   snapTerm: number,
   hs: HardState,
   reset: boolean,
-): Buffer {
-  return Buffer.concat([
-    encodeRecord({ kind: RecordKind.Segment, seq: seg.seq, firstIndex: seg.firstIndex }),
-    encodeRecord({ kind: RecordKind.Snapshot, reset, index: snapIndex, term: snapTerm }),
-    encodeRecord({ kind: RecordKind.HardState, hardState: { ...hs } }),
-  ]);
+): { buf: Buffer; crc: number } {
+  return encodeChain(
+    [
+      { kind: RecordKind.Segment, seq: seg.seq, firstIndex: seg.firstIndex, nonce: randomInt(0, 2 ** 32) },
+      { kind: RecordKind.Snapshot, reset, index: snapIndex, term: snapTerm },
+      { kind: RecordKind.HardState, hardState: { ...hs } },
+    ],
+    0,
+  );
 }
 
 function truncateFile(path: string, size: number): void {
@@ -282,29 +310,5 @@ function truncateFile(path: string, size: number): void {
     fdatasyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-function lockDir(dir: string): void {
-  const path = join(dir, "LOCK");
-  try {
-    const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
-    if (pid > 0 && pid !== process.pid && isAlive(pid)) throw new WalLockedError(dir, pid);
-  } catch (err) {
-    if (err instanceof WalLockedError) throw err;
-  }
-  writeFileSync(path, String(process.pid));
-}
-
-function unlockDir(dir: string): void {
-  rmSync(join(dir, "LOCK"), { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
