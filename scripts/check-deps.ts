@@ -1,10 +1,16 @@
-// Checks the dependency graph written down in docs/architecture.md: which package may import which, no deep
-// imports into another package's files, every import declared in package.json, test kit only in tests.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+// Checks the dependency graph written down in docs/architecture.md with dependency-cruiser: which package may
+// import which (the table below), no import cycles, no imports of another package's files besides its public
+// faces (`src/index.ts`, and `src/testing.ts` for test code), every import resolvable and declared in the
+// importing package's package.json, the test kit and the `/testing` entries only in test code.
+//
+// Adding a package: one line in ALLOWED (and a row in docs/architecture.md's table). Nothing else.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { cruise, type IForbiddenRuleType, type IReporterOutput } from "dependency-cruiser";
 
 /** Who may depend on whom. Libraries first, processes next, then the simulator and the CLI on top. */
-const ALLOWED: Record<string, string[]> = {
+export const ALLOWED: Record<string, string[]> = {
   core: [],
   proto: [],
   natsd: [],
@@ -21,80 +27,144 @@ const ALLOWED: Record<string, string[]> = {
   cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim", "pki", "flash"],
 };
 
-const root = resolve(import.meta.dirname, "..");
-const problems: string[] = [];
+/** Test code: tests, shared test suites, fixtures, benchmarks, and the `/testing` entries themselves. */
+const TEST_PARTS = "(bench/|.*\\.test\\.ts$|.*[.-]suite\\.ts$|.*/testdata/|src/testing/|src/testing\\.ts$)";
+const TEST_CODE = `^packages/([^/]+/${TEST_PARTS}|testkit/)`;
+/** What another package may import of a package: its public face, and its test entry (test code only). */
+const PUBLIC_FACE = "^packages/[^/]+/src/(index|testing)\\.ts$";
 
-function files(dir: string): string[] {
-  let out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name === "node_modules" || name === "gen") continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out = out.concat(files(path));
-    else if (/\.(ts|mts)$/.test(name)) out.push(path);
+function rules(table: Record<string, string[]>): IForbiddenRuleType[] {
+  const out: IForbiddenRuleType[] = [
+    {
+      name: "no-cycle",
+      comment:
+        "import cycles make load order matter and modules inseparable; move the shared part down (a cycle made only of `import type` is erased at compile time and allowed)",
+      severity: "error",
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
+    },
+    {
+      name: "not-to-unresolvable",
+      comment:
+        "the import does not resolve: a typo, or a dependency packages/<pkg>/package.json does not declare",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: "undeclared-dependency",
+      comment: "the package imports an npm package its own package.json does not declare",
+      severity: "error",
+      from: { path: "^packages/", pathNot: TEST_CODE },
+      to: { dependencyTypes: ["npm-no-pkg", "npm-unknown"] },
+    },
+    {
+      name: "no-deep-import",
+      comment: "import another package by its name (its src/index.ts), never its files",
+      severity: "error",
+      from: { path: "^packages/([^/]+)/" },
+      to: { path: "^packages/", pathNot: [PUBLIC_FACE, "^packages/$1/"] },
+    },
+    {
+      name: "no-relative-import-across-packages",
+      comment: "a relative import leaves its package; import the package by name instead",
+      severity: "error",
+      from: { path: "^packages/([^/]+)/" },
+      to: { dependencyTypes: ["local"], path: "^packages/", pathNot: "^packages/$1/" },
+    },
+    {
+      name: "test-support-in-tests-only",
+      comment: "@qonnect/testkit and the packages' /testing entries are for tests and benchmarks only",
+      severity: "error",
+      from: { path: "^packages/", pathNot: TEST_CODE },
+      to: { path: ["^packages/testkit/", "^packages/[^/]+/src/testing(\\.ts$|/)"] },
+    },
+    {
+      name: "no-test-code-in-production",
+      comment:
+        "production code may not import tests, shared test suites, fixtures or benchmarks; export test support from the package's src/testing.ts",
+      severity: "error",
+      from: { path: "^packages/", pathNot: TEST_CODE },
+      to: { path: TEST_CODE },
+    },
+  ];
+  for (const [pkg, allowed] of Object.entries(table)) {
+    const may = [pkg, ...allowed].join("|");
+    out.push({
+      name: `allowed-deps:${pkg}`,
+      comment: `${pkg} may depend on: ${allowed.join(", ") || "nothing"} (scripts/check-deps.ts, docs/architecture.md)`,
+      severity: "error",
+      from: { path: `^packages/${pkg}/`, pathNot: TEST_CODE },
+      to: { path: "^packages/", pathNot: `^packages/(${may})/` },
+    });
+    out.push({
+      name: `allowed-deps:${pkg}`,
+      comment: `${pkg}'s tests may depend on: ${[...allowed, "testkit"].join(", ")}`,
+      severity: "error",
+      from: { path: `^packages/${pkg}/${TEST_PARTS}` },
+      to: { path: "^packages/", pathNot: `^packages/(${may}|testkit)/` },
+    });
   }
   return out;
 }
 
-const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
-
-for (const pkg of readdirSync(join(root, "packages"))) {
-  const dir = join(root, "packages", pkg);
-  if (!statSync(dir).isDirectory()) continue;
-  const allowed = ALLOWED[pkg];
-  if (!allowed) {
-    problems.push(
-      `packages/${pkg}: not in the dependency table of scripts/check-deps.ts; add it there and to docs/architecture.md`,
-    );
-    continue;
-  }
-  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-  const declared = new Set([
-    ...Object.keys(manifest.dependencies ?? {}),
-    ...Object.keys(manifest.devDependencies ?? {}),
-  ]);
-  for (const dep of declared) {
-    if (!dep.startsWith("@qonnect/")) continue;
-    const name = dep.slice("@qonnect/".length);
-    if (name !== "testkit" && !allowed.includes(name))
-      problems.push(
-        `packages/${pkg}/package.json: ${pkg} may not depend on ${dep} (allowed: ${allowed.join(", ") || "none"})`,
-      );
-  }
-  for (const file of files(dir)) {
-    const rel = relative(root, file);
-    const isTestCode = /\.test\.ts$/.test(file) || rel.includes("/bench/") || rel.includes("/testdata/");
-    const text = readFileSync(file, "utf8");
-    for (const m of text.matchAll(IMPORT_RE)) {
-      const spec = m[1] ?? m[2] ?? "";
-      if (spec.startsWith("@qonnect/")) {
-        const [, name, ...rest] = spec.split("/");
-        if (rest.length)
-          problems.push(`${rel}: deep import "${spec}"; import from "@qonnect/${name}" (its src/index.ts)`);
-        if (name === "testkit" && !isTestCode) problems.push(`${rel}: @qonnect/testkit is for tests only`);
-        else if (name !== pkg && name !== "testkit" && !allowed.includes(name ?? ""))
-          problems.push(
-            `${rel}: ${pkg} may not import @qonnect/${name} (allowed: ${allowed.join(", ") || "none"})`,
-          );
-        if (!declared.has(`@qonnect/${name}`))
-          problems.push(
-            `${rel}: imports @qonnect/${name} but packages/${pkg}/package.json does not declare it`,
-          );
-      } else if (spec.startsWith(".")) {
-        const target = resolve(file, "..", spec);
-        if (!target.startsWith(dir + "/"))
-          problems.push(
-            `${rel}: relative import "${spec}" leaves packages/${pkg}; import the package instead`,
-          );
-      }
+/** The package.json side of the table: declared @qonnect dependencies and packages missing from the table. */
+function manifestProblems(root: string, table: Record<string, string[]>): string[] {
+  const problems: string[] = [];
+  for (const pkg of readdirSync(join(root, "packages"))) {
+    const dir = join(root, "packages", pkg);
+    if (!statSync(dir).isDirectory()) continue;
+    const allowed = table[pkg];
+    if (!allowed) {
+      problems.push(`packages/${pkg}: not in the table ALLOWED of scripts/check-deps.ts; add it there`);
+      continue;
+    }
+    const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
+      const name = dep.startsWith("@qonnect/") ? dep.slice("@qonnect/".length) : undefined;
+      if (name && name !== "testkit" && !allowed.includes(name))
+        problems.push(
+          `packages/${pkg}/package.json: may not depend on ${dep} (allowed: ${allowed.join(", ") || "none"})`,
+        );
     }
   }
+  return problems;
 }
 
-if (problems.length) {
-  console.error(problems.join("\n"));
-  console.error(
-    `\n${problems.length} dependency problem(s); the allowed graph is in scripts/check-deps.ts and docs/architecture.md`,
-  );
-  process.exit(1);
+/** Checks the packages under `root`; `report` lists every problem (empty when `ok`). */
+export async function checkGraph(
+  root: string,
+  table: Record<string, string[]> = ALLOWED,
+): Promise<{ ok: boolean; report: string }> {
+  const tsConfig = join(root, "tsconfig.json");
+  const result: IReporterOutput = await cruise(["packages"], {
+    baseDir: root,
+    validate: true,
+    ruleSet: { forbidden: rules(table) },
+    tsPreCompilationDeps: true,
+    ...(existsSync(tsConfig) ? { tsConfig: { fileName: tsConfig } } : {}),
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^packages/proto/src/gen/" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "node", "default", "types"],
+    },
+    outputType: "err-long",
+  });
+  const problems = manifestProblems(root, table);
+  const ok = result.exitCode === 0 && problems.length === 0;
+  const report = ok ? "" : [typeof result.output === "string" ? result.output : "", ...problems].join("\n");
+  return { ok, report };
 }
-console.log("dependency graph ok");
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const { ok, report } = await checkGraph(resolve(import.meta.dirname, ".."));
+  if (!ok) {
+    console.error(report);
+    console.error(
+      "dependency problems; the allowed graph is in scripts/check-deps.ts and docs/architecture.md",
+    );
+    process.exit(1);
+  }
+  console.log("dependency graph ok");
+}

@@ -59,12 +59,23 @@ cleanup() {
 }
 trap cleanup EXIT
 if command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ]; then
-  port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  # The server picks its own port (-p -1); we read it back from its log, which stays until the end of the run.
   nats_dir=$(mktemp -d)
-  PATH="$PATH:/usr/sbin" nats-server -a 127.0.0.1 -p "$port" -js -sd "$nats_dir" >/dev/null 2>&1 &
+  PATH="$PATH:/usr/sbin" nats-server -a 127.0.0.1 -p -1 -js -sd "$nats_dir/store" -l "$nats_dir/nats-server.log" &
   nats_pid=$!
-  export QONNECT_TEST_NATS_URL="nats://127.0.0.1:$port"
-  echo "nats-server pid $nats_pid on $QONNECT_TEST_NATS_URL"
+  port=""
+  for _ in $(seq 1 200); do
+    port=$(sed -n 's/.*Listening for client connections on [^ ]*:\([0-9]*\).*/\1/p' "$nats_dir/nats-server.log" 2>/dev/null | head -1)
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  if [ -n "$port" ]; then
+    export QONNECT_TEST_NATS_URL="nats://127.0.0.1:$port"
+    echo "nats-server pid $nats_pid on $QONNECT_TEST_NATS_URL (log: $nats_dir/nats-server.log)"
+  else
+    echo "nats-server did not start; tests start their own. Its log:" >&2
+    cat "$nats_dir/nats-server.log" >&2 2>/dev/null || true
+  fi
 fi
 
 # a real PostgreSQL for the Knowledge Base's store suite (packages/kb): initdb + postgres as the postgres user
@@ -95,6 +106,10 @@ read -r tests_passed tests_failed < <(node -e '
   } catch { console.log(0, 1); }' "$report")
 rm -f "$report"
 [ "$vitest_status" -ne 0 ] && [ "$tests_failed" -eq 0 ] && tests_failed=1
+if [ "$tests_failed" -ne 0 ] && [ -n "${nats_dir:-}" ] && [ -f "$nats_dir/nats-server.log" ]; then
+  echo "--- the shared nats-server's log (last 50 lines) ---"
+  tail -n 50 "$nats_dir/nats-server.log"
+fi
 
 passed=$((passed + tests_passed))
 failed=$((failed + tests_failed))

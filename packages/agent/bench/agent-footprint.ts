@@ -6,17 +6,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { arch, cpus } from "node:os";
 import { join } from "node:path";
-import { freePort, startNatsServer, tempDir } from "@qonnect/testkit";
+import { freePort, REPO_ROOT, startNatsServer, tempDir, waitFor } from "@qonnect/testkit";
 import { AGENT_NODE_FLAGS } from "../src/node-flags.js";
 import { readProcUsage } from "../src/runtime/proc-usage.js";
-import {
-  collectTelemetry,
-  REPO_ROOT,
-  sendCommand,
-  serviceWorkload,
-  waitFor,
-  writeAgentConfig,
-} from "../src/test-support/agent-process.js";
+import { collectTelemetry, sendCommand, serviceWorkload, writeAgentConfig } from "../src/testing.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

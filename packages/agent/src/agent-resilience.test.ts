@@ -1,18 +1,16 @@
 // The agent as a child process, the way it runs on a board: NATS outages, kill -9, fenced commands.
 import { telemetryV1 } from "@qonnect/proto";
-import { freePort, type NatsServer, startNatsServer, tempDir } from "@qonnect/testkit";
+import { alive, freePort, type NatsServer, startNatsServer, tempDir, waitFor } from "@qonnect/testkit";
 import { connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentProcess,
-  alive,
   collectTelemetry,
   sendCommand,
   serviceWorkload,
   spawnAgent,
-  waitFor,
   writeAgentConfig,
-} from "./test-support/agent-process.js";
+} from "./testing/agent-process.js";
 
 const { WorkloadState } = telemetryV1;
 

@@ -1,13 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
-import { tempDir, useNatsServer } from "@qonnect/testkit";
+import { tempDir, useNatsServer, waitFor } from "@qonnect/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "./agent.js";
 import { loadAgentConfig } from "./config/config.js";
-import { startK8sApiEmulator } from "./runtime/k8s-emulator.js";
-import { collectTelemetry, sendCommand, waitFor, writeAgentConfig } from "./test-support/agent-process.js";
+import { collectTelemetry, sendCommand, writeAgentConfig } from "./testing/agent-process.js";
+import { startK8sApiEmulator } from "./testing/k8s-emulator.js";
 
 const { PowerSource } = telemetryV1;
 
@@ -37,7 +37,7 @@ describe("agent telemetry over a real nats-server", () => {
         region,
         labels: { camera: "true" },
         nats: { servers: [nats.url] },
-        sensors: { mode: "emulate", emulate: { busVoltageV: 5.1, currentA: 0.6, shuntOhms: 0.1 } },
+        sensors: { mode: "emulate", emulate: { busVoltageV: 5.1, currentA: 0.6, shuntResistanceOhm: 0.1 } },
         samplePeriodMs: 200,
       }),
     );

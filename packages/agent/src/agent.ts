@@ -20,6 +20,9 @@ import { subjects } from "./telemetry/subjects.js";
 import { type SystemFacts, SystemSampler } from "./telemetry/system-sampler.js";
 import { AGENT_VERSION } from "./version.js";
 
+/** The sensors of a SensorSet the agent samples. */
+type SensorRole = "power" | "battery";
+
 const SEQ_BLOCK = 600; // sequence numbers reserved per state write
 const SEND_BATCH = 64;
 const RESUME_RETRY_MS = 10_000;
@@ -28,6 +31,8 @@ const CALIBRATION_MIN_SAMPLES = 60;
 export interface AgentOptions {
   config: AgentConfig;
   logger: Logger;
+  /** The clock samples, registrations and uptime are stamped with; default `Date.now`. */
+  nowMs?: () => number;
   /** override sensor discovery (tests, simulated devices) */
   sensors?: SensorSet;
   /** override the runtime (tests, simulated devices) */
@@ -56,7 +61,11 @@ export class Agent {
   private draining = false;
   private stopped = false;
   private lastPowerSource: "measured" | "model" = "model";
-  private readonly startedAtMs = Date.now();
+  private readonly startedAtMs: number;
+  /** spool drops already added to the counter (the spool counts them since its directory was created) */
+  private droppedCounted = 0;
+  /** the sensors whose last read failed: a failure is logged when it starts and when it ends, counted always */
+  private readonly failingSensors = new Set<SensorRole>();
   /** the power model, calibrated online from this device's own measured samples (prior: config.power) */
   private readonly calibrator: PowerCalibrator;
   /** when the current NATS connection was established: samples taken before it were spooled, hence late */
@@ -67,7 +76,9 @@ export class Agent {
     private readonly log: Logger,
     private readonly sensors: SensorSet,
     private readonly runtime: Runtime,
+    private readonly nowMs: () => number,
   ) {
+    this.startedAtMs = nowMs();
     this.calibrator = new PowerCalibrator({ prior: config.power });
     this.store = new StateStore(config.dataDir);
     this.state = this.store.load();
@@ -106,7 +117,7 @@ export class Agent {
         logger.info({ ...e, event: e.kind }, `workload ${e.workload} ${e.kind}`),
       ));
     const sensors = options.sensors ?? (await discoverSensors(config.sensors));
-    const agent = new Agent(config, logger, sensors, serialised(runtime));
+    const agent = new Agent(config, logger, sensors, serialised(runtime), options.nowMs ?? Date.now);
     await agent.begin();
     return agent;
   }
@@ -125,7 +136,7 @@ export class Agent {
       runtime: this.runtime.kind,
       version: AGENT_VERSION,
       pid: process.pid,
-      uptimeS: Math.round((Date.now() - this.startedAtMs) / 1000),
+      uptimeS: Math.round((this.nowMs() - this.startedAtMs) / 1000),
       nats: { connected: this.link.connected, server: this.link.server },
       sensors: {
         power: this.sensors.power?.label,
@@ -172,7 +183,7 @@ export class Agent {
     const c = this.config;
     this.metrics.fencingTerm.set(this.state.token.term);
     this.metrics.fencingPlan.set(this.state.token.planVersion);
-    this.metrics.spoolDropped.set(this.spool.dropped);
+    this.countDropped();
     this.http = await startHttpServer({
       host: c.http.host,
       port: c.http.port,
@@ -222,7 +233,7 @@ export class Agent {
   private schedule(): void {
     if (this.stopped) return;
     const period = this.config.samplePeriodMs;
-    const delay = period - (Date.now() % period);
+    const delay = period - (this.nowMs() % period);
     this.timer = setTimeout(() => {
       this.schedule();
       void this.sample();
@@ -233,11 +244,11 @@ export class Agent {
     if (this.sampling || this.stopped) return; // a slow sample never overlaps the next
     this.sampling = true;
     try {
-      const tsMs = Date.now();
+      const tsMs = this.nowMs();
       const [system, power, battery, workloads] = await Promise.all([
         this.system.sample(),
-        readSensor(this.sensors.power),
-        readSensor(this.sensors.battery),
+        this.readSensor("power"),
+        this.readSensor("battery"),
         this.runtime.status(),
       ]);
       if (this.stopped) return;
@@ -263,7 +274,7 @@ export class Agent {
         this.link.publish(subjects.telemetry(this.config.region, this.config.device), sample);
       this.metrics.samples.inc();
       this.metrics.powerW.set(telemetry.powerW);
-      this.metrics.spoolDropped.set(this.spool.dropped);
+      this.countDropped();
       this.metrics.workloads.reset();
       for (const w of workloads)
         this.metrics.workloads.inc({
@@ -307,7 +318,7 @@ export class Agent {
         const batch = this.spool.peek(SEND_BATCH);
         if (batch.length === 0) break;
         let late = 0;
-        const nowMs = Date.now();
+        const nowMs = this.nowMs();
         for (const record of batch) {
           const t = telemetryV1.DeviceTelemetry.decode(record.payload);
           if (t.tsMs < this.connectedSinceMs || nowMs - t.tsMs > lateAfterMs) {
@@ -317,7 +328,7 @@ export class Agent {
           } else this.link.publish(subject, record.payload);
         }
         await this.link.flush(5000);
-        this.spool.commit(batch[batch.length - 1]!.next, batch.length);
+        this.spool.commit(batch[batch.length - 1]!.next, batch.length, this.nowMs());
         this.metrics.published.inc({ late: "true" }, late);
         this.metrics.published.inc({ late: "false" }, batch.length - late);
         if (late > 0) this.log.info({ late, spoolDepth: this.spool.depth }, "replayed spooled telemetry");
@@ -334,7 +345,7 @@ export class Agent {
   }
 
   private connected(server: string): void {
-    this.connectedSinceMs = Date.now();
+    this.connectedSinceMs = this.nowMs();
     this.metrics.connected.set(1);
     this.log.info({ server, spoolDepth: this.spool.depth }, "NATS connected");
     const c = this.config;
@@ -353,7 +364,7 @@ export class Agent {
       runtime: this.runtime.kind,
       labels: c.labels,
       agentVersion: AGENT_VERSION,
-      tsMs: Date.now(),
+      tsMs: this.nowMs(),
     });
     this.link.publish(
       subjects.register(c.region, c.device),
@@ -362,19 +373,41 @@ export class Agent {
     void this.drain();
   }
 
+  /** Adds the spool's new drops to the counter. */
+  private countDropped(): void {
+    const fresh = this.spool.dropped - this.droppedCounted;
+    if (fresh > 0) this.metrics.spoolDropped.inc(fresh);
+    this.droppedCounted = this.spool.dropped;
+  }
+
+  /**
+   * Reads one sensor; a failed read falls back to the power model for this sample, and is counted, and logged
+   * when the sensor starts failing and when it reads again, so a broken sensor shows without flooding the log.
+   */
+  private async readSensor(role: SensorRole): Promise<AgentSensorReading | undefined> {
+    const sensor = this.sensors[role];
+    if (!sensor) return undefined;
+    try {
+      const reading = await sensor.read();
+      if (this.failingSensors.delete(role)) this.log.info({ sensor: sensor.id, role }, "sensor reads again");
+      return reading;
+    } catch (err) {
+      this.metrics.sensorReadFailures.inc({ role });
+      if (!this.failingSensors.has(role)) {
+        this.failingSensors.add(role);
+        this.log.warn(
+          { sensor: sensor.id, role, err: (err as Error).message },
+          "sensor read failed; using the power model until it reads again",
+        );
+      }
+      return undefined;
+    }
+  }
+
   private save(state: AgentState): void {
     this.store.save(state);
     this.state = state;
     this.metrics.fencingTerm.set(state.token.term);
     this.metrics.fencingPlan.set(state.token.planVersion);
-  }
-}
-
-async function readSensor(sensor: SensorSet["power"]): Promise<AgentSensorReading | undefined> {
-  if (!sensor) return undefined;
-  try {
-    return await sensor.read();
-  } catch {
-    return undefined; // a failed read falls back to the model for this sample
   }
 }

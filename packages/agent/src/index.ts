@@ -1,11 +1,15 @@
 // @qonnect/agent — the device agent: sensors → telemetry over NATS, fenced commands, runtimes (process, k3s).
+// Curated: running an agent, its config, talking to agents (commands, fencing tokens, subjects, status,
+// telemetry). Runtimes, the spool and the state store are the agent's own; test support (the Kubernetes API
+// stand-in, agent processes) is in `@qonnect/agent/testing`.
 
 export { Agent, type AgentOptions } from "./agent.js";
 export { CommandFileError, loadCommandFile, sendDeviceCommand } from "./command-client.js";
-export { CommandHandler, compareTokens, formatToken, MalformedCommandError } from "./commands.js";
+export { compareTokens, formatToken } from "./commands.js";
 export {
   type AgentConfig,
   AgentConfigError,
+  checkAgentConfig,
   loadAgentConfig,
   type PowerProfile,
   parseAgentConfig,
@@ -14,12 +18,7 @@ export {
 export type { AgentStatus } from "./http-server.js";
 export { createLogger } from "./log.js";
 export { runAgent } from "./run.js";
-export { type K8sEmulator, type K8sObject, startK8sApiEmulator } from "./runtime/k8s-emulator.js";
-export { ProcessRuntime, type ProcessRuntimeOptions, workloadEnv } from "./runtime/process.js";
-export { type Runtime, RuntimeError, workloadKey, workloadStateName } from "./runtime/runtime.js";
-export type { AgentSensor, AgentSensorReading, SensorSet } from "./sensors/sensor.js";
-export { Spool } from "./spool.js";
-export { type AgentState, StateFileError, StateStore } from "./state-store.js";
+export { workloadKey, workloadStateName } from "./runtime/runtime.js";
 export { AgentUnreachableError, fetchAgentStatus, formatAgentStatus } from "./status-client.js";
 export { subjects } from "./telemetry/subjects.js";
 export {

@@ -22,9 +22,15 @@ export class AgentMetrics {
     help: "samples waiting in the spool",
     registers: [this.registry],
   });
-  readonly spoolDropped = new Gauge({
+  readonly spoolDropped = new Counter({
     name: "qonnect_agent_spool_dropped_total",
-    help: "samples dropped because the spool was full",
+    help: "samples dropped because the spool was full (since the spool directory was created)",
+    registers: [this.registry],
+  });
+  readonly sensorReadFailures = new Counter({
+    name: "qonnect_agent_sensor_read_failures_total",
+    help: "sensor reads that failed (the sample used the power model instead)",
+    labelNames: ["role"],
     registers: [this.registry],
   });
   readonly connected = new Gauge({

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { COMMANDS } from "./commands/index.js";
+import { failureText } from "./failure.js";
 import { CliError, EXIT, type Io } from "./io.js";
 
 /** The bundle (scripts/build-cli.ts) has the version built in; from source it is read from package.json. */
@@ -49,7 +50,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.err(`error: ${err.message}\n`);
       return err.exitCode;
     }
-    io.err(`error: ${(err as Error).stack ?? String(err)}\n`);
+    io.err(failureText(err));
     return EXIT.failed;
   }
 }

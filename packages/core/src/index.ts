@@ -65,4 +65,5 @@ export {
   parseMemoryBytes,
   QuantityError,
 } from "./quantity.js";
+export { mulberry32 } from "./random.js";
 export { closest, didYouMean, editDistance } from "./suggest.js";

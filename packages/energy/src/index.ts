@@ -1,4 +1,7 @@
 // @qonnect/energy — public API: power sensors, power and battery models, signals, microgrid co-simulation.
+// Curated: what other packages use or plausibly will (the fog lead, the Knowledge Base). Register-level INA219
+// details (register map, byte order, calibration arithmetic) and parsing helpers stay inside the package.
+// Fixture sysfs trees of real boards, for other packages' tests: `@qonnect/energy/testing`.
 
 // models, signals, microgrid
 export { Actor, type ActorConfig, type ActorKind, type ActorState } from "./actor.js";
@@ -14,7 +17,6 @@ export { type GpuPowerModel, gpuPowerW } from "./gpu-model.js";
 export { Grid, type GridConfig, type GridExchange, type GridSettlement } from "./grid.js";
 export { Microgrid, type MicrogridConfig, type MicrogridTotals, type StepRecord } from "./microgrid.js";
 export {
-  checkMicrogrid,
   MICROGRID_KIND,
   type MicrogridManifest,
   microgridSchema,
@@ -49,25 +51,15 @@ export {
   type BatteryScenarioConfig,
   type BatteryTruth,
   batteryScenario,
-  batteryTruthAt,
 } from "./sensors/battery-scenario.js";
 export {
   type BatterySample,
-  LI_ION_OCV_TABLE,
-  type OcvPoint,
-  ocvFromSoc,
   type SocEstimate,
   SocEstimator,
   type SocEstimatorConfig,
   socFromOcv,
 } from "./sensors/battery-soc.js";
-export {
-  type DetectOptions,
-  detectSensors,
-  listI2cBuses,
-  looksLikeIna219,
-  type SensorDetection,
-} from "./sensors/detect.js";
+export { type DetectOptions, detectSensors, type SensorDetection } from "./sensors/detect.js";
 export { createEmulatedRig, type EmulatedRig } from "./sensors/emulated-sensors.js";
 // sensors
 export {
@@ -80,37 +72,19 @@ export {
   SysfsReadError,
 } from "./sensors/errors.js";
 export { type HwmonDevice, listHwmon } from "./sensors/hwmon.js";
-export { findHwmonIna2xx, HwmonIna2xxSensor, INA2XX_HWMON_NAMES } from "./sensors/hwmon-ina2xx.js";
-export { type I2cBus, openI2cBus, readRegister16, swapBytes16, writeRegister16 } from "./sensors/i2c-bus.js";
+export { findHwmonIna2xx, HwmonIna2xxSensor } from "./sensors/hwmon-ina2xx.js";
+export { type I2cBus, openI2cBus } from "./sensors/i2c-bus.js";
 export { Ina219, type Ina219AdcChoice, type Ina219Options, type Ina219Resolution } from "./sensors/ina219.js";
-export {
-  calibrateIna219,
-  type Ina219Calibration,
-  type Ina219CalibrationInput,
-} from "./sensors/ina219-calibration.js";
 export {
   constantScenario,
   Ina219Emulator,
   type Ina219EmulatorOptions,
-  type Ina219Registers,
   type Ina219Scenario,
   type Ina219Truth,
 } from "./sensors/ina219-emulator.js";
-export {
-  INA219_CONFIG_DEFAULT,
-  INA219_REG,
-  type Ina219BusRange,
-  type Ina219Gain,
-} from "./sensors/ina219-registers.js";
 export { findIna3221Hwmon, Ina3221HwmonChannel } from "./sensors/ina3221-hwmon.js";
 export { findIna3221Iio, Ina3221IioChannel } from "./sensors/ina3221-iio.js";
-export {
-  findPowerSupplies,
-  normaliseBatterySign,
-  PowerSupplySensor,
-  parseBatteryStatus,
-} from "./sensors/power-supply.js";
-export type { Delay, RetryPolicy } from "./sensors/retry.js";
+export { findPowerSupplies, PowerSupplySensor } from "./sensors/power-supply.js";
 export type { BatteryStatus, InvalidReason, Sensor, SensorKind, SensorReading } from "./sensors/sensor.js";
 export {
   UpsHat,
@@ -119,13 +93,7 @@ export {
   WAVESHARE_UPS_HAT,
   WAVESHARE_UPS_HAT_C,
 } from "./sensors/ups-hat.js";
-export {
-  type I2cErrnoError,
-  type I2cTarget,
-  i2cErrnoError,
-  VirtualI2cBus,
-  type VirtualI2cBusOptions,
-} from "./sensors/virtual-i2c-bus.js";
+export { type I2cTarget, VirtualI2cBus, type VirtualI2cBusOptions } from "./sensors/virtual-i2c-bus.js";
 export {
   type ForecastIssue,
   type ForecastPoint,
@@ -133,7 +101,6 @@ export {
   forecastFromTrace,
 } from "./signal/forecast.js";
 export {
-  G_PER_KWH_PER_LBS_PER_MWH,
   type IntensityTrace,
   loadElectricityMapsCsv,
   loadTraceCsv,

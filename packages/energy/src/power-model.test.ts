@@ -1,17 +1,6 @@
+import { mulberry32 } from "@qonnect/core";
 import { describe, expect, it } from "vitest";
 import { linearPowerModel, marginalPowerW, PowerCalibrator, type PowerModel, powerW } from "./power-model.js";
-
-/** Deterministic pseudo-random numbers (mulberry32) so the tests never flake. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("power model", () => {
   const pi: PowerModel = { idleW: 2.7, maxW: 6.4, gamma: 1 };
@@ -53,7 +42,7 @@ describe("PowerCalibrator", () => {
 
   it("finds γ and stays close under noise and 5 % gross outliers", () => {
     const truth: PowerModel = { idleW: 40, maxW: 120, gamma: 1.4 };
-    const rand = rng(42);
+    const rand = mulberry32(42);
     const cal = new PowerCalibrator();
     for (let i = 0; i < 3000; i++) {
       const u = rand();

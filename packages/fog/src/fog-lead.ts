@@ -101,7 +101,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     electionTicks: Math.max(TICKS_PER_HEARTBEAT + 1, Math.round(config.raft.electionMs / tickMs)),
     heartbeatTicks: TICKS_PER_HEARTBEAT,
     snapshotEntries: config.raft.snapshotEntries,
-    log: { info: (msg, f) => log.info(f ?? {}, msg), warn: (msg, f) => log.warn(f ?? {}, msg) },
+    log,
   });
   const d = driver;
   const salt = randomBytes(4).toString("hex");

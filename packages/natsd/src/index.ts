@@ -9,6 +9,7 @@ export {
 } from "./deployment.js";
 export {
   freePort,
+  listeningPort,
   MissingBinaryError,
   type NatsServer,
   startNatsServer,

@@ -1,15 +1,19 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** A real nats-server started for a test; `stop()` kills it by PID and removes its store. */
+/** A real nats-server (tests, the demo); `stop()` kills it by PID and removes its directory. */
 export interface NatsServer {
   url: string;
   port: number;
   pid: number;
   storeDir: string;
+  /** The server's log file (removed by `stop()`). */
+  logFile: string;
+  /** The server's log so far; after `stop()`, the log as it was when the server stopped. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -88,37 +92,74 @@ export async function waitForPort(port: number, child: ChildProcess, timeoutMs: 
   throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
+/** The port nats-server reports in its log: "Listening for client connections on 127.0.0.1:PORT". */
+export function listeningPort(log: string): number | undefined {
+  const m = /Listening for client connections on [^\s]*:(\d+)/.exec(log);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Waits until the server logs its client port; fails with the log if it exits or stays silent. */
+async function waitForListening(logFile: string, child: ChildProcess, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+    const port = listeningPort(log);
+    if (port !== undefined) return port;
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `nats-server exited (${child.exitCode ?? child.signalCode}) before listening; its log:\n${log}`,
+      );
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`nats-server did not listen within ${timeoutMs} ms; its log:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** The nats-server binary on PATH or in Debian's /usr/sbin; MissingBinaryError says how to install it. */
 export function findNatsServerBinary(): string {
   return findBinary("nats-server", ["nats-server", "/usr/sbin/nats-server", "/usr/bin/nats-server"]);
 }
 
 /**
- * Starts a real `nats-server` with JetStream on a free loopback port in a temporary store directory.
- * Pass `port` to restart a server on the same port (for outage tests).
+ * Starts a real `nats-server` with JetStream on loopback in a temporary directory. The server picks its own
+ * port (`-p -1`) and the port is read back from its log, so no two servers race for a probed port. Pass `port`
+ * to restart a server on the same port (outage tests). The log stays readable (`log()`) until `stop()`.
  */
 export async function startNatsServer(
   options: { port?: number; jetstream?: boolean } = {},
 ): Promise<NatsServer> {
   const binary = findNatsServerBinary();
-  const port = options.port ?? (await freePort());
-  const storeDir = mkdtempSync(join(tmpdir(), "qonnect-nats-"));
-  const args = ["-a", "127.0.0.1", "-p", String(port)];
+  const dir = mkdtempSync(join(tmpdir(), "qonnect-nats-"));
+  const storeDir = join(dir, "store");
+  const logFile = join(dir, "nats-server.log");
+  const args = ["-a", "127.0.0.1", "-p", String(options.port ?? -1), "-l", logFile];
   if (options.jetstream !== false) args.push("-js", "-sd", storeDir);
   const child = spawn(binary, args, { stdio: "ignore" });
-  await waitForPort(port, child, 10_000);
+  let port: number;
+  try {
+    port = await waitForListening(logFile, child, 10_000);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let lastLog = "";
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     pid: child.pid ?? -1,
     storeDir,
+    logFile,
+    log: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : lastLog),
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
         await exited;
       }
-      rmSync(storeDir, { recursive: true, force: true });
+      if (existsSync(logFile)) lastLog = readFileSync(logFile, "utf8");
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

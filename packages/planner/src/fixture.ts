@@ -36,7 +36,7 @@ export function applicationOf(spec: Record<string, unknown>, name = "app"): Appl
 export function jobOf(spec: Record<string, unknown>, name = "job"): Application {
   return toApplication(
     jobSchema.parse({ apiVersion: "qonnect.io/v1alpha1", kind: "Job", metadata: { name }, spec }),
-    Date.parse("2026-01-01T00:00:00Z"),
+    () => Date.parse("2026-01-01T00:00:00Z"),
   );
 }
 

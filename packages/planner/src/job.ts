@@ -48,8 +48,8 @@ export interface JobPlan {
 export interface JobOptions extends Omit<PlanRequest, "model"> {
   /** Start-time grid, minutes. Default 15. */
   stepMinutes?: number;
-  /** "Now", Unix ms; the earliest start when later. Default: the job's earliest start. */
-  nowMs?: number;
+  /** The clock (Unix ms); "now" is the earliest start when later. Default: no clock, the job's earliest start. */
+  nowMs?: () => number;
 }
 
 function windowMeans(inventory: Inventory, forecast: CarbonForecast, startMs: number, durationMs: number) {
@@ -73,7 +73,7 @@ export function planJob(
   if (!app.job) throw new Error(`${app.name} is not a Job`);
   const durationMs = app.job.durationMinutes * 60_000;
   const hours = durationMs / 3_600_000;
-  const now = Math.max(app.job.earliestStartMs, options.nowMs ?? app.job.earliestStartMs);
+  const now = Math.max(app.job.earliestStartMs, options.nowMs?.() ?? app.job.earliestStartMs);
   const latest = app.job.deadlineMs - durationMs;
   const stepMs = (options.stepMinutes ?? 15) * 60_000;
   const nowIntensity = windowMeans(inventory, forecast, now, durationMs);

@@ -1,13 +1,8 @@
-/** A small seeded PRNG (mulberry32): the heuristic's only source of randomness, so plans repeat per seed. */
+import { mulberry32 } from "@qonnect/core";
+
+/** The heuristic's only source of randomness (core's mulberry32), so plans repeat per seed; seed 0 is remapped. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed >>> 0 || 0x9e3779b9);
 }
 
 /** Fisher–Yates shuffle in place with `random`. */

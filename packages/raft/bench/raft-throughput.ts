@@ -4,7 +4,7 @@
 // Target: ≥ 10,000 committed writes/s on a 2-core machine.
 import * as grpc from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
-import { startCluster } from "./lib/cluster.js";
+import { startCluster } from "../src/testing.js";
 import { argValue, benchEnv, percentile, round, table } from "./lib/report.js";
 
 const json = process.argv.includes("--json");

@@ -1,5 +1,6 @@
 // @qonnect/raft — public API. The pure core (RawNode and its data), the Storage contract with its in-memory
-// implementation and shared test suite, and the deterministic whole-cluster simulation.
+// implementation, the deterministic whole-cluster simulation, the driver, the WAL and the gRPC transport.
+// Test support (the Storage suite, process clusters) is in `@qonnect/raft/testing`.
 export { AlreadyBootstrappedError, bootstrap } from "./bootstrap.js";
 export {
   applyConfChange,
@@ -14,7 +15,7 @@ export type { ConfState, Entry, EntryType, HardState, Snapshot, SnapshotMeta } f
 export { EMPTY_HARD_STATE } from "./entry.js";
 export { ProposalDroppedError, RaftConfigError } from "./errors.js";
 export { MemoryStorage } from "./memory-storage.js";
-export { describeMessage, isResponse, type Message, type MessageType } from "./message.js";
+export type { Message, MessageType } from "./message.js";
 export type { ProgressState } from "./progress.js";
 export type { Role } from "./raft.js";
 export { type RandomSource, SeededRandom } from "./random.js";
@@ -62,9 +63,8 @@ export {
   type SimulationResult,
 } from "./sim/run.js";
 export { CompactedError, type Storage, UnavailableError } from "./storage.js";
-export { runStorageSuite, type StorageSuiteOptions } from "./storage.suite.js";
 export { StorageOrderError } from "./stored-log.js";
-// The gRPC transport between peers.
+// The gRPC transport between peers, and its wire codec (the attack suite forges messages with it).
 export { MessageDecodeError, messageFromProto, messageToProto } from "./transport/codec.js";
 export {
   channelOptions,

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agent, createLogger, parseAgentConfig, sendDeviceCommand } from "@qonnect/agent";
+import { Agent, checkAgentConfig, createLogger, sendDeviceCommand } from "@qonnect/agent";
 import type { Device } from "@qonnect/core";
 import { telemetryV1 } from "@qonnect/proto";
+import { UnknownDeviceError } from "./errors.js";
 
 export interface FleetOptions {
   natsUrl: string;
@@ -27,21 +28,28 @@ export class VirtualFleet {
   /** Starts the agent of `device` and waits until it runs. */
   async start(device: Device): Promise<void> {
     const busVoltageV = 5.1;
-    const config = parseAgentConfig(
-      [
-        `device: ${device.name}`,
-        `region: ${device.region}`,
-        `site: ${device.site}`,
-        `tier: ${device.tier}`,
-        `nats: { servers: ["${this.options.natsUrl}"], reconnectWaitMs: 200 }`,
-        `sensors: { mode: emulate, emulate: { busVoltageV: ${busVoltageV}, currentA: ${(device.idleW / busVoltageV).toFixed(4)}, shuntOhms: 0.1 } }`,
-        `runtime: { kind: process, workDir: ${JSON.stringify(this.options.workDir)}, stopGraceMs: 2000 }`,
-        `power: { idleW: ${device.idleW}, maxW: ${device.maxW}, gamma: ${device.gamma} }`,
-        `samplePeriodMs: ${this.options.samplePeriodMs ?? 500}`,
-        `dataDir: ${JSON.stringify(join(this.#root, device.name))}`,
-        "http: { host: 127.0.0.1, port: 0 }",
-        "log: { level: error }",
-      ].join("\n"),
+    const config = checkAgentConfig(
+      {
+        device: device.name,
+        region: device.region,
+        site: device.site,
+        tier: device.tier,
+        nats: { servers: [this.options.natsUrl], reconnectWaitMs: 200 },
+        sensors: {
+          mode: "emulate",
+          emulate: {
+            busVoltageV,
+            currentA: Number((device.idleW / busVoltageV).toFixed(4)),
+            shuntResistanceOhm: 0.1,
+          },
+        },
+        runtime: { kind: "process", workDir: this.options.workDir, stopGraceMs: 2000 },
+        power: { idleW: device.idleW, maxW: device.maxW, gamma: device.gamma },
+        samplePeriodMs: this.options.samplePeriodMs ?? 500,
+        dataDir: join(this.#root, device.name),
+        http: { host: "127.0.0.1", port: 0 },
+        log: { level: "error" },
+      },
       join(this.#root, `${device.name}.yaml`),
     );
     const agent = await Agent.start({ config, logger: createLogger("error", 2) });
@@ -60,7 +68,7 @@ export class VirtualFleet {
     workloads: telemetryV1.WorkloadSpec[],
   ): Promise<telemetryV1.CommandAck> {
     const region = this.#regions.get(device);
-    if (!region) throw new Error(`no agent runs for device ${device}`);
+    if (!region) throw new UnknownDeviceError(device);
     return sendDeviceCommand([this.options.natsUrl], region, {
       device,
       token: telemetryV1.FencingToken.create(token),

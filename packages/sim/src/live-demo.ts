@@ -13,8 +13,9 @@ import { workloadsByDevice } from "@qonnect/fog";
 import { freePort, startNatsServer } from "@qonnect/natsd";
 import { type Plan, planSync } from "@qonnect/planner";
 import { telemetryV1 } from "@qonnect/proto";
+import { CommandRefusedError, DemoInputError, PlanInfeasibleError } from "./errors.js";
 import { VirtualFleet } from "./fleet.js";
-import { TelemetryMonitor, waitFor } from "./telemetry-monitor.js";
+import { pollUntil, TelemetryMonitor } from "./telemetry-monitor.js";
 
 export interface LiveDemoOptions {
   /** The repository root: examples and workload commands are found from here. */
@@ -79,8 +80,7 @@ async function load(rootDir: string, appFile: string, inventoryFile: string) {
   const docs = await loadManifests(join(rootDir, appFile), join(rootDir, inventoryFile));
   const appDoc = docs.find((d) => d.manifest.kind === "Application");
   const invDoc = docs.find((d) => d.manifest.kind === "Inventory");
-  if (!appDoc || !invDoc)
-    throw new Error(`${appFile} must hold an Application and ${inventoryFile} an Inventory`);
+  if (!appDoc || !invDoc) throw new DemoInputError(appFile, inventoryFile);
   return {
     app: toApplication(appDoc.manifest as ApplicationManifest),
     inventory: toInventory(invDoc.manifest as InventoryManifest),
@@ -106,7 +106,7 @@ async function command(
   const lines: string[] = [];
   for (const device of devices) {
     const ack = await fleet.command(device, token, sets.get(device) ?? []);
-    if (!ack.accepted) throw new Error(`${device} refused plan v${token.planVersion}: ${ack.error}`);
+    if (!ack.accepted) throw new CommandRefusedError(device, token.planVersion, ack.error);
     lines.push(
       `${device}: accepted ${(sets.get(device) ?? []).map((w) => `${w.service}/${w.replica}`).join(" ") || "(nothing)"}`,
     );
@@ -128,7 +128,7 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
     options.inventory ?? "examples/inventory-9-sites.yaml",
   );
   const plan = planSync(inventory, app);
-  if (!plan.feasible) throw new Error(`cannot plan ${app.name}: ${plan.problems.join("; ")}`);
+  if (!plan.feasible) throw new PlanInfeasibleError(app.name, plan.problems);
 
   const ports = new Map<string, number>();
   // workload ports below the kernel's ephemeral range, so no outgoing connection can take one before the
@@ -156,7 +156,7 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
       `starting ${devices.length} device agents (emulated INA219, process runtime): ${devices.map((d) => d.name).join(", ")}`,
     );
     for (const d of devices) await fleet.start(d);
-    await waitFor(() => devices.every((d) => monitor.latest.has(d.name)), 20_000);
+    await pollUntil(() => devices.every((d) => monitor.latest.has(d.name)), 20_000);
 
     say(`sending plan v1 as fenced commands (term 1, plan 1)`);
     for (const line of await command(
@@ -171,7 +171,7 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
       say(`  ${line}`);
     const front = portOf("productpage", 0);
     let answer: unknown;
-    const answeredBefore = await waitFor(
+    const answeredBefore = await pollUntil(
       async () => {
         answer = await fetchJson(front);
         return wholeTree(answer);
@@ -212,7 +212,7 @@ export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoRes
     const touched = new Set(replan.moves.map((m) => m.device).filter((d) => d !== victim));
     for (const line of await command(fleet, app, after, replan, portOf, { term: 1, planVersion: 2 }, touched))
       say(`  ${line}`);
-    const answeredAfter = await waitFor(
+    const answeredAfter = await pollUntil(
       async () => wholeTree(await fetchJson(portOf("productpage", 1))) && wholeTree(await fetchJson(front)),
       60_000,
       250,

@@ -36,7 +36,7 @@ export class TelemetryMonitor {
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes; returns whether it became true. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100) {
+export async function pollUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AgentConfigError, loadAgentConfig, parseAgentConfig } from "./config.js";
+import { parse as loadYaml } from "yaml";
+import { AgentConfigError, checkAgentConfig, loadAgentConfig, parseAgentConfig } from "./config.js";
 
 const GOOD = `
 device: pi5-a
@@ -27,6 +28,23 @@ function problems(text: string): string[] {
 }
 
 describe("agent configuration", () => {
+  it("reads the shunt resistance as shuntResistanceOhm, and still as its earlier key shuntOhms", () => {
+    const withKey = (key: string) =>
+      parseAgentConfig(
+        GOOD.replace("sensors: emulate", `sensors: { mode: emulate, emulate: { ${key}: 0.05 } }`),
+        "agent.yaml",
+      ).sensors.emulate.shuntResistanceOhm;
+    expect(withKey("shuntResistanceOhm")).toBe(0.05);
+    expect(withKey("shuntOhms")).toBe(0.05);
+  });
+
+  it("checks a configuration built as an object exactly as the same YAML file", () => {
+    expect(checkAgentConfig(loadYaml(GOOD), "/etc/qonnect/agent.yaml")).toEqual(
+      parseAgentConfig(GOOD, "/etc/qonnect/agent.yaml"),
+    );
+    expect(() => checkAgentConfig({ device: "x" }, "virtual.yaml")).toThrow(AgentConfigError);
+  });
+
   it("accepts a minimal file and fills in defaults", () => {
     const c = parseAgentConfig(GOOD, "/etc/qonnect/agent.yaml");
     expect(c.device).toBe("pi5-a");

@@ -10,7 +10,7 @@ import { FieldReader, join } from "./fields.js";
 
 /** One explicitly configured power or battery source. */
 export type SensorSpec =
-  | { kind: "ina219"; bus: number; address: number; shuntOhms: number; maxCurrentA: number }
+  | { kind: "ina219"; bus: number; address: number; shuntResistanceOhm: number; maxCurrentA: number }
   | { kind: "hwmon"; path: string }
   | { kind: "ina3221"; path: string; channel: number }
   | { kind: "power_supply"; name: string }
@@ -20,7 +20,7 @@ export type SensorSpec =
 export interface EmulatedSensorSpec {
   busVoltageV: number;
   currentA: number;
-  shuntOhms: number;
+  shuntResistanceOhm: number;
 }
 
 /** The device's power profile P(u) = idleW + (maxW − idleW)·u^gamma, used where nothing is measured. */
@@ -115,6 +115,8 @@ const TOP = [
   "http",
   "log",
 ] as const;
+/** The shunt resistance's earlier key, still read so existing agent.yaml files keep working. */
+const LEGACY_SHUNT_KEY = "shuntOhms";
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const SENSOR_KINDS = ["ina219", "hwmon", "ina3221", "power_supply", "ups-hat"] as const;
 
@@ -140,6 +142,14 @@ export function parseAgentConfig(text: string, file = "agent.yaml"): AgentConfig
       cause: err,
     });
   }
+  return checkAgentConfig(doc, file);
+}
+
+/**
+ * Validates an agent configuration given as a plain object (what agent.yaml parses to), for code that builds
+ * one instead of writing YAML (the simulator's fleets); relative paths resolve against `file`'s folder.
+ */
+export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig {
   const r = new FieldReader();
   const base = dirname(resolve(file));
   const path = (p: string | undefined) =>
@@ -232,7 +242,7 @@ export function parseAgentConfig(text: string, file = "agent.yaml"): AgentConfig
 }
 
 function readSensors(r: FieldReader, value: unknown): AgentConfig["sensors"] {
-  const emulate: EmulatedSensorSpec = { busVoltageV: 5.1, currentA: 0.6, shuntOhms: 0.1 };
+  const emulate: EmulatedSensorSpec = { busVoltageV: 5.1, currentA: 0.6, shuntResistanceOhm: 0.1 };
   if (value === "auto" || value === "emulate") return { mode: value, devices: [], emulate };
   if (typeof value === "string") {
     r.problem("sensors", `must be auto, emulate or a mapping with mode, got "${value}"`);
@@ -243,12 +253,14 @@ function readSensors(r: FieldReader, value: unknown): AgentConfig["sensors"] {
   const mode = (r.string(obj, "mode", "sensors", { oneOf: ["auto", "explicit", "emulate"] }) ??
     "auto") as AgentConfig["sensors"]["mode"];
   const em = r.object(obj["emulate"], "sensors.emulate") ?? {};
-  r.unknownKeys(em, "sensors.emulate", ["busVoltageV", "currentA", "shuntOhms"]);
+  r.unknownKeys(em, "sensors.emulate", ["busVoltageV", "currentA", "shuntResistanceOhm", LEGACY_SHUNT_KEY]);
   emulate.busVoltageV =
     r.number(em, "busVoltageV", "sensors.emulate", { min: 0, max: 32 }) ?? emulate.busVoltageV;
   emulate.currentA = r.number(em, "currentA", "sensors.emulate", { min: -3.2, max: 3.2 }) ?? emulate.currentA;
-  emulate.shuntOhms =
-    r.number(em, "shuntOhms", "sensors.emulate", { min: 0.001, max: 10 }) ?? emulate.shuntOhms;
+  emulate.shuntResistanceOhm =
+    r.number(em, "shuntResistanceOhm", "sensors.emulate", { min: 0.001, max: 10 }) ??
+    r.number(em, LEGACY_SHUNT_KEY, "sensors.emulate", { min: 0.001, max: 10 }) ??
+    emulate.shuntResistanceOhm;
   const devices: SensorSpec[] = [];
   const list = obj["devices"];
   if (mode === "explicit" && (!Array.isArray(list) || list.length === 0))
@@ -262,12 +274,22 @@ function readSensors(r: FieldReader, value: unknown): AgentConfig["sensors"] {
       const addr = () => r.number(s, "address", at, { integer: true, min: 0x03, max: 0x77 }) ?? 0x40;
       const bus = () => r.number(s, "bus", at, { integer: true, min: 0 }) ?? 1;
       if (kind === "ina219") {
-        r.unknownKeys(s, at, ["kind", "bus", "address", "shuntOhms", "maxCurrentA"]);
+        r.unknownKeys(s, at, [
+          "kind",
+          "bus",
+          "address",
+          "shuntResistanceOhm",
+          LEGACY_SHUNT_KEY,
+          "maxCurrentA",
+        ]);
         devices.push({
           kind,
           bus: bus(),
           address: addr(),
-          shuntOhms: r.number(s, "shuntOhms", at, { min: 0.0001 }) ?? 0.1,
+          shuntResistanceOhm:
+            r.number(s, "shuntResistanceOhm", at, { min: 0.0001 }) ??
+            r.number(s, LEGACY_SHUNT_KEY, at, { min: 0.0001 }) ??
+            0.1,
           maxCurrentA: r.number(s, "maxCurrentA", at, { min: 0.001 }) ?? 3.2,
         });
       } else if (kind === "hwmon") {

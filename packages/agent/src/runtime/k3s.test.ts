@@ -1,9 +1,9 @@
 import * as k8s from "@kubernetes/client-node";
 import { telemetryV1 } from "@qonnect/proto";
+import { waitFor } from "@qonnect/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { waitFor } from "../test-support/agent-process.js";
+import { type K8sEmulator, startK8sApiEmulator } from "../testing/k8s-emulator.js";
 import { K3sRuntime, LABELS, resourceName } from "./k3s.js";
-import { type K8sEmulator, startK8sApiEmulator } from "./k8s-emulator.js";
 import { RuntimeError } from "./runtime.js";
 
 const { WorkloadState } = telemetryV1;

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
-import { tempDir } from "@qonnect/testkit";
+import { alive, tempDir, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { alive, waitFor } from "../test-support/agent-process.js";
+
 import { ProcessRuntime } from "./process.js";
 
 const { WorkloadState } = telemetryV1;

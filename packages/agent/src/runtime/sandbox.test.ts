@@ -3,10 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
-import { tempDir } from "@qonnect/testkit";
+import { tempDir, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { StateStore } from "../state-store.js";
-import { waitFor } from "../test-support/agent-process.js";
 import { ProcessRuntime } from "./process.js";
 
 const NOBODY = 65534;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buildTelemetry } from "../telemetry/build.js";
 import { discoverSensors } from "./discover.js";
 
-const emulate = { busVoltageV: 5.1, currentA: 0.6, shuntOhms: 0.1 };
+const emulate = { busVoltageV: 5.1, currentA: 0.6, shuntResistanceOhm: 0.1 };
 
 function fakeSysfs(root: string): void {
   const write = (dir: string, files: Record<string, string>) => {
@@ -79,7 +79,7 @@ describe("sensor discovery", () => {
         devices: [
           { kind: "hwmon", path: "/sys/class/hwmon/hwmon1" },
           { kind: "power_supply", name: "BAT9" },
-          { kind: "ina219", bus: 7, address: 0x40, shuntOhms: 0.1, maxCurrentA: 3.2 },
+          { kind: "ina219", bus: 7, address: 0x40, shuntResistanceOhm: 0.1, maxCurrentA: 3.2 },
         ],
         emulate,
       },

@@ -22,13 +22,13 @@ export async function openEmulatedIna219(spec: EmulatedSensorSpec): Promise<Agen
     new Ina219Emulator({
       nowMs: Date.now,
       scenario: constantScenario({ busVoltageV: spec.busVoltageV, currentA: spec.currentA }),
-      shuntResistanceOhm: spec.shuntOhms,
+      shuntResistanceOhm: spec.shuntResistanceOhm,
     }),
   );
   return Ina219.open({
     bus,
     address: EMULATED_ADDRESS,
-    shuntResistanceOhm: spec.shuntOhms,
+    shuntResistanceOhm: spec.shuntResistanceOhm,
     maxExpectedCurrentA: 3.2,
     label: "INA219 (emulated)",
   });
@@ -38,7 +38,7 @@ export async function openEmulatedIna219(spec: EmulatedSensorSpec): Promise<Agen
 export async function openIna219(spec: {
   bus: number;
   address: number;
-  shuntOhms: number;
+  shuntResistanceOhm: number;
   maxCurrentA: number;
 }): Promise<AgentSensor> {
   const bus: I2cBus = await openI2cBus(spec.bus);
@@ -46,7 +46,7 @@ export async function openIna219(spec: {
     bus,
     busNumber: spec.bus,
     address: spec.address,
-    shuntResistanceOhm: spec.shuntOhms,
+    shuntResistanceOhm: spec.shuntResistanceOhm,
     maxExpectedCurrentA: spec.maxCurrentA,
   });
 }

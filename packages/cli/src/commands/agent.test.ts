@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Agent, createLogger, loadAgentConfig } from "@qonnect/agent";
-import { freePort, tempDir, useNatsServer } from "@qonnect/testkit";
+import { freePort, tempDir, useNatsServer, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { bufferIo } from "../io.js";
 import { run } from "../run.js";
@@ -162,10 +162,6 @@ describe("qonnect agent", () => {
   }, 60_000);
 });
 
-async function waitForConnected(agent: Agent): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await agent.status()).nats.connected) {
-    if (Date.now() > deadline) throw new Error("the agent did not connect to NATS");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitForConnected(agent: Agent): Promise<void> {
+  return waitFor(async () => (await agent.status()).nats.connected, { what: "the agent to connect to NATS" });
 }

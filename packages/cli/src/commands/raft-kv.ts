@@ -2,7 +2,6 @@
 // commands find the leader themselves and print one JSON object each.
 import { resolve } from "node:path";
 import {
-  type DriverLogger,
   EmptyDataDirError,
   KvClient,
   KvOutcomeUnknownError,
@@ -18,6 +17,7 @@ import {
   WalLockedError,
 } from "@qonnect/raft";
 import type { Command } from "commander";
+import { type Logger, pino } from "pino";
 import { CliError, EXIT, type Io } from "../io.js";
 import type { Outcome } from "../run.js";
 import type { Register } from "./index.js";
@@ -73,11 +73,12 @@ function withTls(cmd: Command): Command {
     .option("--tls-key <file>", "this side's private key (PEM)");
 }
 
-/** JSON lines on stderr: {"ts", "level", "msg", ...fields}. */
-function jsonLogger(io: Io, id: number): DriverLogger {
-  const line = (level: string, msg: string, fields?: Record<string, unknown>) =>
-    io.err(`${JSON.stringify({ ts: new Date().toISOString(), level, node: id, msg, ...fields })}\n`);
-  return { info: (m, f) => line("info", m, f), warn: (m, f) => line("warn", m, f) };
+/** pino JSON lines on stderr (the io's), every line carrying the node's id. */
+function nodeLogger(io: Io, id: number): Logger {
+  return pino(
+    { name: "qonnect-raft-kv", base: { pid: process.pid, node: id } },
+    { write: (line) => io.err(line) },
+  );
 }
 
 function clusterState(v: string): "new" | "existing" {
@@ -96,7 +97,7 @@ async function serve(io: Io, o: ServeOpts): Promise<void> {
     throw err;
   }
   if (!peers.has(id)) throw new CliError(`--peers does not list this node's id ${id}`, EXIT.usage);
-  const log = jsonLogger(io, id);
+  const log = nodeLogger(io, id);
   let node: Awaited<ReturnType<typeof startKvNode>>;
   try {
     node = await startKvNode({
@@ -124,7 +125,7 @@ async function serve(io: Io, o: ServeOpts): Promise<void> {
   }
   await new Promise<void>((done) => {
     const shutdown = (signal: string) => {
-      log.info("stopping", { signal });
+      log.info({ signal }, "stopping");
       node.stop().then(done, done);
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));

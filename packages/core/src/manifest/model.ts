@@ -193,10 +193,13 @@ export interface Application {
   job?: { durationMinutes: number; deadlineMs: number; earliestStartMs: number };
 }
 
-/** Normalises an Application or Job. `submittedAtMs` anchors a relative job deadline such as `12h`. */
+/**
+ * Normalises an Application or Job. A Job's relative deadline such as `12h` counts from the time `nowMs()`
+ * tells when it is normalised (the injected clock; the system clock where none is given).
+ */
 export function toApplication(
   manifest: ApplicationManifest | JobManifest,
-  submittedAtMs = Date.now(),
+  nowMs: () => number = Date.now,
 ): Application {
   const app = manifest.metadata.name;
   const services: Service[] = manifest.spec.services.map((s) => ({
@@ -222,6 +225,7 @@ export function toApplication(
   };
   if (manifest.kind === "Job") {
     const { deadline, durationMinutes, earliestStart } = manifest.spec;
+    const submittedAtMs = nowMs();
     const deadlineMs = /^\d{4}-/.test(deadline)
       ? Date.parse(deadline)
       : submittedAtMs + parseDurationMs(deadline);

@@ -212,7 +212,7 @@ spec:
     expect(result.diagnostics).toEqual([]);
     const job = result.documents[0]!.manifest;
     if (job.kind !== "Job") throw new Error("expected a Job");
-    const app = toApplication(job, 1_000_000);
+    const app = toApplication(job, () => 1_000_000);
     expect(app.job).toEqual({
       durationMinutes: 30,
       deadlineMs: 1_000_000 + 12 * 3_600_000,

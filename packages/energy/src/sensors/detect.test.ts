@@ -1,14 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { tempDir } from "@qonnect/testkit";
+import { ManualClock, useTempDirs } from "@qonnect/testkit";
 import type { PromisifiedBus } from "i2c-bus";
-import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { detectSensors, listI2cBuses, looksLikeIna219 } from "./detect.js";
 import { createEmulatedRig } from "./emulated-sensors.js";
 import { I2cUnavailableError } from "./errors.js";
 import { type I2cBus, openI2cBus, swapBytes16 } from "./i2c-bus.js";
 import { constantScenario, Ina219Emulator } from "./ina219-emulator.js";
-import { ManualClock } from "./testdata/manual-clock.js";
 import {
   bareServer,
   jetsonNanoIio,
@@ -18,15 +17,7 @@ import {
 } from "./testdata/sysfs-trees.js";
 import { VirtualI2cBus } from "./virtual-i2c-bus.js";
 
-const dirs: { remove(): void }[] = [];
-function root(): string {
-  const d = tempDir("qonnect-sysfs-");
-  dirs.push(d);
-  return d.path;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
+const root = useTempDirs("qonnect-sysfs-");
 
 describe("detectSensors", () => {
   it("honestly finds nothing on a server", async () => {

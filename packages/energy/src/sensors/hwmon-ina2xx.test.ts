@@ -1,19 +1,11 @@
 import { rmSync } from "node:fs";
-import { tempDir } from "@qonnect/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { useTempDirs } from "@qonnect/testkit";
+import { describe, expect, it } from "vitest";
 import { SensorNotFoundError, SysfsReadError } from "./errors.js";
 import { findHwmonIna2xx } from "./hwmon-ina2xx.js";
 import { bareServer, raspberryPiWithIna219Hwmon } from "./testdata/sysfs-trees.js";
 
-const dirs: { remove(): void }[] = [];
-function root(): string {
-  const d = tempDir("qonnect-sysfs-");
-  dirs.push(d);
-  return d.path;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
+const root = useTempDirs("qonnect-sysfs-");
 
 describe("hwmon ina2xx", () => {
   it("finds the INA219 among the hwmon devices and reads it in SI units", async () => {

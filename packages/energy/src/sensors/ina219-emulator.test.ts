@@ -1,3 +1,5 @@
+import { mulberry32 } from "@qonnect/core";
+import { ManualClock } from "@qonnect/testkit";
 // The real driver (ina219.ts) against the emulator on a virtual bus, compared with the scenario's truth.
 import { describe, expect, it } from "vitest";
 import { I2cTransferError, SensorConfigError, SensorTimeoutError } from "./errors.js";
@@ -10,7 +12,6 @@ import {
   type Ina219Truth,
 } from "./ina219-emulator.js";
 import { INA219_REG } from "./ina219-registers.js";
-import { ManualClock } from "./testdata/manual-clock.js";
 import { VirtualI2cBus } from "./virtual-i2c-bus.js";
 
 function rig(scenario: Ina219Scenario | Ina219Truth, shuntResistanceOhm = 0.1, address = 0x40) {
@@ -200,14 +201,7 @@ describe("INA219 emulator with the real driver", () => {
   });
 
   it("INA219 emulator: every gain, bus range and ADC setting reads random truths within resolution", async () => {
-    let seed = 0x5eed;
-    const random = () => {
-      // mulberry32: deterministic, so a failure reproduces
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = mulberry32(0x5eed); // deterministic, so a failure reproduces
     const adcs: Ina219Options["shuntAdc"][] = [
       ...([9, 10, 11, 12] as const).map((bits) => ({ bits })),
       ...([2, 4, 8, 16, 32, 64, 128] as const).map((samples) => ({ samples })),

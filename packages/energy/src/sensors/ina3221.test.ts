@@ -1,5 +1,5 @@
-import { tempDir } from "@qonnect/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { useTempDirs } from "@qonnect/testkit";
+import { describe, expect, it } from "vitest";
 import { findIna3221Hwmon } from "./ina3221-hwmon.js";
 import { findIna3221Iio } from "./ina3221-iio.js";
 import {
@@ -9,15 +9,7 @@ import {
   raspberryPiWithIna219Hwmon,
 } from "./testdata/sysfs-trees.js";
 
-const dirs: { remove(): void }[] = [];
-function root(): string {
-  const d = tempDir("qonnect-sysfs-");
-  dirs.push(d);
-  return d.path;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
+const root = useTempDirs("qonnect-sysfs-");
 
 describe("Jetson INA3221, hwmon layout", () => {
   it("gives one sensor per labelled rail and computes power from volts and amps", async () => {

@@ -1,17 +1,9 @@
-import { tempDir } from "@qonnect/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { useTempDirs } from "@qonnect/testkit";
+import { describe, expect, it } from "vitest";
 import { findPowerSupplies, normaliseBatterySign, parseBatteryStatus } from "./power-supply.js";
 import { axp20xBoard, bareServer, laptopAcpi } from "./testdata/sysfs-trees.js";
 
-const dirs: { remove(): void }[] = [];
-function root(): string {
-  const d = tempDir("qonnect-sysfs-");
-  dirs.push(d);
-  return d.path;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove();
-});
+const root = useTempDirs("qonnect-sysfs-");
 
 describe("/sys/class/power_supply", () => {
   it("lists system batteries, not the mains adapter without measurements or a mouse's battery", async () => {

@@ -1,7 +1,7 @@
 // One suite every Sensor implementation must pass: identity, timestamps from the injected clock, readings
 // whose numbers are finite and whose validity is explained, and a named SensorError once the device is gone.
 import { rmSync } from "node:fs";
-import { tempDir } from "@qonnect/testkit";
+import { ManualClock, tempDir } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { batteryScenario } from "./battery-scenario.js";
 import { SensorError } from "./errors.js";
@@ -12,7 +12,6 @@ import { findIna3221Hwmon } from "./ina3221-hwmon.js";
 import { findIna3221Iio } from "./ina3221-iio.js";
 import { findPowerSupplies } from "./power-supply.js";
 import type { Sensor, SensorKind } from "./sensor.js";
-import { ManualClock } from "./testdata/manual-clock.js";
 import {
   axp20xBoard,
   jetsonNanoIio,

@@ -1,9 +1,9 @@
+import { ManualClock } from "@qonnect/testkit";
 import { describe, expect, it } from "vitest";
 import { type BatteryScenarioConfig, batteryScenario, batteryTruthAt } from "./battery-scenario.js";
 import { I2cTransferError } from "./errors.js";
 import { Ina219Emulator } from "./ina219-emulator.js";
 import type { Sensor, SensorReading } from "./sensor.js";
-import { ManualClock } from "./testdata/manual-clock.js";
 import { UpsHat, WAVESHARE_UPS_HAT } from "./ups-hat.js";
 import { VirtualI2cBus } from "./virtual-i2c-bus.js";
 

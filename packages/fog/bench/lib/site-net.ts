@@ -91,6 +91,8 @@ export async function startNatsOn(host: string): Promise<{ server: NatsServer; u
       port,
       pid: child.pid ?? -1,
       storeDir,
+      logFile: "",
+      log: () => "(not kept: this server runs in a network namespace started by site-net)",
       async stop() {
         if (child.exitCode === null) {
           const exited = new Promise((r) => child.once("exit", r));

@@ -69,7 +69,7 @@ function chooseStart(inventory: Inventory, entry: AppEntry, options: PlanAllOpti
   const forecast: CarbonForecast = options.forecast ?? {
     intensityGPerKWh: (zone) => inventory.zones.find((z) => z.name === zone)?.intensityGPerKWh ?? 0,
   };
-  const j: JobPlan = planJob(inventory, entry.app, forecast, { nowMs: options.nowMs });
+  const j: JobPlan = planJob(inventory, entry.app, forecast, { nowMs: () => options.nowMs });
   return {
     startMs: j.startMs,
     endMs: j.startMs + entry.app.job!.durationMinutes * 60_000,

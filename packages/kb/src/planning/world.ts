@@ -72,7 +72,7 @@ export function appOf(r: StoredResource): Application {
   const manifest = { apiVersion: API_VERSION, kind: r.kind, metadata: { name: r.name }, spec: r.spec } as
     | ApplicationManifest
     | JobManifest;
-  return toApplication(manifest, r.createTimeMs);
+  return toApplication(manifest, () => r.createTimeMs);
 }
 
 /** Merges every Inventory (later names override earlier ones) into one manifest. */

@@ -8,9 +8,12 @@ import type { Message } from "../message.js";
 import { SeededRandom } from "../random.js";
 import { RawNode, type Ready, type Status } from "../raw-node.js";
 import { contextKey } from "../read-only.js";
-import type { Storage } from "../storage.js";
-import type { Transport } from "../transport/transport.js";
 import { decodeBatch, encodeBatch } from "./batch.js";
+import {
+  type RaftDriverOptions,
+  type ResolvedDriverOptions,
+  resolveDriverOptions,
+} from "./driver-options.js";
 import {
   DriverStoppedError,
   NotLeaderError,
@@ -20,41 +23,7 @@ import {
   ReadTimeoutError,
 } from "./errors.js";
 
-/** What the driver applies committed commands to (a `normal` entry holds a batch of them, see batch.ts). */
-export interface StateMachine<R> {
-  /** Applies one committed command; returns the proposal id it carries and the result. */
-  apply(command: Uint8Array): { proposalId: string | undefined; result: R };
-  /** The proposal id inside a command, if any (to learn where this node's proposals landed). */
-  proposalId(command: Uint8Array): string | undefined;
-  snapshot(): Uint8Array;
-  restore(data: Uint8Array): void;
-}
-
-/** Structured log sink; the process decides where lines go. */
-export interface DriverLogger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export interface RaftDriverOptions<R> {
-  id: number;
-  storage: Storage;
-  transport: Transport;
-  stateMachine: StateMachine<R>;
-  /** Wall-clock length of one tick; the heartbeat interval is heartbeatTicks of them. */
-  tickMs: number;
-  electionTicks: number;
-  heartbeatTicks: number;
-  /** Take a state-machine snapshot (and compact the log) every this many applied entries. Default 10,000. */
-  snapshotEntries?: number;
-  /** A write that has not been applied by then fails with OutcomeUnknownError. Default 5,000 ms. */
-  proposalTimeoutMs?: number;
-  /** More writes waiting than this are refused with OverloadedError (backpressure). Default 20,000. */
-  maxPendingProposals?: number;
-  /** A read whose ReadIndex was not confirmed by then fails with ReadTimeoutError. Default 3,000 ms. */
-  readTimeoutMs?: number;
-  log?: DriverLogger;
-}
+export type { DriverLogger, RaftDriverOptions, StateMachine } from "./driver-options.js";
 
 interface Waiter<R> {
   id: string;
@@ -87,7 +56,12 @@ export class RaftDriver<R> {
   private role: Status["role"] = "follower";
   private leaderId = 0;
 
-  constructor(private readonly o: RaftDriverOptions<R>) {
+  private readonly o: ResolvedDriverOptions<R>;
+
+  /** Throws RaftConfigError for options that cannot work (see resolveDriverOptions). */
+  constructor(options: RaftDriverOptions<R>) {
+    const o = resolveDriverOptions(options);
+    this.o = o;
     const snap = o.storage.snapshot();
     o.stateMachine.restore(snap.data);
     this.applied = snap.meta.index;
@@ -106,7 +80,7 @@ export class RaftDriver<R> {
     // up to three heartbeats' worth of extra ticks, so that timeouts mean milliseconds rather than "timer
     // callbacks that got to run"; the count of ticks never drifts from the clock by more than that
     const startMs = performance.now();
-    const maxCatchUp = 3 * this.o.heartbeatTicks;
+    const maxCatchUp = this.o.maxCatchUpHeartbeats * this.o.heartbeatTicks;
     let ticks = 0;
     this.ticker = setInterval(() => {
       const due = Math.floor((performance.now() - startMs) / this.o.tickMs);
@@ -152,9 +126,9 @@ export class RaftDriver<R> {
   propose(data: Uint8Array, proposalId: string): Promise<{ index: number; result: R }> {
     if (this.stopped) return Promise.reject(new DriverStoppedError());
     if (this.role !== "leader") return Promise.reject(new NotLeaderError(this.o.id, this.leaderId));
-    if (this.waiters.size >= (this.o.maxPendingProposals ?? 20_000))
+    if (this.waiters.size >= this.o.maxPendingProposals)
       return Promise.reject(new OverloadedError(this.waiters.size));
-    const timeoutMs = this.o.proposalTimeoutMs ?? 5000;
+    const timeoutMs = this.o.proposalTimeoutMs;
     return new Promise((resolve, reject) => {
       const w: Waiter<R> = {
         id: proposalId,
@@ -178,7 +152,7 @@ export class RaftDriver<R> {
     if (this.role !== "leader") return Promise.reject(new NotLeaderError(this.o.id, this.leaderId));
     const ctx = randomBytes(16);
     const key = contextKey(ctx);
-    const timeoutMs = this.o.readTimeoutMs ?? 3000;
+    const timeoutMs = this.o.readTimeoutMs;
     this.node.readIndex(ctx);
     return new Promise((resolve, reject) => {
       const r: PendingRead = {
@@ -237,7 +211,7 @@ export class RaftDriver<R> {
     const { storage, transport, stateMachine } = this.o;
     if (rd.softState) {
       if (rd.softState.role !== this.role || rd.softState.leaderId !== this.leaderId)
-        this.o.log?.info("raft role", { role: rd.softState.role, leaderId: rd.softState.leaderId });
+        this.o.log?.info({ role: rd.softState.role, leaderId: rd.softState.leaderId }, "raft role");
       this.role = rd.softState.role;
       this.leaderId = rd.softState.leaderId;
     }
@@ -249,7 +223,7 @@ export class RaftDriver<R> {
       for (const w of this.waiters.values())
         if (w.index === 0 || w.index <= this.applied)
           this.failWaiter(w, new OutcomeUnknownError("overtaken by a snapshot"));
-      this.o.log?.info("installed snapshot", { index: rd.snapshot.meta.index, term: rd.snapshot.meta.term });
+      this.o.log?.info({ index: rd.snapshot.meta.index, term: rd.snapshot.meta.term }, "installed snapshot");
     }
     if (rd.entries.length > 0) {
       storage.append(rd.entries);
@@ -325,11 +299,11 @@ export class RaftDriver<R> {
   }
 
   private maybeSnapshot(): void {
-    const every = this.o.snapshotEntries ?? 10_000;
+    const every = this.o.snapshotEntries;
     const { storage } = this.o;
     if (this.applied - storage.snapshot().meta.index < every) return;
     storage.createSnapshot(this.applied, this.node.confState(), this.o.stateMachine.snapshot());
-    this.o.log?.info("snapshot taken", { index: this.applied });
+    this.o.log?.info({ index: this.applied }, "snapshot taken");
   }
 
   private failWaiter(w: Waiter<R>, err: Error): void {

@@ -1,7 +1,7 @@
 // Three raft-kv members in this process over real gRPC on loopback, with write-ahead logs in temp dirs.
 import * as grpc from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
-import { freePort, tempDir } from "@qonnect/testkit";
+import { freePort, tempDir, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { KvClient } from "./kv-client.js";
 import { EmptyDataDirError, type KvNode, startKvNode } from "./kv-node.js";
@@ -51,10 +51,15 @@ async function cluster(n: number, opts: { snapshotEntries?: number } = {}) {
 }
 
 async function leaderOf(c: Awaited<ReturnType<typeof cluster>>): Promise<number> {
-  for (;;) {
-    for (const [id, n] of c.nodes) if (n.driver.status().role === "leader") return id;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  let leader = 0;
+  await waitFor(
+    () => {
+      for (const [id, n] of c.nodes) if (n.driver.status().role === "leader") leader = id;
+      return leader > 0;
+    },
+    { what: "a leader", intervalMs: 20 },
+  );
+  return leader;
 }
 
 describe("raft-kv members in one process", () => {
@@ -161,11 +166,10 @@ describe("raft-kv members in one process", () => {
     // the restarted node catches up (by snapshot: the others compacted past what it holds)
     const newLeader = await leaderOf(c);
     const target = c.nodes.get(newLeader)!.driver.status().commitIndex;
-    for (;;) {
-      const s = c.nodes.get(old)!.driver.status();
-      if (s.appliedIndex >= target) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(() => c.nodes.get(old)!.driver.status().appliedIndex >= target, {
+      what: "the restarted node to catch up",
+      intervalMs: 20,
+    });
     for (const [k, v] of acked) expect(dec.decode((await c.client.get(k)).value)).toBe(v);
     expect(c.nodes.get(old)!.storage.snapshot().meta.index).toBeGreaterThan(0);
   });

@@ -83,7 +83,7 @@ export async function startKvNode(o: KvNodeOptions): Promise<KvNode> {
       [...o.peers.keys()].sort((a, b) => a - b),
     );
   if (storage.recovery.tornTail)
-    o.log?.warn("cut off a torn write-ahead log tail", { ...storage.recovery.tornTail });
+    o.log?.warn({ ...storage.recovery.tornTail }, "cut off a torn write-ahead log tail");
   const security = o.security ?? insecureSecurity();
   let driver: RaftDriver<KvResult> | undefined;
   let knownTerm = storage.initialState().hardState.term;
@@ -105,7 +105,7 @@ export async function startKvNode(o: KvNodeOptions): Promise<KvNode> {
       }
       driver.receive(m);
     },
-    onRejected: (reason) => o.log?.warn("refused peer traffic", { reason }),
+    onRejected: (reason) => o.log?.warn({ reason }, "refused peer traffic"),
     // slow enough that a busy event loop (an fsync, a GC pause) never looks like a dead peer: a stream torn
     // down by a late ping drops the votes queued behind it and costs an extra election round
     keepaliveMs: Math.max(1000, o.electionMs),
@@ -141,13 +141,16 @@ export async function startKvNode(o: KvNodeOptions): Promise<KvNode> {
   }
   await transport.start();
   driver.start();
-  o.log?.info("raft-kv node started", {
-    id: o.id,
-    listen: o.listen,
-    lastIndex: storage.lastIndex(),
-    snapshotIndex: storage.snapshot().meta.index,
-    term: storage.initialState().hardState.term,
-  });
+  o.log?.info(
+    {
+      id: o.id,
+      listen: o.listen,
+      lastIndex: storage.lastIndex(),
+      snapshotIndex: storage.snapshot().meta.index,
+      term: storage.initialState().hardState.term,
+    },
+    "raft-kv node started",
+  );
   return {
     driver,
     storage,

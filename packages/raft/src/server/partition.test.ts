@@ -3,16 +3,14 @@
 // majority elects a new leader and takes writes; after healing, the old leader follows and the write it could
 // not vouch for is nowhere. Needs root and iproute2: without them the test fails and says so.
 import { execFileSync, spawn } from "node:child_process";
+import { bundleCli, CLIENT_ID, createPrivateNet, type PrivateNet, waitFor } from "@qonnect/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleCli, type ProcessCluster, startCluster } from "../../bench/lib/cluster.js";
-import { CLIENT_ID, createPrivateNet, type PrivateNet } from "../../bench/lib/netns.js";
+import { type ProcessCluster, startCluster } from "../testing/cluster.js";
 
 const IDS = [1, 2, 3];
 const PORT = 7000;
 let net: PrivateNet;
 let cluster: ProcessCluster;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `qonnect dev raft-kv <args>` in the client's namespace; returns its JSON output. */
 async function kv(args: string[], endpoints: number[], timeoutMs = 3000): Promise<Record<string, unknown>> {
@@ -67,12 +65,14 @@ describe("raft-kv partition (network namespaces)", () => {
   it("an isolated leader stops serving writes and reads; the majority carries on; healing converges", async () => {
     // a leader, as the members see it
     let leader = 0;
-    for (let i = 0; i < 60 && !leader; i++) {
-      const s = await statusOf(1);
-      if (s.ok && typeof s.leaderId === "number" && s.leaderId > 0) leader = s.leaderId;
-      else await sleep(250);
-    }
-    expect(leader, `no leader; logs in ${cluster.dataRoot}`).toBeGreaterThan(0);
+    await waitFor(
+      async () => {
+        const s = await statusOf(1);
+        leader = s.ok && typeof s.leaderId === "number" ? s.leaderId : 0;
+        return leader > 0;
+      },
+      { what: `a leader; logs in ${cluster.dataRoot}`, timeoutMs: 30_000 },
+    );
     expect(await kv(["put", "k", "before"], IDS)).toMatchObject({ ok: true });
     const others = IDS.filter((id) => id !== leader);
 
@@ -81,7 +81,17 @@ describe("raft-kv partition (network namespaces)", () => {
       net.setLink(leader, id, false);
       net.setLink(CLIENT_ID, id, false);
     }
-    await sleep(1500); // > 2 election timeouts: check-quorum has stepped the old leader down
+    // check-quorum steps the old leader down once it has not heard from a majority for an election timeout
+    await waitFor(
+      async () => {
+        const s = await statusOf(leader);
+        return s.ok === true && s.role !== "leader";
+      },
+      {
+        what: `the isolated leader to step down; logs in ${cluster.dataRoot}`,
+        timeoutMs: 30_000,
+      },
+    );
     const during = await kv(["put", "k", "during"], [leader], 3000);
     expect(during.ok, JSON.stringify(during)).toBe(false);
     const staleRead = await kv(["get", "k"], [leader], 2000);
@@ -100,13 +110,15 @@ describe("raft-kv partition (network namespaces)", () => {
     // heal: the old leader follows the new one and catches up; the unconfirmed write is nowhere
     for (const id of others) net.setLink(leader, id, true);
     let caughtUp: Record<string, unknown> = {};
-    for (let i = 0; i < 40; i++) {
-      caughtUp = await statusOf(leader);
-      if (caughtUp.ok && (caughtUp.appliedIndex as number) >= (after.index as number)) break;
-      await sleep(250);
-    }
+    await waitFor(
+      async () => {
+        caughtUp = await statusOf(leader);
+        return caughtUp.ok === true && (caughtUp.appliedIndex as number) >= (after.index as number);
+      },
+      { what: `the old leader to catch up; logs in ${cluster.dataRoot}`, timeoutMs: 30_000 },
+    );
     expect(caughtUp).toMatchObject({ ok: true, role: "follower", leaderId: newLeader });
     expect(caughtUp.appliedIndex as number).toBeGreaterThanOrEqual(after.index as number);
     expect(await kv(["get", "k"], IDS, 10_000)).toMatchObject({ ok: true, value: "after" });
-  }, 90_000);
+  }, 180_000);
 });

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { enroll, loadBundle, Pki } from "@qonnect/pki";
 import { raftV1 } from "@qonnect/proto";
-import { freePort, tempDir } from "@qonnect/testkit";
+import { freePort, tempDir, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Message } from "../message.js";
 import { messageToProto } from "./codec.js";
@@ -71,12 +71,8 @@ async function startNode(
   return node;
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function until(cond: () => boolean, what: string): Promise<void> {
+  return waitFor(cond, { what, intervalMs: 10 });
 }
 
 async function peerMap(n: number): Promise<Map<number, string>> {

@@ -1,42 +1,7 @@
 // Fixture sysfs trees, laid out as on the real machines: attributes live under /sys/devices/..., and the
 // class and bus directories (/sys/class/hwmon, /sys/class/power_supply, /sys/bus/iio/devices) hold relative
 // symlinks into it, as the kernel makes them. Each builder writes one machine into a fresh root directory.
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-
-/** Attribute files of one device directory: name → content (a newline is appended, as sysfs does). */
-type Attrs = Record<string, string | number>;
-
-export class SysfsTree {
-  constructor(readonly root: string) {}
-
-  /** Writes attribute files into an absolute sysfs directory (e.g. /sys/devices/.../hwmon/hwmon2). */
-  attrs(dir: string, attrs: Attrs): this {
-    const full = join(this.root, dir);
-    mkdirSync(full, { recursive: true });
-    for (const [name, value] of Object.entries(attrs)) writeFileSync(join(full, name), `${value}\n`);
-    return this;
-  }
-
-  /** Makes `link` a relative symlink to `target` (both absolute sysfs paths), as sysfs does. */
-  link(link: string, target: string): this {
-    mkdirSync(dirname(join(this.root, link)), { recursive: true });
-    symlinkSync(relative(dirname(link), target), join(this.root, link));
-    return this;
-  }
-
-  /** Writes a hwmon device: its attributes, its `device` link, and the /sys/class/hwmon entry. */
-  hwmon(deviceDir: string, hwmon: string, attrs: Attrs): this {
-    const dir = `${deviceDir}/hwmon/${hwmon}`;
-    return this.attrs(dir, attrs).link(`${dir}/device`, deviceDir).link(`/sys/class/hwmon/${hwmon}`, dir);
-  }
-
-  /** Writes a power supply under its device and the /sys/class/power_supply entry. */
-  powerSupply(deviceDir: string, name: string, attrs: Attrs): this {
-    const dir = `${deviceDir}/power_supply/${name}`;
-    return this.attrs(dir, { ...attrs }).link(`/sys/class/power_supply/${name}`, dir);
-  }
-}
+import { SysfsTree } from "@qonnect/testkit";
 
 /** Every machine has a CPU temperature hwmon; sensors must skip it. */
 function thermal(t: SysfsTree, hwmon: string): SysfsTree {

@@ -1,13 +1,13 @@
-// Helpers for the agent's tests and benchmark: write a config, run the agent as a child process (so it can be
-// killed with -9), wait for conditions with generous timeouts, collect decoded telemetry from NATS.
+// Helpers for the agent's tests and benchmark (and tests of other packages that run agents): write a config,
+// run the agent as a child process (so it can be killed with -9), collect decoded telemetry from NATS.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { telemetryV1 } from "@qonnect/proto";
+import { REPO_ROOT, waitFor } from "@qonnect/testkit";
 import { connect, type NatsConnection } from "nats";
 import type { AgentStatus } from "../http-server.js";
 
-export const REPO_ROOT = resolve(import.meta.dirname, "../../../..");
 export const AGENT_MAIN = join(REPO_ROOT, "packages/agent/src/main.ts");
 
 /** Writes agent.yaml into `dir` from the given fields (YAML is a superset of JSON). */
@@ -83,38 +83,6 @@ export function spawnAgent(configFile: string): AgentProcess {
       return (await res.json()) as AgentStatus;
     },
   };
-}
-
-/** Polls `check` until it is true; throws naming `what` after `timeoutMs`. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  { what, timeoutMs = 45_000, intervalMs = 100 }: { what: string; timeoutMs?: number; intervalMs?: number },
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** True while a process with this PID exists (zombies count as gone). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 /** Subscribes to a device's telemetry and keeps every decoded sample. */

@@ -1,8 +1,9 @@
 // A concurrent put/get/cas workload against a raft-kv cluster that records a history for the linearizability
 // checker: every call and return in real-time order, unknown outcomes kept as possibly applied, requests that
 // certainly did nothing (no leader) left out.
-import type { HistoryOp, KvClient, KvInput } from "../../src/index.js";
-import { KvOutcomeUnknownError, KvUnavailableError } from "../../src/index.js";
+import type { KvClient } from "../server/kv-client.js";
+import { KvOutcomeUnknownError, KvUnavailableError } from "../server/kv-client.js";
+import type { HistoryOp, KvInput } from "../sim/linearizability.js";
 
 export interface WorkloadResult {
   history: HistoryOp[];
@@ -15,18 +16,28 @@ export interface WorkloadResult {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** Runs `workers` loops of random operations on `keys` until `stop()` resolves. */
+/** A running workload: its counters and history so far (live), and `stop()`, which waits for the workers. */
+export interface Workload {
+  progress: WorkloadResult;
+  stop(): Promise<WorkloadResult>;
+}
+
+/** Runs one loop of random operations on `keys` per client until `until` resolves. */
 export async function runWorkload(
   clients: KvClient[],
   keys: string[],
   until: Promise<void>,
   seed = 1,
 ): Promise<WorkloadResult> {
+  const workload = startWorkload(clients, keys, seed);
+  await until;
+  return workload.stop();
+}
+
+/** Starts one loop of random operations on `keys` per client; tests wait on `progress`, then `stop()`. */
+export function startWorkload(clients: KvClient[], keys: string[], seed = 1): Workload {
   let clock = 0;
   let done = false;
-  until.then(() => {
-    done = true;
-  });
   const r: WorkloadResult = {
     history: [],
     acknowledgedWrites: 0,
@@ -88,6 +99,14 @@ export async function runWorkload(
       }
     }
   };
-  await Promise.all(clients.map((c, i) => worker(i, c)));
-  return r;
+  const running = Promise.all(clients.map((c, i) => worker(i, c)));
+  running.catch(() => {}); // an unexpected error surfaces from stop()
+  return {
+    progress: r,
+    async stop() {
+      done = true;
+      await running;
+      return r;
+    },
+  };
 }

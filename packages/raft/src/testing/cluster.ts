@@ -1,55 +1,12 @@
-// Real raft-kv processes for the benchmarks and the real-process tests: the qonnect CLI bundled once with
-// esbuild (a tsx start of the whole CLI takes seconds on a loaded 2-core machine), then `dev raft-kv serve`
-// processes on free loopback ports, each with its own data directory. Kill -9, restart, stop.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from "node:fs";
-import { createRequire } from "node:module";
+// Real raft-kv processes for the benchmarks and the real-process tests: the qonnect CLI bundled once (the test
+// kit's bundleCli), then `dev raft-kv serve` processes on free loopback ports, each with its own data
+// directory. Kill -9, restart, stop.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { freePort } from "@qonnect/testkit";
-import { KvClient } from "../../src/index.js";
-
-const root = resolve(import.meta.dirname, "../../../..");
-let bundled: string | undefined;
-
-/** Bundles packages/cli into one ESM file (once per process) and returns its path. */
-export function bundleCli(): string {
-  if (bundled && existsSync(bundled)) return bundled;
-  const dir = mkdtempSync(join(tmpdir(), "qonnect-cli-"));
-  mkdirSync(join(dir, "src"));
-  copyFileSync(join(root, "packages/cli/package.json"), join(dir, "package.json"));
-  const out = join(dir, "src", "main.mjs");
-  execFileSync(
-    join(root, "node_modules/.bin/esbuild"),
-    [
-      join(root, "packages/cli/src/main.ts"),
-      "--bundle",
-      "--platform=node",
-      "--format=esm",
-      "--target=node20",
-      `--outfile=${out}`,
-      "--log-level=error",
-      "--banner:js=import { createRequire as __qcr } from 'node:module'; const require = __qcr(import.meta.url);",
-    ],
-    { stdio: "pipe" },
-  );
-  // native modules cannot be bundled: ship them beside the bundle, as a deployment would (the WAL's flock)
-  mkdirSync(join(dir, "node_modules"));
-  const raftRequire = createRequire(join(root, "packages/raft/package.json"));
-  symlinkSync(dirname(raftRequire.resolve("fs-ext/package.json")), join(dir, "node_modules", "fs-ext"));
-  bundled = out;
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  return out;
-}
+import { join } from "node:path";
+import { bundleCli, freePort } from "@qonnect/testkit";
+import { KvClient } from "../server/kv-client.js";
 
 export interface ClusterOptions {
   size: number;
