@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { formatDiagnostic, registeredKind, validateFile } from "@qonnect/core";
-import { runLiveDemo } from "@qonnect/sim";
+import { runFederationDemo } from "@qonnect/sim";
 import { describeManifest } from "../describe.js";
 import { EXIT } from "../io.js";
 import type { Register } from "./index.js";
@@ -18,8 +18,27 @@ export const registerDemo: Register = (program, io, outcome) => {
     .command("demo")
     .description("run the end-to-end demo on the examples")
     .option("--examples <dir>", "folder of example manifests", "examples")
-    .option("--no-live", "skip step 3 (real agents on a local nats-server)")
-    .action(async (opts: { examples: string; live: boolean }) => {
+    .option("--no-live", "skip step 3 (the federation as real processes)")
+    .option("--serve", "start the federation, apply Bookinfo and leave it running until Ctrl-C")
+    .option(
+      "--state <file>",
+      "with --serve: write the federation's addresses, PIDs and tokens here",
+      ".qonnect/demo/state.json",
+    )
+    .action(async (opts: { examples: string; live: boolean; serve?: boolean; state: string }) => {
+      if (opts.serve) {
+        const stop = new Promise<void>((done) => {
+          process.once("SIGINT", () => done());
+          process.once("SIGTERM", () => done());
+        });
+        await runFederationDemo({
+          serve: true,
+          stateFile: resolve(io.cwd, opts.state),
+          stopSignal: stop,
+          say: (line) => io.err(`${line}\n`),
+        });
+        return;
+      }
       const dir = resolve(io.cwd, opts.examples);
       const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
       io.out(
@@ -59,16 +78,12 @@ export const registerDemo: Register = (program, io, outcome) => {
       }
       if (!opts.live) return;
       io.out(
-        "\nqonnect demo — step 3/3: run the plan on live device agents over a real nats-server, then lose a device\n\n",
+        "\nqonnect demo — step 3/3: the federation as real processes (NATS cluster and leafnodes, Knowledge Base, 3 fog leads per region, one agent per device), then faults\n\n",
       );
-      const result = await runLiveDemo({
-        rootDir: io.cwd,
-        app: relative(io.cwd, app),
-        inventory: relative(io.cwd, inventory),
-        say: (line) => io.out(`${line}\n`),
-      });
-      if (!result.answeredBefore || !result.answeredAfter || !result.staleTokenRefused) {
-        io.err("the live demo did not behave as expected (see above)\n");
+      const result = await runFederationDemo({ say: (line) => io.out(`${line}\n`) });
+      io.out(`\n${result.table}\n`);
+      if (result.steps.length === 0 || result.steps.some((s) => !s.ok)) {
+        io.err("the federation demo did not behave as expected (see above)\n");
         outcome.exitCode = EXIT.failed;
       }
     });
