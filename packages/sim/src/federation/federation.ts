@@ -12,7 +12,9 @@ import {
   loadManifests,
   toInventory,
 } from "@qonnect/core";
+import { FogClient } from "@qonnect/fog";
 import { freePort, type NatsDeployment, startNatsDeployment } from "@qonnect/natsd";
+import type { fogV1 } from "@qonnect/proto";
 import { cliArgv, cliOk, REPO_ROOT } from "./cli-process.js";
 import { agentConfig, fogConfig, writeYaml } from "./configs.js";
 import { KbRest } from "./kb-rest.js";
@@ -153,6 +155,33 @@ export class Federation {
     };
     const grpc = `127.0.0.1:${await freePort()}`;
     const http = `127.0.0.1:${await freePort()}`;
+    this.kb = { process: this.#spawnKb(dataDir, grpc, http), grpc, http: `http://${http}`, dataDir };
+    this.rest = new KbRest(this.kb.http, this.tokens.operator);
+    await this.#kbReady();
+    this.#say(`Knowledge Base: gRPC ${grpc}, HTTP ${this.kb.http} (pid ${this.kb.process.pid})`);
+  }
+
+  async #kbReady(): Promise<void> {
+    const { process } = this.kb;
+    await waitUntil(
+      "the Knowledge Base",
+      async () => process.running() && httpOk(`${this.kb.http}/readyz`),
+      60_000,
+    );
+  }
+
+  /** Stops the Knowledge Base (SIGTERM); `startKb` brings it back on the same addresses and data. */
+  async stopKb(): Promise<void> {
+    await this.kb.process.stop(5000);
+  }
+
+  async startKb(): Promise<void> {
+    const http = this.kb.http.replace("http://", "");
+    this.kb.process = this.#spawnKb(this.kb.dataDir, this.kb.grpc, http);
+    await this.#kbReady();
+  }
+
+  #spawnKb(dataDir: string, grpc: string, http: string): OsProcess {
     const { command, args } = cliArgv([
       "kb",
       "serve",
@@ -166,21 +195,7 @@ export class Federation {
       ...this.nats.cloudUrls(),
       "--insecure",
     ]);
-    const process = new OsProcess({
-      label: "kb",
-      command,
-      args,
-      logFile: join(dataDir, "kb.log"),
-      cwd: REPO_ROOT,
-    });
-    this.kb = { process, grpc, http: `http://${http}`, dataDir };
-    this.rest = new KbRest(this.kb.http, this.tokens.operator);
-    await waitUntil(
-      "the Knowledge Base",
-      async () => process.running() && httpOk(`${this.kb.http}/readyz`),
-      60_000,
-    );
-    this.#say(`Knowledge Base: gRPC ${grpc}, HTTP ${this.kb.http} (pid ${process.pid})`);
+    return new OsProcess({ label: "kb", command, args, logFile: join(dataDir, "kb.log"), cwd: REPO_ROOT });
   }
 
   async #startRegion(region: string): Promise<void> {
@@ -296,6 +311,20 @@ export class Federation {
   /** kill -9 of the device's whole process group: agent and workloads die at once. */
   async killDevice(name: string): Promise<void> {
     await this.devices.get(name)?.process.kill();
+  }
+
+  /** The region as its fog leads see it (the freshest member's view), read over FogLead.GetRegion. */
+  async regionState(region: string): Promise<fogV1.RegionState | undefined> {
+    const client = new FogClient((this.fog.get(region) ?? []).map((l) => l.grpc));
+    try {
+      const views = (await client.status(region)).flatMap((v) => (v.region ? [v.region] : []));
+      return views.reduce<fogV1.RegionState | undefined>(
+        (a, b) => (!a || b.term > a.term || (b.term === a.term && b.commitIndex > a.commitIndex) ? b : a),
+        undefined,
+      );
+    } finally {
+      client.close();
+    }
   }
 
   /** The region's leader as the Knowledge Base last heard it (from the Region resource). */

@@ -1,7 +1,9 @@
 // The demo's story on a running federation, told through public interfaces only (the CLI over the control
 // API for writes, the REST API and the services' own HTTP ports for reads), each step timed.
 import { join } from "node:path";
+import { sendDeviceCommand } from "@qonnect/agent";
 import { loopbackPort } from "@qonnect/fog";
+import { telemetryV1 } from "@qonnect/proto";
 import { cliOk, REPO_ROOT } from "./cli-process.js";
 import { LOOPBACK_PORT_BASE } from "./configs.js";
 import type { Federation } from "./federation.js";
@@ -122,10 +124,15 @@ export class Story {
     };
   }
 
-  /** Step 3: kill -9 the fog leader of `region`; time until the Knowledge Base hears a new leader. */
-  async killLeader(region: string, timeoutMs = 60_000): Promise<StepResult> {
+  /**
+   * Step 3: kill -9 the fog leader of `region`; time until the Knowledge Base hears a new leader. Then the
+   * device lost in step 2 comes back with its old workloads: the new leader stops what moved away with a
+   * command of its own term, and a command carrying the old leader's term is refused by that device.
+   */
+  async killLeader(region: string, returning?: string, timeoutMs = 60_000): Promise<StepResult> {
     const leader = await this.fed.leaderOf(region);
     if (!leader) return this.#record("fog leader loss", Date.now(), false, `no known leader in ${region}`);
+    const oldTerm = (await this.fed.regionState(region))?.term ?? 0;
     const t0 = Date.now();
     await leader.process.kill();
     const ok = await until(async () => {
@@ -151,6 +158,8 @@ export class Story {
       "device loss":
         "Kubernetes ~340 s to move pods off a dead node; Nomad 20–30 s to detect; QONNECT prototype ~40 s",
       "fog leader loss": "etcd election at equal settings (100 ms heartbeat, 1 s election) ~1.8 s p99",
+      "stale command": "QONNECT prototype: a partitioned old leader keeps scheduling",
+      "kb away": "Karmada application failover waits 300 s; OpenYurt asks for local autonomy",
     };
     const rows = this.results.map(
       (r) =>
