@@ -4,9 +4,10 @@ import { join, relative, resolve } from "node:path";
 import { formatDiagnostic, registeredKind, validateFile } from "@qonnect/core";
 import { runFederationDemo } from "@qonnect/sim";
 import { describeManifest } from "../describe.js";
-import { EXIT } from "../io.js";
+import { CliError, EXIT } from "../io.js";
+import { renderPlan } from "../plan/render.js";
 import type { Register } from "./index.js";
-import { planFiles, renderPlan } from "./plan.js";
+import { planFiles } from "./plan.js";
 
 /**
  * `qonnect demo`: the main end-to-end path that exists today. It validates every example manifest and says
@@ -40,7 +41,15 @@ export const registerDemo: Register = (program, io, outcome) => {
         return;
       }
       const dir = resolve(io.cwd, opts.examples);
-      const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
+      let files: string[];
+      try {
+        files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
+      } catch (err) {
+        throw new CliError(
+          `cannot read the examples folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; run from the repository root or pass --examples DIR`,
+          EXIT.usage,
+        );
+      }
       io.out(
         `qonnect demo — step 1/3: validate and describe ${files.length} manifests in ${relative(io.cwd, dir) || "."}\n\n`,
       );
