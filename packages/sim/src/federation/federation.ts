@@ -1,0 +1,370 @@
+// The whole architecture of DESIGN.md §1 on one machine, as separate OS processes on loopback: a NATS
+// deployment (cloud cluster + one leafnode per region, from infra/nats), a Knowledge Base (`qonnect kb
+// serve`), three fog leads per region (`qonnect fog run`) and one device agent per inventory device
+// (`qonnect agent run`, each in a PID namespace of its own so that killing it is a power cut). Everything is
+// driven through public interfaces only: the CLI over the control API, the REST API, FogLead.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type Device,
+  type Inventory,
+  type InventoryManifest,
+  loadManifests,
+  toInventory,
+} from "@qonnect/core";
+import { FogClient } from "@qonnect/fog";
+import { freePort, type NatsDeployment, startNatsDeployment } from "@qonnect/natsd";
+import type { fogV1 } from "@qonnect/proto";
+import { cliArgv, cliOk, REPO_ROOT } from "./cli-process.js";
+import { agentConfig, fogConfig, writeYaml } from "./configs.js";
+import { KbRest } from "./kb-rest.js";
+import { OsProcess } from "./os-process.js";
+import type { DemoState } from "./state-file.js";
+
+export interface FederationOptions {
+  /** Working directory: one sub-directory per process (data, config, log). */
+  dir: string;
+  /** The Inventory manifest whose devices become agents. */
+  inventoryFile: string;
+  /** Regions to run (default: every region with a live device). */
+  regions?: string[];
+  /** Devices to run (default: every live device of those regions). */
+  devices?: string[];
+  leadsPerRegion?: number;
+  samplePeriodMs?: number;
+  say?: (line: string) => void;
+}
+
+export interface FogLeadProcess {
+  region: string;
+  id: number;
+  grpc: string;
+  http: string;
+  configFile: string;
+  process: OsProcess;
+}
+
+export interface DeviceProcess {
+  device: Device;
+  configFile: string;
+  process: OsProcess;
+}
+
+export class FederationStartError extends Error {
+  override name = "FederationStartError";
+  constructor(
+    readonly component: string,
+    detail: string,
+  ) {
+    super(`${component} did not come up: ${detail}`);
+  }
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new FederationStartError(what, `not ready within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.ok;
+}
+
+export class Federation {
+  readonly inventory: Inventory;
+  readonly regions: string[];
+  nats!: NatsDeployment;
+  kb!: { process: OsProcess; grpc: string; http: string; dataDir: string };
+  tokens!: { admin: string; operator: string; viewer: string };
+  rest!: KbRest;
+  readonly fog = new Map<string, FogLeadProcess[]>();
+  readonly devices = new Map<string, DeviceProcess>();
+  readonly #say: (line: string) => void;
+
+  private constructor(
+    readonly options: FederationOptions,
+    inventory: Inventory,
+  ) {
+    this.inventory = inventory;
+    this.#say = options.say ?? (() => {});
+    const live = inventory.devices.filter((d) => d.alive);
+    this.regions = options.regions ?? [...new Set(live.map((d) => d.region))].sort();
+  }
+
+  static async start(options: FederationOptions): Promise<Federation> {
+    const [doc] = await loadManifests(options.inventoryFile);
+    if (!doc || doc.manifest.kind !== "Inventory")
+      throw new FederationStartError("inventory", `${options.inventoryFile} holds no kind: Inventory`);
+    const fed = new Federation(options, toInventory(doc.manifest as InventoryManifest));
+    try {
+      await fed.#startAll();
+    } catch (err) {
+      await fed.stop();
+      throw err;
+    }
+    return fed;
+  }
+
+  /** The control API flags every CLI call against this Knowledge Base needs. */
+  serverFlags(role: "admin" | "operator" | "viewer" = "operator"): string[] {
+    return ["--server", this.kb.grpc, "--token", this.tokens[role], "--insecure"];
+  }
+
+  async #startAll(): Promise<void> {
+    const { dir } = this.options;
+    mkdirSync(dir, { recursive: true });
+    const t0 = Date.now();
+    this.nats = await startNatsDeployment({ regions: this.regions, dir: join(dir, "nats") });
+    this.#say(
+      `NATS: ${this.nats.cloud.length} cloud servers with JetStream, leafnodes for ${this.regions.join(", ")} (${Date.now() - t0} ms)`,
+    );
+    await this.#startKb();
+    for (const region of this.regions) await this.#startRegion(region);
+    await this.#applyRegions();
+    await this.#startDevices();
+  }
+
+  async #startKb(): Promise<void> {
+    const dataDir = join(this.options.dir, "kb");
+    mkdirSync(dataDir, { recursive: true });
+    const token = async (role: string) =>
+      (
+        JSON.parse(
+          await cliOk([
+            "kb",
+            "token",
+            "create",
+            "--role",
+            role,
+            "--data",
+            dataDir,
+            "--description",
+            "demo",
+            "--json",
+          ]),
+        ) as { token: string }
+      ).token;
+    this.tokens = {
+      admin: await token("admin"),
+      operator: await token("operator"),
+      viewer: await token("viewer"),
+    };
+    const grpc = `127.0.0.1:${await freePort()}`;
+    const http = `127.0.0.1:${await freePort()}`;
+    this.kb = { process: this.#spawnKb(dataDir, grpc, http), grpc, http: `http://${http}`, dataDir };
+    this.rest = new KbRest(this.kb.http, this.tokens.operator);
+    await this.#kbReady();
+    this.#say(`Knowledge Base: gRPC ${grpc}, HTTP ${this.kb.http} (pid ${this.kb.process.pid})`);
+  }
+
+  async #kbReady(): Promise<void> {
+    const { process } = this.kb;
+    await waitUntil(
+      "the Knowledge Base",
+      async () => process.running() && httpOk(`${this.kb.http}/readyz`),
+      60_000,
+    );
+  }
+
+  /** Stops the Knowledge Base (SIGTERM); `startKb` brings it back on the same addresses and data. */
+  async stopKb(): Promise<void> {
+    await this.kb.process.stop(5000);
+  }
+
+  async startKb(): Promise<void> {
+    const http = this.kb.http.replace("http://", "");
+    this.kb.process = this.#spawnKb(this.kb.dataDir, this.kb.grpc, http);
+    await this.#kbReady();
+  }
+
+  #spawnKb(dataDir: string, grpc: string, http: string): OsProcess {
+    const { command, args } = cliArgv([
+      "kb",
+      "serve",
+      "--data",
+      dataDir,
+      "--grpc",
+      grpc,
+      "--http",
+      http,
+      "--nats",
+      ...this.nats.cloudUrls(),
+      "--insecure",
+    ]);
+    return new OsProcess({ label: "kb", command, args, logFile: join(dataDir, "kb.log"), cwd: REPO_ROOT });
+  }
+
+  async #startRegion(region: string): Promise<void> {
+    const n = this.options.leadsPerRegion ?? 3;
+    const peers: Record<string, string> = {};
+    for (let id = 1; id <= n; id++) peers[String(id)] = `127.0.0.1:${await freePort()}`;
+    const leads: FogLeadProcess[] = [];
+    for (let id = 1; id <= n; id++) {
+      const dataDir = join(this.options.dir, "fog", region, String(id));
+      mkdirSync(dataDir, { recursive: true });
+      const http = `127.0.0.1:${await freePort()}`;
+      const configFile = join(dataDir, "..", `fog-${id}.yaml`);
+      const natsUrl = this.nats.leaves[region]?.url ?? "";
+      writeYaml(
+        configFile,
+        fogConfig({ region, member: id, peers, dataDir, natsUrl, kbGrpc: this.kb.grpc, http }),
+      );
+      leads.push({
+        region,
+        id,
+        grpc: peers[String(id)] ?? "",
+        http,
+        configFile,
+        process: this.#spawnLead(configFile, region, id),
+      });
+    }
+    this.fog.set(region, leads);
+    await waitUntil(
+      `the fog leads of ${region}`,
+      async () => (await Promise.all(leads.map((l) => httpOk(`http://${l.http}/readyz`)))).every(Boolean),
+      60_000,
+    );
+    this.#say(
+      `region ${region}: ${n} fog leads (pids ${leads.map((l) => l.process.pid).join(", ")}), a leader elected`,
+    );
+  }
+
+  #spawnLead(configFile: string, region: string, id: number): OsProcess {
+    const { command, args } = cliArgv(["fog", "run", "--config", configFile]);
+    return new OsProcess({
+      label: `fog ${region}/${id}`,
+      command,
+      args,
+      logFile: configFile.replace(/\.yaml$/, ".log"),
+      cwd: REPO_ROOT,
+    });
+  }
+
+  /** Starts a fog lead again (after a kill) with its data directory as it was. */
+  restartLead(lead: FogLeadProcess): void {
+    lead.process = this.#spawnLead(lead.configFile, lead.region, lead.id);
+  }
+
+  async #applyRegions(): Promise<void> {
+    const file = join(this.options.dir, "regions.yaml");
+    const docs = this.regions.map((region) =>
+      [
+        "apiVersion: qonnect.io/v1alpha1",
+        "kind: Region",
+        `metadata: { name: ${region} }`,
+        `spec: { fogLeads: [${(this.fog.get(region) ?? []).map((l) => JSON.stringify(l.grpc)).join(", ")}] }`,
+      ].join("\n"),
+    );
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(file, `${docs.join("\n---\n")}\n`);
+    await cliOk(["apply", "-f", file, ...this.serverFlags("admin")]);
+  }
+
+  #selectedDevices(): Device[] {
+    const wanted = this.options.devices ? new Set(this.options.devices) : undefined;
+    return this.inventory.devices.filter(
+      (d) => d.alive && this.regions.includes(d.region) && (!wanted || wanted.has(d.name)),
+    );
+  }
+
+  async #startDevices(): Promise<void> {
+    const devices = this.#selectedDevices();
+    for (const device of devices) this.startDevice(device);
+    this.#say(
+      `devices: ${devices.length} agents, each in its own PID namespace (emulated INA219, process runtime)`,
+    );
+  }
+
+  /** Starts (or starts again) the agent of `device` in a PID namespace of its own. */
+  startDevice(device: Device): DeviceProcess {
+    const dataDir = join(this.options.dir, "devices", device.name);
+    mkdirSync(dataDir, { recursive: true });
+    const configFile = join(dataDir, "agent.yaml");
+    writeYaml(
+      configFile,
+      agentConfig({
+        device,
+        natsUrl: this.nats.leaves[device.region]?.url ?? "",
+        dataDir: join(dataDir, "data"),
+        workDir: REPO_ROOT,
+        samplePeriodMs: this.options.samplePeriodMs ?? 1000,
+      }),
+    );
+    const { command, args } = cliArgv(["agent", "run", "--config", configFile]);
+    const process = new OsProcess({
+      label: `device ${device.name}`,
+      command,
+      args,
+      logFile: join(dataDir, "agent.log"),
+      cwd: REPO_ROOT,
+      pidNamespace: true,
+    });
+    const proc = { device, configFile, process };
+    this.devices.set(device.name, proc);
+    return proc;
+  }
+
+  /** kill -9 of the device's whole process group: agent and workloads die at once. */
+  async killDevice(name: string): Promise<void> {
+    await this.devices.get(name)?.process.kill();
+  }
+
+  /** The region as its fog leads see it (the freshest member's view), read over FogLead.GetRegion. */
+  async regionState(region: string): Promise<fogV1.RegionState | undefined> {
+    const client = new FogClient((this.fog.get(region) ?? []).map((l) => l.grpc));
+    try {
+      const views = (await client.status(region)).flatMap((v) => (v.region ? [v.region] : []));
+      return views.reduce<fogV1.RegionState | undefined>(
+        (a, b) => (!a || b.term > a.term || (b.term === a.term && b.commitIndex > a.commitIndex) ? b : a),
+        undefined,
+      );
+    } finally {
+      client.close();
+    }
+  }
+
+  /** The region's leader as the Knowledge Base last heard it (from the Region resource). */
+  async leaderOf(region: string): Promise<FogLeadProcess | undefined> {
+    const r = await this.rest.get<{ status?: { leaderId?: number } }>("regions", region);
+    const id = r?.status?.leaderId;
+    return this.fog.get(region)?.find((l) => l.id === id);
+  }
+
+  state(): DemoState {
+    return {
+      schema: 1,
+      kb: { http: this.kb.http, grpc: this.kb.grpc, pid: this.kb.process.pid },
+      token: this.tokens.operator,
+      tokens: this.tokens,
+      ca: null,
+      credentials: { observer: null },
+      nats: this.nats.cloudUrls(),
+      natsLeaf: Object.fromEntries(Object.entries(this.nats.leaves).map(([r, s]) => [r, s.url])),
+      regions: Object.fromEntries(
+        [...this.fog].map(([region, leads]) => [
+          region,
+          { fog: leads.map((l) => ({ id: l.id, grpc: l.grpc, pid: l.process.pid })) },
+        ]),
+      ),
+      devices: [...this.devices.values()].map((d) => ({
+        name: d.device.name,
+        region: d.device.region,
+        site: d.device.site,
+        pid: d.process.pid,
+        pgid: d.process.pgid,
+      })),
+    };
+  }
+
+  /** Stops every process it started, by PID: devices, fog leads, the Knowledge Base, then NATS. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.devices.values()].map((d) => d.process.stop(3000)));
+    await Promise.all([...this.fog.values()].flat().map((l) => l.process.stop(3000)));
+    await this.kb?.process.stop(5000);
+    await this.nats?.stop();
+  }
+}
