@@ -29,7 +29,7 @@ describe("federation as real processes", () => {
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  it("answers Bookinfo, moves productpage off a killed device, and leaves no process after stop", async () => {
+  it("answers Bookinfo, moves productpage off a killed device, and leaves no process (NATS included) after stop", async () => {
     fed = await Federation.start({
       dir,
       inventoryFile: join(REPO_ROOT, "examples/inventory-9-sites.yaml"),
@@ -53,6 +53,7 @@ describe("federation as real processes", () => {
       state.kb.pid,
       ...Object.values(state.regions).flatMap((r) => r.fog.map((f) => f.pid)),
       ...state.devices.map((d) => d.pid),
+      ...[...fed.nats.cloud, ...Object.values(fed.nats.leaves)].map((n) => n.pid() ?? -1),
     ];
     expect(pids.filter(alive).length).toBeGreaterThan(1);
     await fed.stop();
