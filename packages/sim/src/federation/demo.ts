@@ -50,9 +50,9 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<Feder
       const applied = await story.applyBookinfo();
       if (applied.ok) {
         const lost = await story.killDevice();
-        await story.killLeader(
-          lost.victim ? (fed.devices.get(lost.victim)?.device.region ?? "eu-central") : "eu-central",
-        );
+        const region = fed.devices.get(lost.victim)?.device.region ?? "eu-central";
+        await story.killLeader(region, lost.ok ? lost.victim : undefined);
+        await story.kbAway();
       }
     }
   } finally {

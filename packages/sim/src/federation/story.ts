@@ -141,7 +141,7 @@ export class Story {
     }, timeoutMs);
     const now = await this.fed.leaderOf(region);
     this.fed.restartLead(leader);
-    return this.#record(
+    const result = this.#record(
       "fog leader loss",
       t0,
       ok,
@@ -149,6 +149,84 @@ export class Story {
         ? `kill -9 fog ${region}/${leader.id} → fog ${region}/${now?.id} leads`
         : "no new leader was reported",
     );
+    if (ok && returning) await this.staleCommand(region, returning, oldTerm);
+    return result;
+  }
+
+  /** A device comes back; once it holds the new leader's token, a command of the old term is refused. */
+  async staleCommand(region: string, name: string, oldTerm: number, timeoutMs = 60_000): Promise<StepResult> {
+    const proc = this.fed.devices.get(name);
+    if (!proc) return this.#record("stale command", Date.now(), false, `no device ${name}`);
+    const t0 = Date.now();
+    this.fed.startDevice(proc.device);
+    const held = await until(async () => {
+      const st = await this.fed.regionState(region);
+      const d = st?.devices.find((x) => x.name === name);
+      return (d?.ackedToken?.term ?? 0) > oldTerm;
+    }, timeoutMs);
+    if (!held) return this.#record("stale command", t0, false, `${name} never acknowledged the new leader`);
+    const ack = await sendDeviceCommand([this.fed.nats.leaves[region]?.url ?? ""], region, {
+      device: name,
+      token: telemetryV1.FencingToken.create({ term: oldTerm, planVersion: 1_000_000 }),
+      workloads: [],
+      tsMs: Date.now(),
+    });
+    return this.#record(
+      "stale command",
+      t0,
+      !ack.accepted,
+      ack.accepted
+        ? `${name} ACCEPTED a command of the old term ${oldTerm}`
+        : `${name} is back, reconciled by the new leader; a command of the old term ${oldTerm} is refused (${ack.error})`,
+    );
+  }
+
+  /**
+   * Step 4: the Knowledge Base stops; a device hosting a replica dies; the region re-places on its own
+   * (timed from the kill until the replica answers again); the Knowledge Base returns and reconciles.
+   */
+  async kbAway(timeoutMs = 90_000): Promise<StepResult> {
+    const spec = await this.placement("bookinfo");
+    const pp = spec?.placements.find((p) => p.service === "productpage" && p.replica === 1);
+    if (!pp) return this.#record("kb away", Date.now(), false, "productpage/1 is not placed");
+    const region = this.fed.devices.get(pp.device)?.device.region ?? "eu-central";
+    const port = this.productpagePort(pp.app, pp.replica);
+    await this.fed.stopKb();
+    const before = (await this.fed.regionState(region))?.planVersion ?? 0;
+    const t0 = Date.now();
+    await this.fed.killDevice(pp.device);
+    const replaced = await until(async () => {
+      const st = await this.fed.regionState(region);
+      const now = st?.placements.find((p) => p.service === "productpage" && p.replica === 1);
+      return (st?.planVersion ?? 0) > before && now?.device !== pp.device && (await answers(port));
+    }, timeoutMs);
+    const r = this.#record(
+      "kb away",
+      t0,
+      replaced,
+      replaced
+        ? `Knowledge Base stopped; kill -9 ${pp.device} → ${region} re-placed productpage/1 itself and it answers`
+        : `${region} did not re-place productpage/1 while the Knowledge Base was away`,
+    );
+    const t1 = Date.now();
+    await this.fed.startKb();
+    const reconciled = await until(async () => {
+      const st = await this.fed.regionState(region);
+      const kbView = (await this.placement("bookinfo"))?.placements.find(
+        (p) => p.service === "productpage" && p.replica === 1,
+      );
+      const regionView = st?.placements.find((p) => p.service === "productpage" && p.replica === 1);
+      return kbView !== undefined && kbView.device === regionView?.device;
+    }, timeoutMs);
+    this.#record(
+      "kb reconcile",
+      t1,
+      reconciled,
+      reconciled
+        ? "the Knowledge Base is back and holds the region's local placement"
+        : "the Knowledge Base did not reconcile",
+    );
+    return r;
   }
 
   /** The summary table: measured times beside the anchors. */
@@ -158,6 +236,8 @@ export class Story {
       "device loss":
         "Kubernetes ~340 s to move pods off a dead node; Nomad 20–30 s to detect; QONNECT prototype ~40 s",
       "fog leader loss": "etcd election at equal settings (100 ms heartbeat, 1 s election) ~1.8 s p99",
+      "stale command": "QONNECT prototype: a partitioned old leader keeps scheduling",
+      "kb away": "Karmada's application failover waits 300 s; OpenYurt users ask for local autonomy",
       "stale command": "QONNECT prototype: a partitioned old leader keeps scheduling",
       "kb away": "Karmada application failover waits 300 s; OpenYurt asks for local autonomy",
     };
