@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { REPO_ROOT } from "./cli-process.js";
 import { Federation } from "./federation.js";
 import { Story } from "./story.js";
@@ -57,19 +57,21 @@ describe("federation as real processes", () => {
     ];
     expect(pids.filter(alive).length).toBeGreaterThan(1);
     await fed.stop();
+    // stop() returns when each process it started has exited; what ran inside a device's PID namespace may
+    // take a moment longer to be reaped, so wait (generously) for every process group to be empty too
+    const groupAlive = (pgid: number) => {
+      try {
+        process.kill(-pgid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     expect(pids.filter(alive)).toEqual([]);
-    // a device's whole process group (agent and workloads) is gone too
-    const groups = state.devices
-      .map((d) => d.pgid)
-      .filter((g) => {
-        try {
-          process.kill(-g, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-    expect(groups).toEqual([]);
+    await vi.waitFor(() => expect(state.devices.map((d) => d.pgid).filter(groupAlive)).toEqual([]), {
+      timeout: 60_000,
+      interval: 200,
+    });
     fed = undefined;
   }, 1_800_000);
 });
