@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export npm_config_nodedir := /usr
 
-.PHONY: demo test
+.PHONY: demo test install
 
 ## make demo — the main job: the end-to-end demo on the examples
 demo:
@@ -12,3 +12,12 @@ demo:
 ## make test — generated code, types, lint, and every package's tests against a real nats-server
 test:
 	@bash scripts/test.sh
+
+## make install — `qonnect` on PATH: bundles the CLI into dist/cli/qonnect.mjs and links $(BINDIR)/qonnect to it
+BINDIR ?= /usr/local/bin
+install:
+	@bash scripts/install.sh
+	@node_modules/.bin/tsx scripts/build-cli.ts
+	@mkdir -p "$(BINDIR)" && ln -sf "$(CURDIR)/dist/cli/qonnect.mjs" "$(BINDIR)/qonnect" || \
+		{ echo "cannot write $(BINDIR): run 'sudo make install' or 'make install BINDIR=~/.local/bin'" >&2; exit 1; }
+	@echo "installed $(BINDIR)/qonnect -> $(CURDIR)/dist/cli/qonnect.mjs (run 'make install' again after pulling)"

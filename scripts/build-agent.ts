@@ -13,7 +13,10 @@ import { build, type Plugin } from "esbuild";
 import { AGENT_NODE_FLAGS } from "../packages/agent/src/node-flags.js";
 
 const root = resolve(import.meta.dirname, "..");
-const outdir = join(root, "dist/agent");
+// `--outdir DIR` builds elsewhere (tests that build in parallel each use their own)
+const outArg = process.argv.indexOf("--outdir");
+const outdir =
+  outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1] ?? "") : join(root, "dist/agent");
 const outfile = join(outdir, "qonnect-agent.mjs");
 
 /**

@@ -16,8 +16,9 @@ const ALLOWED: Record<string, string[]> = {
   agent: ["core", "proto", "energy", "pki"],
   fog: ["core", "proto", "raft", "planner", "energy", "pki"],
   kb: ["core", "proto", "planner", "energy", "pki"],
+  flash: ["core", "agent"],
   sim: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "pki"],
-  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim", "pki"],
+  cli: ["core", "proto", "natsd", "energy", "planner", "raft", "agent", "fog", "kb", "sim", "pki", "flash"],
 };
 
 const root = resolve(import.meta.dirname, "..");

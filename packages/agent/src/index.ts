@@ -24,9 +24,11 @@ export { AgentUnreachableError, fetchAgentStatus, formatAgentStatus } from "./st
 export { subjects } from "./telemetry/subjects.js";
 export {
   formatTelemetryLine,
+  formatWatched,
   telemetryJson,
   type WatchedMessage,
   type WatchOptions,
+  watchedJson,
   watchTelemetry,
 } from "./telemetry/watch.js";
 export { AGENT_VERSION } from "./version.js";

@@ -3,9 +3,11 @@ import { Command, CommanderError } from "commander";
 import { COMMANDS } from "./commands/index.js";
 import { CliError, EXIT, type Io } from "./io.js";
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+/** The bundle (scripts/build-cli.ts) has the version built in; from source it is read from package.json. */
+const VERSION =
+  process.env.QONNECT_CLI_VERSION ??
+  (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+    .version;
 
 /** The result an action leaves for `run` to return. */
 export interface Outcome {

@@ -131,7 +131,7 @@ describe("Microgrid manifest", () => {
 `),
     );
     expect(() => buildScenario(missing, { baseDir: dataDir })).toThrow(
-      /^spec\.actors\[0\]\.trace\.file: cannot read nope\.csv: ENOENT/,
+      `spec.actors[0].trace.file: cannot read ${join(dataDir, "nope.csv")} ("nope.csv" is relative to the manifest's folder): ENOENT`,
     );
     const marginal = parseMicrogridManifest(
       MANIFEST(`  start: "2023-06-08T00:00:00Z"

@@ -67,7 +67,7 @@ function loadTrace(
     text = (options.readText ?? ((p) => readFileSync(p, "utf8")))(file);
   } catch (cause) {
     throw new ScenarioError(
-      `cannot read ${spec.file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      `cannot read ${file}${file === spec.file ? "" : ` ("${spec.file}" is relative to the manifest's folder)`}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
       `${path}.file`,
       { cause },
     );

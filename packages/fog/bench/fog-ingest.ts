@@ -141,16 +141,33 @@ async function runSize(n: number): Promise<Run> {
     measuring = false;
     // detection: watch verdicts, stop one device in each of up to 20 sites
     const client = new fogV1.FogLeadClient(rig.leadAddr.get(1)!, grpc.credentials.createInsecure());
-    const deadAt = new Map<string, number>();
-    const stream = client.watchRegion({ region: rig.region });
-    stream.on("data", (m: fogV1.WatchRegionResponse) => {
-      const e = m.event?.event;
-      if (e?.$case === "verdict" && e.value.to === fogV1.Verdict.VERDICT_DEAD && !deadAt.has(e.value.device))
-        deadAt.set(e.value.device, m.event!.tsMs);
-    });
-    stream.on("error", (err) => {
-      if (!String(err).includes("Cancelled")) say(`  watch stream failed: ${err}`);
-    });
+    /** Every `dead` verdict event per device (a lagging generator can make devices flap before they stop). */
+    const deadEvents = new Map<string, number[]>();
+    let stream: grpc.ClientReadableStream<fogV1.WatchRegionResponse> | undefined;
+    let watching = true;
+    const watch = () => {
+      stream = client.watchRegion({ region: rig.region });
+      stream.on("data", (m: fogV1.WatchRegionResponse) => {
+        const e = m.event?.event;
+        if (e?.$case === "verdict" && e.value.to === fogV1.Verdict.VERDICT_DEAD)
+          deadEvents.set(e.value.device, [...(deadEvents.get(e.value.device) ?? []), m.event!.tsMs]);
+      });
+      stream.on("error", (err) => {
+        if (!watching) return;
+        say(`  watch stream failed (${err.message}); watching again`);
+        setTimeout(watch, 100);
+      });
+    };
+    watch();
+    const stoppedAt = new Map<string, number>();
+    const deadAtOf = (v: string) => {
+      const since = stoppedAt.get(v);
+      return since === undefined ? undefined : deadEvents.get(v)?.find((t) => t >= since);
+    };
+    const deadAt = {
+      has: (v: string) => deadAtOf(v) !== undefined,
+      get: (v: string) => deadAtOf(v),
+    };
     await sleep(1000);
     const sites = Math.ceil(n / PER_SITE);
     const victims: string[] = [];
@@ -158,11 +175,13 @@ async function runSize(n: number): Promise<Run> {
       victims.push(names[s * PER_SITE + ((s * 7) % Math.min(PER_SITE, n))]!);
     for (const v of victims) {
       stopped.add(v);
+      stoppedAt.set(v, lastSample.get(v) ?? Date.now());
       await sleep(137);
     }
     const detDeadline = Date.now() + 15_000;
     while (Date.now() < detDeadline && victims.some((v) => !deadAt.has(v))) await sleep(100);
-    stream.cancel();
+    watching = false;
+    stream?.cancel();
     client.close();
     if (victims.some((v) => !deadAt.has(v))) {
       const r = await rig.kb.getRegion(rig.region).catch((e) => {

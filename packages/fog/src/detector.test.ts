@@ -47,6 +47,7 @@ describe("FailureDetector", () => {
     // 4 s after its last sample the 5 s sender is fine; a 1 s sender silent that long is not
     expect(d.evaluate(64_000).get("slow")?.verdict).toBe("alive");
     d.observe("slow", "s1", 65_000);
+    for (let t = 0; t <= 68_000; t += 1000) d.observe("witness", "s1", t);
     expect(d.evaluate(68_000).get("fast")?.verdict).toBe("dead");
   });
 
@@ -95,5 +96,24 @@ describe("FailureDetector", () => {
     }
     expect(deadAt).toBeDefined();
     expect(deadAt! - 10_000).toBeLessThanOrEqual(3000);
+  });
+
+  it("never calls a device of a cut site dead because its neighbours sample in a later phase", () => {
+    const d = new FailureDetector();
+    // s2's two devices report half a second apart; the cut reaches both between their samples
+    for (let t = 0; t <= 10_000; t += 1000) {
+      for (const n of ["a1", "a2"]) d.observe(n, "s1", t);
+      d.observe("b1", "s2", t);
+      d.observe("b2", "s2", t + 500);
+    }
+    const seen = new Set<string>();
+    for (let t = 10_510; t <= 16_000; t += 10) {
+      if (t % 1000 === 0) for (const n of ["a1", "a2"]) d.observe(n, "s1", t);
+      const v = d.evaluate(t);
+      seen.add(v.get("b1")!.verdict);
+      seen.add(v.get("b2")!.verdict);
+    }
+    expect(seen.has("dead")).toBe(false);
+    expect(d.evaluate(16_000).get("b1")?.verdict).toBe("unreachable");
   });
 });

@@ -80,8 +80,12 @@ class Arrivals {
     this.lastMs = Math.max(this.lastMs, nowMs);
   }
 
+  meanMs(c: DetectorConfig): number {
+    return this.n > 0 ? this.sum / this.n : c.expectedIntervalMs;
+  }
+
   phi(nowMs: number, c: DetectorConfig): number {
-    const mean = this.n > 0 ? this.sum / this.n : c.expectedIntervalMs;
+    const mean = this.meanMs(c);
     const variance = this.n > 1 ? Math.max(0, this.sumSq / this.n - mean * mean) : 0;
     const std = Math.max(Math.sqrt(variance), c.minStdDevMs);
     const t = nowMs - this.lastMs;
@@ -135,7 +139,11 @@ export class FailureDetector {
     const siteTotal = new Map<string, number>();
     const siteSilent = new Map<string, number>();
     let silentCount = 0;
+    const bySite = new Map<string, [string, Arrivals][]>();
     for (const [name, a] of this.devices) {
+      const list = bySite.get(a.site);
+      if (list) list.push([name, a]);
+      else bySite.set(a.site, [[name, a]]);
       const phi = a.phi(nowMs, c);
       const silentMs = nowMs - a.lastMs;
       const silent = silentMs >= c.maxSilenceMs || (phi >= c.deadPhi && silentMs >= c.minSilenceMs);
@@ -170,8 +178,27 @@ export class FailureDetector {
           verdict: "unreachable",
           reason: `${quiet}; every device of site ${a.site} silent (cut)`,
         });
-      else out.set(name, { verdict: "dead", reason: `${quiet} while site ${a.site} still reports (crash)` });
+      else if (this.siteHeardSince(a, bySite.get(a.site) ?? [], level))
+        out.set(name, { verdict: "dead", reason: `${quiet} while site ${a.site} still reports (crash)` });
+      // its site's others have not been heard since it should have been: a cut that reaches the devices one
+      // sample phase after another looks like this too, so wait until the site decides it
+      else
+        out.set(name, {
+          verdict: "suspect",
+          reason: `${quiet}; waiting to hear from the rest of site ${a.site}`,
+        });
     }
     return out;
+  }
+
+  /** Whether another device of the site reported well after `a` should have been heard (a crash, not a cut). */
+  private siteHeardSince(
+    a: Arrivals,
+    site: [string, Arrivals][],
+    level: Map<string, { silent: boolean }>,
+  ): boolean {
+    const after = a.lastMs + 1.5 * a.meanMs(this.config);
+    for (const [name, b] of site) if (b !== a && !level.get(name)?.silent && b.lastMs >= after) return true;
+    return false;
   }
 }

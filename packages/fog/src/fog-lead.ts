@@ -145,7 +145,9 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
   };
   const view = () => regionState(config.region, sm, (x) => link.live.get(x), lead());
 
-  const server = new grpc.Server(serverOptions(16 * 1024 * 1024, 1000));
+  // pings towards clients every 5 s: a Knowledge Base or operator whose event loop is busy for a second must
+  // not lose its WatchRegion stream (peers find broken streams with their own, faster client keepalive)
+  const server = new grpc.Server(serverOptions(16 * 1024 * 1024, 5000));
   const t = transport.service();
   server.addService(t.definition, t.implementation);
   const fog = fogService({

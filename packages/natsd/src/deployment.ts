@@ -4,7 +4,7 @@
 // tests run the configuration an operator deploys.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { findNatsServerBinary, freePort, waitForPort } from "./nats-server.js";
 
 /** One nats-server process of a deployment; `stop()` and `start()` model an outage of that server. */
@@ -47,6 +47,9 @@ export interface NatsDeploymentOptions {
 
 /** Where infra/nats is, from this file (packages/natsd/src → repository root). */
 export function defaultNatsConfigDir(): string {
+  // from the sources (packages/natsd/src) or a bundle anywhere inside the repository
+  for (let dir = import.meta.dirname; dirname(dir) !== dir; dir = dirname(dir))
+    if (existsSync(join(dir, "infra/nats/cloud.conf"))) return join(dir, "infra/nats");
   return resolve(import.meta.dirname, "../../../infra/nats");
 }
 

@@ -14,6 +14,10 @@ export interface FogDoubleOptions {
   members?: number;
   /** The member that leads (0-based). Default 0. */
   leader?: number;
+  /** Keep only the newest this many entries of `applied` (benchmarks). Default: all. */
+  keepApplied?: number;
+  /** Called for every plan the leader commits (benchmarks time arrivals with it). */
+  onApply?: (request: fogV1.ApplyPlanRequest, atMs: number) => void;
 }
 
 type Device = Partial<fogV1.DeviceState> & { name: string };
@@ -116,7 +120,11 @@ export async function startFogDouble(options: FogDoubleOptions & { natsUrl?: str
         placements = req.placements;
         for (const m of req.moves) recentMoves.push({ ...m, planVersion, origin: "kb" });
         committed.set(req.planId, planVersion);
-        applied.push({ request: req, planVersion, duplicate: false, atMs: Date.now() });
+        const atMs = Date.now();
+        applied.push({ request: req, planVersion, duplicate: false, atMs });
+        if (options.keepApplied !== undefined && applied.length > options.keepApplied)
+          applied.splice(0, applied.length - options.keepApplied);
+        options.onApply?.(req, atMs);
         cb(null, { planVersion, duplicate: false, term, leaderId: leader + 1 });
       },
       getRegion(call, cb) {

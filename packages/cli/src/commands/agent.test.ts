@@ -17,6 +17,15 @@ const dir = () => {
 };
 
 describe("qonnect agent", () => {
+  it("the shipped agent configurations load; the board's paths stay inside its own folders", () => {
+    const dir = resolve(import.meta.dirname, "../../../../examples/agent");
+    const dev = loadAgentConfig(join(dir, "agent.yaml"));
+    expect(dev.device).toBe("dev-pi-1");
+    const board = loadAgentConfig(join(dir, "board.yaml"));
+    expect(board.dataDir).toBe("/var/lib/qonnect-agent");
+    expect(board.runtime.workDir).toBe("/opt/qonnect/work");
+  });
+
   it("run: a bad configuration gives one line per problem, exit 2, and starts nothing", async () => {
     const d = dir();
     writeFileSync(join(d, "agent.yaml"), "device: Pi_5\ntier: moon\nnats: { servers: [] }\n");
@@ -26,16 +35,25 @@ describe("qonnect agent", () => {
     const lines = io.stderr.trim().split("\n");
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^agent.yaml: device: must be a lowercase DNS label/),
-        "agent.yaml: region: is required",
-        expect.stringMatching(/^agent.yaml: tier: must be one of/),
-        expect.stringMatching(/^agent.yaml: nats.servers: must be a non-empty list/),
-        "agent.yaml: dataDir: is required",
+        expect.stringMatching(/^\/.*\/agent.yaml: device: must be a lowercase DNS label/),
+        `${join(d, "agent.yaml")}: region: is required`,
+        expect.stringMatching(/^\/.*\/agent.yaml: tier: must be one of/),
+        expect.stringMatching(/^\/.*\/agent.yaml: nats.servers: must be a non-empty list/),
+        `${join(d, "agent.yaml")}: dataDir: is required`,
       ]),
     );
     expect(lines.at(-1)).toMatch(/nothing was started/);
     expect(io.stdout).toBe("");
   }, 60_000);
+
+  it("status --config with a missing file: one line naming the resolved path, exit 2", async () => {
+    const d = dir();
+    const io = bufferIo(d);
+    expect(await run(["agent", "status", "--config", "nope.yaml"], io)).toBe(2);
+    expect(io.stderr.trim().split("\n")).toEqual([
+      `error: ${join(d, "nope.yaml")}: cannot read the file (ENOENT); fix it, or give the agent's address with --url`,
+    ]);
+  });
 
   it("status: says what to do when no agent answers", async () => {
     const io = bufferIo();

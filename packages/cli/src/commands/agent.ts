@@ -17,11 +17,12 @@ export const registerAgent: Register = (program, io, outcome) => {
     .requiredOption("-c, --config <file>", "agent configuration (YAML; see docs/agent.md)")
     .action(async (opts: { config: string }) => {
       const { AgentConfigError, runAgent } = await agentPackage();
+      const file = resolve(io.cwd, opts.config);
       try {
-        await runAgent(resolve(io.cwd, opts.config));
+        await runAgent(file);
       } catch (err) {
         if (!(err instanceof AgentConfigError)) throw err;
-        for (const problem of err.problems) io.err(`${opts.config}: ${problem}\n`);
+        for (const problem of err.problems) io.err(`${file}: ${problem}\n`);
         io.err("fix the configuration above and run `qonnect agent run` again; nothing was started\n");
         outcome.exitCode = EXIT.usage;
       }
@@ -43,12 +44,17 @@ export const registerAgent: Register = (program, io, outcome) => {
       } = await agentPackage();
       let url = opts.url;
       if (opts.config) {
+        const file = resolve(io.cwd, opts.config);
         try {
-          const config = loadAgentConfig(resolve(io.cwd, opts.config));
+          const config = loadAgentConfig(file);
           const host = config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host;
           url = `http://${host}:${config.http.port}`;
         } catch (err) {
-          if (err instanceof AgentConfigError) throw new CliError(err.message, EXIT.usage);
+          if (err instanceof AgentConfigError)
+            throw new CliError(
+              `${file}: ${err.problems.join("; ")}; fix it, or give the agent's address with --url`,
+              EXIT.usage,
+            );
           throw err;
         }
       }
@@ -71,7 +77,7 @@ export const registerAgent: Register = (program, io, outcome) => {
     .option("--json", "one JSON object per message")
     .action(
       async (opts: { server: string[]; region: string; device?: string; count?: number; json?: boolean }) => {
-        const { formatTelemetryLine, telemetryJson, watchTelemetry } = await agentPackage();
+        const { formatWatched, watchedJson, watchTelemetry } = await agentPackage();
         let seen = 0;
         let done: () => void = () => {};
         const finished = new Promise<void>((resolve) => {
@@ -82,21 +88,8 @@ export const registerAgent: Register = (program, io, outcome) => {
           watch = await watchTelemetry(
             { servers: opts.server, region: opts.region, device: opts.device },
             (m) => {
-              if (m.kind === "registration") {
-                const r = m.registration;
-                io.out(
-                  opts.json
-                    ? `${JSON.stringify({ registration: r })}\n`
-                    : `registered ${r.device} (${r.tier}, ${r.arch}, ${r.cpuCores} cores, runtime ${r.runtime}, sensors ${r.sensors.join(",") || "none"})\n`,
-                );
-                return;
-              }
-              io.out(
-                opts.json
-                  ? `${JSON.stringify(telemetryJson(m.telemetry))}\n`
-                  : `${formatTelemetryLine(m.telemetry)}\n`,
-              );
-              if (opts.count !== undefined && ++seen >= opts.count) done();
+              io.out(`${opts.json ? JSON.stringify(watchedJson(m)) : formatWatched(m)}\n`);
+              if (m.kind === "telemetry" && opts.count !== undefined && ++seen >= opts.count) done();
             },
           );
         } catch (err) {
@@ -109,8 +102,10 @@ export const registerAgent: Register = (program, io, outcome) => {
           io.err(`watching qonnect.${opts.region}.telemetry.${opts.device ?? "*"} (Ctrl-C to stop)\n`);
         const onSignal = () => done();
         process.once("SIGINT", onSignal);
+        process.once("SIGTERM", onSignal);
         await finished;
         process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
         await watch.close();
       },
     );

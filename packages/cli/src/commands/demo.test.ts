@@ -15,4 +15,12 @@ describe("qonnect demo (the examples as a smoke test)", () => {
     expect(io.stdout).toMatch(/Inventory nine-sites: 9 sites, 17 devices \(16 alive\)/);
     expect(io.stdout).toMatch(/Job retrain-detector/);
   });
+
+  it("a missing examples folder: one line with the resolved path and what to do, exit 2", async () => {
+    const io = bufferIo(root);
+    expect(await run(["demo", "--examples", "no-such-dir", "--no-live"], io)).toBe(2);
+    expect(io.stderr).toBe(
+      `error: cannot read the examples folder ${resolve(root, "no-such-dir")}: ENOENT; run from the repository root or pass --examples DIR\n`,
+    );
+  });
 });

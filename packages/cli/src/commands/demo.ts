@@ -1,12 +1,29 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { formatDiagnostic, registeredKind, validateFile } from "@qonnect/core";
 import { runFederationDemo } from "@qonnect/sim";
+import { buildCli } from "../bundle.js";
 import { describeManifest } from "../describe.js";
-import { EXIT } from "../io.js";
+import { CliError, EXIT } from "../io.js";
+import { renderPlan } from "../plan/render.js";
 import type { Register } from "./index.js";
-import { planFiles, renderPlan } from "./plan.js";
+import { planFiles } from "./plan.js";
+
+/**
+ * The federation's processes run the bundled CLI (one file, about a second to start, where compiling the sources
+ * with tsx takes several): this very file when `qonnect` runs from its bundle, else a fresh bundle of the sources.
+ */
+async function cliBundle(say: (line: string) => void): Promise<string> {
+  const self = fileURLToPath(import.meta.url);
+  if (self.endsWith(".mjs")) return self;
+  const out = resolve(import.meta.dirname, "../../../../.qonnect/demo/qonnect.mjs");
+  const t0 = Date.now();
+  await buildCli(out);
+  say(`bundled the CLI for the federation's processes (${Date.now() - t0} ms)`);
+  return out;
+}
 
 /**
  * `qonnect demo`: the main end-to-end path that exists today. It validates every example manifest and says
@@ -32,6 +49,7 @@ export const registerDemo: Register = (program, io, outcome) => {
           process.once("SIGTERM", () => done());
         });
         await runFederationDemo({
+          cliBundle: await cliBundle((line) => io.err(`${line}\n`)),
           serve: true,
           stateFile: resolve(io.cwd, opts.state),
           stopSignal: stop,
@@ -40,7 +58,15 @@ export const registerDemo: Register = (program, io, outcome) => {
         return;
       }
       const dir = resolve(io.cwd, opts.examples);
-      const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
+      let files: string[];
+      try {
+        files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
+      } catch (err) {
+        throw new CliError(
+          `cannot read the examples folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; run from the repository root or pass --examples DIR`,
+          EXIT.usage,
+        );
+      }
       io.out(
         `qonnect demo — step 1/3: validate and describe ${files.length} manifests in ${relative(io.cwd, dir) || "."}\n\n`,
       );
@@ -80,7 +106,8 @@ export const registerDemo: Register = (program, io, outcome) => {
       io.out(
         "\nqonnect demo — step 3/3: the federation as real processes (NATS cluster and leafnodes, Knowledge Base, 3 fog leads per region, one agent per device), then faults\n\n",
       );
-      const result = await runFederationDemo({ say: (line) => io.out(`${line}\n`) });
+      const say = (line: string) => io.out(`${line}\n`);
+      const result = await runFederationDemo({ cliBundle: await cliBundle(say), say });
       io.out(`\n${result.table}\n`);
       if (result.steps.length === 0 || result.steps.some((s) => !s.ok)) {
         io.err("the federation demo did not behave as expected (see above)\n");

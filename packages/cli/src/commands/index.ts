@@ -10,6 +10,7 @@ import { registerDescribe } from "./describe.js";
 import { registerDev } from "./dev.js";
 import { registerEnroll } from "./enroll.js";
 import { registerEvents } from "./events.js";
+import { registerFlash } from "./flash.js";
 import { registerFog } from "./fog.js";
 import { registerGet } from "./get.js";
 import { registerKb } from "./kb.js";
@@ -45,4 +46,5 @@ export const COMMANDS: Register[] = [
   registerPki,
   registerEnroll,
   registerRevoke,
+  registerFlash,
 ];

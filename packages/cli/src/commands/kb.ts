@@ -123,4 +123,21 @@ export const registerKb: Register = (program, io: Io) => {
       }
     },
   );
+
+  token
+    .command("revoke")
+    .description("revoke a token by its id (the qkb_<id>_… part) in the Knowledge Base's store")
+    .argument("<id>", "token id")
+    .requiredOption("--data <dir>", "the Knowledge Base's data directory")
+    .option("--store <store>", "sqlite or a postgres:// URL", "sqlite")
+    .action(async (id: string, opts: { data: string; store: string }) => {
+      const { openStore } = await kbPackage();
+      const store = await openStore(opts.store, opts.data);
+      try {
+        if (!(await store.revokeToken(id))) throw new CliError(`no token ${id} in ${opts.data}`, EXIT.failed);
+      } finally {
+        await store.close();
+      }
+      io.err(`token ${id} revoked: requests with it are refused from now on\n`);
+    });
 };

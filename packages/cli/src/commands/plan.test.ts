@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bufferIo } from "../io.js";
+import { moveReason } from "../plan/render.js";
 import { run } from "../run.js";
 
 const root = resolve(import.meta.dirname, "../../../..");
@@ -55,6 +56,49 @@ describe("qonnect plan", () => {
     const borda = await cli("plan", ...bookinfo, "--json", "--strategy", "borda");
     expect(borda.code).toBe(1);
     expect(JSON.parse(borda.out).violations.length).toBeGreaterThan(0);
+    // for people: the table on stdout, the violations and a true sentence on stderr
+    const table = await cli("plan", ...bookinfo, "--strategy", "borda");
+    expect(table.code).toBe(1);
+    expect(table.out).not.toMatch(/violation/);
+    expect(table.err).toMatch(/^bookinfo: violation: /m);
+    expect(table.err).toMatch(
+      /the borda baseline ranks devices without checking hard constraints, so its plan breaks/,
+    );
+    expect(table.err).not.toMatch(/no plan satisfies/);
+  });
+
+  it("checks --current and --forecast files and names the wrong field (exit 2)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "qonnect-plan-"));
+    writeFileSync(
+      join(dir, "current.json"),
+      JSON.stringify([{ app: "bookinfo", service: "x", replica: "0" }]),
+    );
+    const current = await cli("plan", ...bookinfo, "--current", join(dir, "current.json"));
+    expect(current.code).toBe(2);
+    expect(current.err).toContain(`${join(dir, "current.json")}: 0.replica:`);
+    expect(current.err).toMatch(/e\.g\. the output of plan --json/);
+    writeFileSync(
+      join(dir, "forecast.json"),
+      JSON.stringify({ zones: { DE: { start: "soon", stepMinutes: 0 } } }),
+    );
+    const forecast = await cli(
+      "plan",
+      "-f",
+      "examples/carbon-job.yaml",
+      "--inventory",
+      "examples/inventory-9-sites.yaml",
+      "--forecast",
+      join(dir, "forecast.json"),
+    );
+    expect(forecast.code).toBe(2);
+    expect(forecast.err).toContain(`${join(dir, "forecast.json")}: zones.DE.start:`);
+    expect(forecast.out).toBe("");
+  });
+
+  it("says a move's reason in words", () => {
+    expect(moveReason("alive")).toBe("its device is down");
+    expect(moveReason("cpu")).toBe("not enough CPU on its device");
+    expect(moveReason("removed")).toBe("removed");
   });
 
   it("--export-mps writes the exact model, and CBC finds the optimum --strategy exact reports", async () => {

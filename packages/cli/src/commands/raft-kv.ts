@@ -132,6 +132,14 @@ async function serve(io: Io, o: ServeOpts): Promise<void> {
   });
 }
 
+/** No member answered `status`: says which and why. */
+class MemberUnreachableError extends Error {
+  override name = "MemberUnreachableError";
+  constructor(readonly failures: string[]) {
+    super(`no member answered: ${failures.join("; ")}`);
+  }
+}
+
 async function client<T>(
   io: Io,
   outcome: Outcome,
@@ -155,6 +163,11 @@ async function client<T>(
     if (err instanceof KvOutcomeUnknownError) {
       io.out(`${JSON.stringify({ ok: false, error: "outcome-unknown", message: err.message })}\n`);
       io.err("the write may or may not have been applied; read the key to find out before retrying\n");
+    } else if (err instanceof MemberUnreachableError) {
+      io.out(`${JSON.stringify({ ok: false, error: "unreachable", message: err.message })}\n`);
+      io.err(
+        "is the member running, and are --endpoints (or $QONNECT_RAFT_ENDPOINTS) its --listen addresses?\n",
+      );
     } else if (err instanceof KvUnavailableError) {
       io.out(`${JSON.stringify({ ok: false, error: "unavailable", message: err.message })}\n`);
       io.err("nothing was written; check that a majority of the members is running and reachable\n");
@@ -188,7 +201,7 @@ export const registerRaftKv: Register = (program, io, outcome) => {
       .requiredOption("--peers <list>", "every member: 1=HOST:PORT,2=HOST:PORT,...")
       .requiredOption("--data <dir>", "data directory (write-ahead log and snapshots)")
       .option("--election-ms <ms>", "election timeout (randomised up to twice this)", "1000")
-      .option("--heartbeat-ms <ms>", "heartbeat interval (one tick)", "100")
+      .option("--heartbeat-ms <ms>", "heartbeat interval (the driver ticks five times per heartbeat)", "100")
       .option("--snapshot-entries <n>", "snapshot and compact the log every n applied entries", "10000")
       .option(
         "--initial-cluster-state <state>",
@@ -223,13 +236,15 @@ export const registerRaftKv: Register = (program, io, outcome) => {
     kv,
     "status",
     "one member's view: {id, role, term, leaderId, commitIndex, appliedIndex}",
-  ).action((o: ClientOpts) =>
-    client(io, outcome, o, async (c) => {
-      let lastErr: unknown;
+  ).action(async (o: ClientOpts) => {
+    // one member's view, not a request to the leader: errors say which members did not answer
+    const failures: string[] = [];
+    let view: Record<string, unknown> | undefined;
+    await client(io, outcome, o, async (c) => {
       for (const ep of c.endpoints) {
         try {
           const s = await c.status(ep, Math.min(2000, positiveInt("--timeout-ms", o.timeoutMs)));
-          return {
+          view = {
             endpoint: ep,
             id: s.id,
             role: s.role,
@@ -238,11 +253,14 @@ export const registerRaftKv: Register = (program, io, outcome) => {
             commitIndex: s.commitIndex,
             appliedIndex: s.appliedIndex,
           };
+          return view;
         } catch (err) {
-          lastErr = err;
+          const e = err as { code?: number; details?: string; message: string };
+          const why = (e.details ?? e.message).replace(/\s*Resolution note:.*$/s, "").trim();
+          failures.push(`${ep}: ${why}`);
         }
       }
-      throw new KvUnavailableError(`no endpoint answered: ${(lastErr as Error).message}`);
-    }),
-  );
+      throw new MemberUnreachableError(failures);
+    });
+  });
 };

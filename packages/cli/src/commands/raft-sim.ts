@@ -74,7 +74,7 @@ export const registerRaftSim: Register = (program, io, outcome) => {
         if (r.violations > 0) {
           io.err(
             `${r.violations} violation(s) in seed(s) ${r.failedSeeds.join(", ")}; replay with ` +
-              `\`pnpm qonnect dev raft-sim --seed ${r.failedSeeds[0]}${opts.injectBug ? ` --inject-bug ${opts.injectBug}` : ""}\`\n`,
+              `\`qonnect dev raft-sim --seed ${r.failedSeeds[0]}${opts.injectBug ? ` --inject-bug ${opts.injectBug}` : ""}\`\n`,
           );
           outcome.exitCode = EXIT.failed;
         }

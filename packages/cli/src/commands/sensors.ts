@@ -61,7 +61,7 @@ export const registerSensors: Register = (program, io, outcome) => {
         );
         return;
       }
-      for (const note of detection.notes) io.out(`note: ${note}\n`);
+      for (const note of detection.notes) io.err(`note: ${note}\n`);
       if (rows.length === 0) {
         io.out(
           `no power sensors found under ${root} (looked in /sys/class/hwmon, /sys/bus/iio/devices, ` +

@@ -75,7 +75,25 @@ describe("qonnect sim", () => {
     expect(io.stderr).toMatch(/error: .*not a valid Microgrid manifest/);
     const missing = bufferIo(root);
     expect(await run(["sim", "microgrid", "-f", "nope.yaml"], missing)).toBe(2);
-    expect(missing.stderr).toMatch(/cannot read nope\.yaml: ENOENT/);
+    expect(missing.stderr).toContain(`cannot read ${join(root, "nope.yaml")}: ENOENT`);
+  });
+
+  it("a missing trace is an input error (exit 2) naming the resolved path", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeFileSync(
+      join(dir.path, "site.yaml"),
+      "apiVersion: qonnect.io/v1alpha1\nkind: Microgrid\nmetadata: { name: site }\nspec:\n  stepSeconds: 60\n  durationHours: 1\n" +
+        "  actors:\n    - { name: pi, consumer: true, constantW: 6 }\n" +
+        "    - { name: sun, consumer: false, kind: solar, trace: { file: ../data/solar.csv, column: Berlin, scaleW: 150 } }\n" +
+        "  grid: { intensityGPerKWh: 300 }\n",
+    );
+    const io = bufferIo(dir.path);
+    expect(await run(["sim", "microgrid", "-f", "site.yaml", "--json"], io)).toBe(2);
+    expect(io.stdout).toBe("");
+    expect(io.stderr).toContain(
+      `site.yaml: spec.actors[1].trace.file: cannot read ${resolve(dir.path, "../data/solar.csv")} ("../data/solar.csv" is relative to the manifest's folder): ENOENT`,
+    );
   });
 
   it("sim size prints the Pareto front", async () => {

@@ -27,7 +27,7 @@ async function loadManifest(io: Io, file: string): Promise<{ manifest: Microgrid
     text = await readFile(path, "utf8");
   } catch (err) {
     throw new CliError(
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       EXIT.usage,
     );
   }
@@ -65,8 +65,10 @@ function progressBar(
   };
 }
 
-function scenarioError(err: unknown): never {
-  if (err instanceof ScenarioError) throw new CliError(err.message, EXIT.failed);
+/** A manifest whose traces cannot be read or used is an input error (exit 2), as in `validate`. */
+function scenarioError(file: string, err: unknown): never {
+  if (err instanceof ScenarioError)
+    throw new CliError(`${file}: ${err.message}; fix the manifest and run again`, EXIT.usage);
   throw err;
 }
 
@@ -98,7 +100,7 @@ async function simMicrogrid(io: Io, opts: { file: string; json?: boolean; csv?: 
   try {
     sc = buildScenario(manifest, { baseDir });
   } catch (err) {
-    scenarioError(err);
+    scenarioError(opts.file, err);
   }
   const bar = progressBar(io, `simulating ${sc.name}`, sc.steps, sc.steps >= 50_000);
   let fd: number | undefined;
@@ -174,7 +176,7 @@ async function simMicrogrid(io: Io, opts: { file: string; json?: boolean; csv?: 
     ).replace(/^(?=.)/gm, "  "),
   );
   if (totals.unservedWh > 0) io.err(`warning: ${kWh(totals.unservedWh)} of demand could not be served\n`);
-  if (opts.csv) io.out(`wrote ${join(opts.csv, "timeseries.csv")} and ${join(opts.csv, "metadata.yaml")}\n`);
+  if (opts.csv) io.err(`wrote ${join(resolve(io.cwd, opts.csv), "timeseries.csv")} and metadata.yaml\n`);
 }
 
 async function simSize(io: Io, opts: { file: string; json?: boolean; all?: boolean }): Promise<void> {
@@ -191,7 +193,7 @@ async function simSize(io: Io, opts: { file: string; json?: boolean; all?: boole
     points = sizeMicrogrid(manifest, { baseDir }, (done) => bar.update(done));
   } catch (err) {
     bar.done();
-    scenarioError(err);
+    scenarioError(opts.file, err);
   }
   bar.done();
   const front = points.filter((p) => p.pareto).sort((a, b) => a.costPerYear - b.costPerYear);

@@ -48,8 +48,43 @@ describe("qonnect validate", () => {
     const io = bufferIo(root);
     expect(await run(["validate", "-f", "no/such.yaml"], io)).toBe(2);
     expect(io.stderr.trim().split("\n")).toEqual([
-      "error: cannot read no/such.yaml: no such file (check the path)",
+      `error: cannot read ${join(root, "no/such.yaml")}: no such file (check the path)`,
     ]);
+  });
+
+  it("--json: one JSON document on stdout, exit 1 when a file is invalid", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeFileSync(join(dir.path, "b.yaml"), "kind: Inventry\n");
+    const io = bufferIo(dir.path);
+    expect(await run(["validate", "-f", join(root, "examples/bookinfo.yaml"), "b.yaml", "--json"], io)).toBe(
+      1,
+    );
+    const out = JSON.parse(io.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.files.map((f: { ok: boolean }) => f.ok)).toEqual([true, false]);
+    expect(out.files[0].documents).toEqual(["Application/bookinfo"]);
+    expect(out.files[1].diagnostics[0]).toMatchObject({ file: "b.yaml", line: 1, col: 7 });
+  });
+
+  it("a Microgrid whose trace is not there is invalid (validate never says ok to what sim refuses)", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    writeFileSync(
+      join(dir.path, "site.yaml"),
+      "apiVersion: qonnect.io/v1alpha1\nkind: Microgrid\nmetadata: { name: site }\nspec:\n  stepSeconds: 60\n  durationHours: 1\n" +
+        "  actors:\n    - { name: pi, consumer: true, constantW: 6 }\n" +
+        "    - { name: sun, consumer: false, kind: solar, trace: { file: ../data/solar.csv, column: Berlin, scaleW: 150 } }\n" +
+        "  grid: { intensityGPerKWh: 300 }\n",
+    );
+    const io = bufferIo(dir.path);
+    expect(await run(["validate", "-f", "site.yaml"], io)).toBe(1);
+    expect(io.stdout).toBe("");
+    expect(io.stderr).toContain(
+      `site.yaml:9:65: cannot read ${resolve(dir.path, "../data/solar.csv")} ("../data/solar.csv" is relative to the manifest's folder): ENOENT`,
+    );
+    const examples = bufferIo(root);
+    expect(await run(["validate", "-f", "examples/microgrid-pi-cluster-solar.yaml"], examples)).toBe(0);
   });
 
   it("exits 2 when -f is missing", async () => {

@@ -257,6 +257,16 @@ export class RegionRig {
       }
     }
     await exited;
+    // the workloads are not our children: wait until each is gone (or a zombie) before calling the device dead
+    const gone = (pid: number) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+      } catch {
+        return true;
+      }
+    };
+    for (let i = 0; i < 200 && !pids.every(gone); i++) await new Promise((r) => setTimeout(r, 25));
   }
 
   leadPid(id: number): number | undefined {

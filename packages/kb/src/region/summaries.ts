@@ -31,12 +31,19 @@ export interface SummaryConsumerOptions {
   deviceWriteMs?: number;
   /** One series sample per device at most this often (ms). Default 10000. */
   sampleEveryMs?: number;
+  /** State of charge below which a device's battery counts as low (re-plan on crossing). Default 0.3. */
+  batteryFloor?: number;
+  /** Solar excess above which a device counts as having surplus power (re-plan on crossing). Default 1 W. */
+  solarThresholdW?: number;
   /** Accounting totals are written this often (ms). Default 2000. */
   flushMs?: number;
 }
 
 interface DeviceMemo {
   verdict: string;
+  /** Battery below the floor placements use (minBatterySoc is commonly 0.3), solar excess present. */
+  lowBattery: boolean;
+  solar: boolean;
   counters: DeviceCounters;
   totals: Totals;
   lastWriteMs: number;
@@ -173,6 +180,8 @@ export class SummaryConsumer {
         const st = (stored?.status ?? {}) as Partial<Totals & { verdict: string }>;
         memo = {
           verdict: st.verdict ?? "",
+          lowBattery: false,
+          solar: false,
           counters: { energyWh: d.energyWh, solarEnergyWh: d.solarEnergyWh, tsMs: Number(s.tsMs) },
           totals: { energyWh: st.energyWh ?? 0, carbonG: st.carbonG ?? 0, cost: st.cost ?? 0 },
           lastWriteMs: 0,
@@ -209,6 +218,12 @@ export class SummaryConsumer {
         });
       }
       memo.verdict = verdict;
+      // a battery crossing its floor or solar excess appearing or going re-plans (DESIGN.md §4)
+      const lowBattery = d.battery !== undefined && d.battery.soc < (this.o.batteryFloor ?? 0.3);
+      const solar = d.solarExcessW > (this.o.solarThresholdW ?? 1);
+      if (lowBattery !== memo.lowBattery || solar !== memo.solar) replan = true;
+      memo.lowBattery = lowBattery;
+      memo.solar = solar;
       if (changed || now - memo.lastWriteMs >= (this.o.deviceWriteMs ?? 5000)) {
         memo.lastWriteMs = now;
         await store.put(
@@ -248,7 +263,7 @@ export class SummaryConsumer {
       }
     }
     if (samples.length) await store.addSamples(samples);
-    if (replan) this.o.loop.trigger("all", "a device's verdict changed");
+    if (replan) this.o.loop.trigger("all", "a device's verdict, battery or solar excess changed");
   }
 
   async #flushTotals(): Promise<void> {

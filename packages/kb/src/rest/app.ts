@@ -5,6 +5,7 @@ import { streamSSE } from "hono/streaming";
 import type { CallContext, ControlApi } from "../api/control-api.js";
 import { ApiError, HTTP_STATUS } from "../api/errors.js";
 import { toApiObject } from "../api/resource-json.js";
+import { mountDashboard } from "../dashboard/routes.js";
 import { kindInfo } from "../kinds.js";
 import type { KbMetrics } from "../metrics.js";
 import type { Store } from "../store/store.js";
@@ -38,6 +39,7 @@ function errorBody(err: ApiError) {
 
 export function restApp(o: RestOptions): Hono {
   const app = new Hono();
+  mountDashboard(app, o); // the dashboard under / (and the session cookie for the API): src/dashboard/
   const count = (op: string, code: string) =>
     o.metrics.requests.inc({ transport: "http", operation: op, code });
 

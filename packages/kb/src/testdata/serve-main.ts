@@ -11,5 +11,5 @@ await runKbServe({
   insecure: true,
   store: process.env.KB_STORE ?? "sqlite",
   ...(process.env.KB_SCHEMA ? { schema: process.env.KB_SCHEMA } : {}),
-  planning: process.env.KB_PLANNING === "1" ? { debounceMs: 5 } : false,
+  planning: process.env.KB_PLANNING === "1" ? {} : false,
 });

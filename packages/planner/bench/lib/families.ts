@@ -60,6 +60,8 @@ export async function runFamilies(o: FamilyRunOptions): Promise<Record<string, n
       let unproven = 0;
       let agree = 0;
       let disagree = 0;
+      /** CBC hit its time limit: neither agreement nor disagreement. */
+      let cbcUnfinished = 0;
       let autoExact = 0;
       for (let seed = 1; seed <= count; seed++) {
         const { inventory, app } = familyInstance(family, size, seed);
@@ -76,10 +78,11 @@ export async function runFamilies(o: FamilyRunOptions): Promise<Record<string, n
         const check = cbc ? solveWithCbc(mps, o.referenceLimitS) : undefined;
         if (check) cbcMs.push(check.wallMs);
         if (check?.cpuMs !== undefined) cbcCpuMs.push(check.cpuMs);
+        if (check?.status === "stopped") cbcUnfinished++;
         if (!ref.feasible) {
           infeasible++;
           if (check?.status === "infeasible") agree++;
-          else if (check) disagree++;
+          else if (check && check.status !== "stopped") disagree++;
           continue;
         }
         if (!ref.solver?.optimal) {
@@ -91,7 +94,7 @@ export async function runFamilies(o: FamilyRunOptions): Promise<Record<string, n
           Math.abs(check.objective! - optimum) <= 1e-6 * Math.max(1, Math.abs(optimum))
             ? agree++
             : disagree++;
-        else if (check) disagree++;
+        else if (check && check.status !== "stopped") disagree++;
         for (const who of ["heuristic", "exact", "auto"] as Who[]) {
           const r = runs[who].plan;
           times[who].push(runs[who].ms);
@@ -109,6 +112,7 @@ export async function runFamilies(o: FamilyRunOptions): Promise<Record<string, n
       if (cbc) {
         metrics[`${key}_cbc_agrees`] = agree;
         metrics[`${key}_cbc_disagrees`] = disagree;
+        metrics[`${key}_cbc_unfinished`] = cbcUnfinished;
         metrics[`${key}_cbc_p50_ms`] = r3(median(cbcMs));
         metrics[`${key}_cbc_max_ms`] = r3(max(cbcMs));
         metrics[`${key}_cbc_p50_cpu_ms`] = r3(median(cbcCpuMs));

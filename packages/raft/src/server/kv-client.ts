@@ -129,19 +129,28 @@ export class KvClient {
     throw new KvUnavailableError(lastReason);
   }
 
-  /** Asks every endpoint who leads; the leader with the highest term wins. Undefined at the deadline. */
+  /**
+   * Asks every endpoint who leads; the leader with the highest term wins. A follower's answer names the leader's
+   * address: that hint is asked too, so one reachable member is enough. Undefined at the deadline.
+   */
   private async findLeader(deadlineMs: number): Promise<string | undefined> {
-    while (Date.now() < deadlineMs) {
-      const answers = await Promise.all(
-        this.endpoints.map((ep) =>
+    const ask = (eps: string[]) =>
+      Promise.all(
+        eps.map((ep) =>
           this.status(ep, Math.max(1, Math.min(500, deadlineMs - Date.now()))).then(
             (s) => ({ ep, s }),
             () => undefined,
           ),
         ),
       );
+    while (Date.now() < deadlineMs) {
+      const answers = (await ask(this.endpoints)).filter((a) => a !== undefined);
+      const hints = [...new Set(answers.map((a) => a.s.leaderAddress))].filter(
+        (h) => h !== "" && !this.endpoints.includes(h),
+      );
+      if (hints.length > 0) answers.push(...(await ask(hints)).filter((a) => a !== undefined));
       let best: { ep: string; s: raftV1.StatusResponse } | undefined;
-      for (const a of answers) if (a && a.s.role === "leader" && (!best || a.s.term > best.s.term)) best = a;
+      for (const a of answers) if (a.s.role === "leader" && (!best || a.s.term > best.s.term)) best = a;
       if (best) {
         this.leader = best.ep;
         return best.ep;

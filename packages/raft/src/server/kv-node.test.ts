@@ -99,6 +99,22 @@ describe("raft-kv members in one process", () => {
     expect(status.appliedIndex).toBeGreaterThanOrEqual(hit.index);
   });
 
+  it("a client given only a follower's address follows the leader hint (reads and writes)", async () => {
+    const c = await cluster(3);
+    await c.client.put("hint", enc.encode("1"));
+    const leader = await leaderOf(c);
+    const follower = [...c.peers.keys()].find((id) => id !== leader)!;
+    const one = new KvClient([c.peers.get(follower)!], { timeoutMs: 10_000 });
+    try {
+      const got = await one.get("hint");
+      expect([got.found, dec.decode(got.value)]).toEqual([true, "1"]);
+      expect((await one.put("hint", enc.encode("2"))).index).toBeGreaterThan(0);
+      expect(dec.decode((await c.client.get("hint")).value)).toBe("2");
+    } finally {
+      one.close();
+    }
+  });
+
   it("pipelines puts on one stream and answers each by id, with the leader hint from a follower", async () => {
     const c = await cluster(3);
     await c.client.put("warm", enc.encode("x"));

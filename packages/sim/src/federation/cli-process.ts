@@ -2,13 +2,20 @@
 // entry (the same `qonnect` a person runs with `pnpm qonnect`), so every server of the demo is a real OS
 // process with its own PID, log and data directory.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const require = createRequire(import.meta.url);
 
-/** The repository root, from this file (packages/sim/src/federation). */
-export const REPO_ROOT = resolve(import.meta.dirname, "../../../..");
+/** The repository root: the nearest folder above this file (source or bundle) with pnpm-workspace.yaml. */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "pnpm-workspace.yaml"))) return dir;
+    if (dirname(dir) === dir) return resolve(from, "../../../..");
+  }
+}
+export const REPO_ROOT = findRepoRoot(import.meta.dirname);
 
 let bundled: string | undefined;
 

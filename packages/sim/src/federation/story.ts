@@ -238,8 +238,6 @@ export class Story {
       "fog leader loss": "etcd election at equal settings (100 ms heartbeat, 1 s election) ~1.8 s p99",
       "stale command": "QONNECT prototype: a partitioned old leader keeps scheduling",
       "kb away": "Karmada's application failover waits 300 s; OpenYurt users ask for local autonomy",
-      "stale command": "QONNECT prototype: a partitioned old leader keeps scheduling",
-      "kb away": "Karmada application failover waits 300 s; OpenYurt asks for local autonomy",
     };
     const rows = this.results.map(
       (r) =>
