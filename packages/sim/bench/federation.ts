@@ -1,0 +1,187 @@
+// `pnpm bench federation [--trials N] [--json] [--smoke] [--keep]`
+// The federation of `qonnect demo` (real nats-server deployment, `qonnect kb serve`, three fog leads, one agent
+// per device, each an OS process) on the eu-central region of examples/inventory-9-sites.yaml. Every trial
+// starts a fresh federation (no state carried between trials), applies Bookinfo through the demo's Story and
+// then injects the faults in order:
+//   device loss      kill -9 (PID namespace: agent and workloads at once) of productpage/0's device, time until
+//                    productpage/0 answers with its whole call tree from another device;
+//   double runs      after the move settled, the region's view (FogLead.GetRegion) is read a few times; a
+//                    replica reported RUNNING by two devices alive at once counts one (a dead device's last
+//                    report is not current and does not count);
+//   fog leader loss  kill -9 of the region's leader, time until the Knowledge Base hears a new leader;
+//   stale command    the killed device returns; once it holds the new leader's token, a command of the old
+//                    term is sent to it (Story.staleCommand): accepted counts one;
+//   kb away          the Knowledge Base stops and productpage/1's device is killed; time until the region
+//                    re-placed it on its own and it answers (Story.kbAway), then the KB returns and reconciles;
+//   samples lost     the fog's DeviceState.samplesMissed (telemetry seq gaps), summed over devices at the end.
+// Site cut is not measured: every device here shares the loopback interface, so one site cannot be cut off
+// from the others without per-site network namespaces, which the federation does not build yet.
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fogV1, telemetryV1 } from "@qonnect/proto";
+import { REPO_ROOT } from "../src/federation/cli-process.js";
+import { Federation } from "../src/federation/federation.js";
+import { Story } from "../src/federation/story.js";
+
+const json = process.argv.includes("--json");
+const smoke = process.argv.includes("--smoke");
+const keep = process.argv.includes("--keep");
+const argAt = process.argv.indexOf("--trials");
+const trials = Number(argAt >= 0 ? process.argv[argAt + 1] : smoke ? 1 : 10);
+const REGION = "eu-central";
+const say = (s: string) => process.stderr.write(`${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] ?? null;
+}
+
+/** Replicas reported RUNNING by more than one device in one read of the region. */
+async function doubleRunsNow(fed: Federation): Promise<Set<string>> {
+  const region = await fed.regionState(REGION);
+  const seen = new Map<string, Set<string>>();
+  // a dead device's last report still lists what it ran: only reports of devices alive now count
+  const alive = (region?.devices ?? []).filter((d) => d.verdict === fogV1.Verdict.VERDICT_ALIVE);
+  for (const d of alive)
+    for (const w of d.workloads)
+      if (w.state === telemetryV1.WorkloadState.WORKLOAD_STATE_RUNNING) {
+        const key = `${w.app}/${w.service}/${w.replica}`;
+        seen.set(key, (seen.get(key) ?? new Set()).add(d.name));
+      }
+  return new Set([...seen].filter(([, devices]) => devices.size > 1).map(([key]) => key));
+}
+
+async function samplesMissed(fed: Federation): Promise<number> {
+  const region = await fed.regionState(REGION);
+  return (region?.devices ?? []).reduce((sum, d) => sum + Number(d.samplesMissed), 0);
+}
+
+const deviceLossMs: number[] = [];
+const leaderLossMs: number[] = [];
+const kbDownMs: number[] = [];
+let doubleRuns = 0;
+let samplesLost = 0;
+let staleSeen = 0;
+let staleAccepted = 0;
+let failures = 0;
+const started = Date.now();
+
+for (let trial = 1; trial <= trials; trial++) {
+  const dir = mkdtempSync(join(tmpdir(), "qonnect-fedbench-"));
+  say(`trial ${trial}/${trials}: starting the ${REGION} federation in ${dir}`);
+  let fed: Federation | undefined;
+  const interrupted = async () => {
+    await fed?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  try {
+    fed = await Federation.start({
+      dir,
+      inventoryFile: join(REPO_ROOT, "examples/inventory-9-sites.yaml"),
+      regions: [REGION],
+      say: (line) => say(`  ${line}`),
+    });
+    const story = new Story(fed, (line) => say(`  ${line}`));
+    const applied = await story.applyBookinfo(600_000);
+    if (!applied.ok) throw new Error("Bookinfo never answered");
+    const lost = await story.killDevice(300_000);
+    if (lost.ok) deviceLossMs.push(lost.ms);
+    else failures++;
+    // the move settled (productpage answers elsewhere): sample the region's view for double runs
+    const doubled = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      for (const key of await doubleRunsNow(fed).catch(() => new Set<string>())) doubled.add(key);
+      await sleep(1000);
+    }
+    doubleRuns += doubled.size;
+    if (doubled.size > 0) say(`  double runs: ${[...doubled].join(", ")}`);
+    const leader = await story.killLeader(REGION, lost.victim, 300_000);
+    if (leader.ok) leaderLossMs.push(leader.ms);
+    else failures++;
+    for (const r of story.results.filter((s) => s.step === "stale command")) {
+      staleSeen++;
+      if (r.detail.includes("ACCEPTED")) staleAccepted++;
+      if (!r.ok) failures++;
+    }
+    const away = await story.kbAway(300_000);
+    if (away.ok) kbDownMs.push(away.ms);
+    else failures++;
+    samplesLost += await samplesMissed(fed).catch(() => 0);
+  } catch (err) {
+    failures++;
+    say(`  trial ${trial} failed: ${(err as Error).message}`);
+  } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+    await fed?.stop();
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const s = (ms: number | null) => (ms === null ? "not measured" : `${(ms / 1000).toFixed(1)} s`);
+const rows: [string, string, string, string][] = [
+  [
+    "device loss → answering",
+    s(percentile(deviceLossMs, 50)),
+    s(percentile(deviceLossMs, 99)),
+    "Kubernetes ~340 s; Nomad 20–30 s to detect; QONNECT prototype ~40 s",
+  ],
+  [
+    "fog leader loss → new leader",
+    s(percentile(leaderLossMs, 50)),
+    s(percentile(leaderLossMs, 99)),
+    "etcd election (100 ms heartbeat, 1 s election) ~1.8 s p99",
+  ],
+  [
+    "KB away → region re-plans",
+    s(percentile(kbDownMs, 50)),
+    s(percentile(kbDownMs, 99)),
+    "Karmada failover waits 300 s",
+  ],
+];
+process.stdout.write(
+  [
+    `federation bench: ${trials} trial(s), a fresh ${REGION} federation each, ${failures} failed step(s)`,
+    `${"fault".padEnd(30)}${"p50".padEnd(14)}${"p99".padEnd(14)}anchor`,
+    ...rows.map(([a, b, c, d]) => `${a.padEnd(30)}${b.padEnd(14)}${c.padEnd(14)}${d}`),
+    `double runs after a move settled: ${doubleRuns}   (QONNECT prototype: possible; target 0)`,
+    `telemetry samples lost (seq gaps): ${samplesLost}`,
+    `stale commands accepted: ${staleSeen === 0 ? "not measured (the device never came back)" : `${staleAccepted} of ${staleSeen}   (QONNECT prototype: a partitioned old leader keeps scheduling)`}`,
+    "site cut moves: not measured (devices share loopback; no per-site network namespaces yet)",
+    "",
+  ].join("\n"),
+);
+
+if (json) {
+  const metrics = {
+    trials,
+    failures,
+    deviceLossP50Ms: percentile(deviceLossMs, 50),
+    deviceLossP99Ms: percentile(deviceLossMs, 99),
+    fogLeaderLossP50Ms: percentile(leaderLossMs, 50),
+    fogLeaderLossP99Ms: percentile(leaderLossMs, 99),
+    kbDownReplanP50Ms: percentile(kbDownMs, 50),
+    kbDownReplanP99Ms: percentile(kbDownMs, 99),
+    siteCutMoves: null,
+    doubleRuns,
+    samplesLost,
+    staleCommandsAccepted: staleSeen === 0 ? null : staleAccepted,
+  };
+  const env = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    memoryBytes: totalmem(),
+    loadAvg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    region: REGION,
+    wallS: Math.round((Date.now() - started) / 1000),
+  };
+  process.stdout.write(`${JSON.stringify({ bench: "federation", metrics, env })}\n`);
+}
+process.exit(failures > 0 && deviceLossMs.length === 0 ? 1 : 0);
