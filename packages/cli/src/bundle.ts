@@ -19,6 +19,7 @@ const NATIVE = [
   "onoff",
   "better-sqlite3",
   "cpu-features",
+  "ssh2", // its poly1305 module finds its .wasm through __dirname
   "ssh-agent",
   "grpc-health-check",
   "@grpc/reflection",

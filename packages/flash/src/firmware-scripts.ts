@@ -1,8 +1,16 @@
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 
-/** The repository root (firmware-scripts/, infra/, dist/ live there). */
-export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
+/**
+ * The repository root (firmware-scripts/, infra/, dist/ live there): the nearest folder above this module
+ * that holds firmware-scripts/, so the sources and the bundled CLI (dist/cli/) find the same files.
+ */
+function findRepoRoot(from: string): string {
+  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir))
+    if (existsSync(join(dir, "firmware-scripts", "qonnect-board.sh"))) return dir;
+  return resolve(from, "../../..");
+}
+export const REPO_ROOT = findRepoRoot(import.meta.dirname);
 
 /** The directory of the shell that runs on the board: the very files the CLI uploads. */
 export const FIRMWARE_SCRIPTS_DIR = join(REPO_ROOT, "firmware-scripts");
