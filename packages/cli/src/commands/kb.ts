@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseDurationMs } from "@qonnect/core";
 import { CliError, EXIT, type Io } from "../io.js";
 import { type ConnectionFlags, connectionOptions, withClient } from "../kb-connection.js";
@@ -51,7 +52,7 @@ export const registerKb: Register = (program, io: Io) => {
         const { runKbServe } = await kbPackage();
         await runKbServe(
           {
-            dataDir: opts.data,
+            dataDir: resolve(io.cwd, opts.data),
             store: opts.store,
             grpc: opts.grpc,
             http: opts.http,
@@ -103,7 +104,7 @@ export const registerKb: Register = (program, io: Io) => {
       const ttlS = ttlSeconds(opts.ttl);
       let made: { token: string; id: string; role: string; expireTimeMs: number };
       if (opts.data) {
-        const store = await openStore(opts.store, opts.data);
+        const store = await openStore(opts.store, resolve(io.cwd, opts.data));
         try {
           made = await createToken(store, opts.role, {
             nowMs: Date.now(),
@@ -132,7 +133,7 @@ export const registerKb: Register = (program, io: Io) => {
     .option("--store <store>", "sqlite or a postgres:// URL", "sqlite")
     .action(async (id: string, opts: { data: string; store: string }) => {
       const { openStore } = await kbPackage();
-      const store = await openStore(opts.store, opts.data);
+      const store = await openStore(opts.store, resolve(io.cwd, opts.data));
       try {
         if (!(await store.revokeToken(id))) throw new CliError(`no token ${id} in ${opts.data}`, EXIT.failed);
       } finally {
