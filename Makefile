@@ -7,7 +7,8 @@ export npm_config_nodedir := /usr
 ## make demo — the main job: the end-to-end demo on the examples
 demo:
 	@bash scripts/install.sh
-	@node_modules/.bin/tsx packages/cli/src/main.ts demo
+	@node_modules/.bin/tsx scripts/build-cli.ts >/dev/null
+	@node dist/cli/qonnect.mjs demo
 
 ## make test — generated code, types, lint, and every package's tests against a real nats-server
 test:

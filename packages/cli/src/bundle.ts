@@ -20,6 +20,7 @@ const NATIVE = [
   "better-sqlite3",
   "cpu-features",
   "ssh2", // its poly1305 module finds its .wasm through __dirname
+  "highs", // loads highs.wasm from its own folder
   "ssh-agent",
   "grpc-health-check",
   "@grpc/reflection",
