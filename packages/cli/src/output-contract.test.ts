@@ -66,6 +66,9 @@ const JSON_RUNS: [string[], number][] = [
   [["apply", "-f", "examples/bookinfo.yaml", "--json", "--server", nowhere, "--insecure"], 1],
   [["events", "--json", "--server", nowhere, "--insecure"], 1],
   [["config", "get-contexts", "--json"], 0],
+  [["flash", "ssh", "ssh://root@127.0.0.1:1", "--device-config", "no-such.yaml", "--json"], 2],
+  [["flash", "image", "no-such.img", "--device-config", "no-such.yaml", "--json"], 2],
+  [["flash", "fleet", "no-such.yaml", "--json"], 2],
   // in this order: a CA, one identity from it, then its revocation
   [["pki", "init", "--json", "--pki", join(scratch, "pki")], 0],
   [
