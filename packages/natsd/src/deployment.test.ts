@@ -39,13 +39,22 @@ describe("startNatsDeployment (real nats-servers from infra/nats)", () => {
       );
       sub.unsubscribe();
 
-      const jsmLeaf = await leaf.jetstreamManager();
-      await jsmLeaf.streams.add({ name: "T_DEPTEST", subjects: ["qonnect.eu-central.telemetry.>"] });
-      const jsmCloud = await cloud.jetstreamManager({ domain: "cloud" });
-      await jsmCloud.streams.add({
-        name: "T_DEPTEST_eu-central",
-        sources: [{ name: "T_DEPTEST", external: { api: "$JS.eu-central.API", deliver: "" } }],
-      });
+      // a fresh JetStream cluster elects its meta leader first: API calls time out until then, so retry
+      const retry = { timeout: 30_000, interval: 500 };
+      const jsmLeaf = await vi.waitFor(() => leaf.jetstreamManager(), retry);
+      await vi.waitFor(
+        () => jsmLeaf.streams.add({ name: "T_DEPTEST", subjects: ["qonnect.eu-central.telemetry.>"] }),
+        retry,
+      );
+      const jsmCloud = await vi.waitFor(() => cloud.jetstreamManager({ domain: "cloud" }), retry);
+      await vi.waitFor(
+        () =>
+          jsmCloud.streams.add({
+            name: "T_DEPTEST_eu-central",
+            sources: [{ name: "T_DEPTEST", external: { api: "$JS.eu-central.API", deliver: "" } }],
+          }),
+        retry,
+      );
       const js = leaf.jetstream();
       for (let i = 0; i < 5; i++)
         await js.publish(`qonnect.eu-central.telemetry.pi-${i}`, sc.encode(String(i)));
@@ -68,24 +77,30 @@ describe("startNatsDeployment (real nats-servers from infra/nats)", () => {
   }, 60_000);
 
   it("survives the loss of one cloud server: clients stay connected and messages keep flowing", async () => {
-    const cloud = await connect({ servers: deployment.cloudUrls(), reconnectTimeWait: 100 });
-    const leaf = await connect({ servers: deployment.leaves["eu-north"]?.url });
     const victim = deployment.cloud[0];
     if (!victim) throw new Error("no cloud server");
+    // connected to the very server that is lost, so the client has to move to another one
+    const cloud = await connect({
+      servers: deployment.cloudUrls(),
+      noRandomize: true,
+      reconnectTimeWait: 100,
+    });
+    const leaf = await connect({ servers: deployment.leaves["eu-north"]?.url });
     try {
       await victim.stop("SIGKILL");
       expect(victim.pid()).toBeUndefined();
       const got: string[] = [];
       cloud.subscribe("qonnect.eu-north.summary", { callback: (_e, m) => got.push(m.subject) });
-      await cloud.flush();
       await vi.waitFor(
         async () => {
+          await cloud.flush(); // throws while the client is between servers; waitFor tries again
           leaf.publish("qonnect.eu-north.summary");
           await leaf.flush();
           expect(got.length).toBeGreaterThan(0);
         },
         { timeout: 30_000, interval: 250 },
       );
+      expect(cloud.isClosed()).toBe(false);
     } finally {
       await victim.start();
       await leaf.close();
