@@ -9,10 +9,10 @@
 // deadline (the command timeout, 3 s). Measured, never asserted.
 import { request } from "node:http";
 import { fogV1 } from "@qonnect/proto";
+import { argValue, benchEnv, percentile, round, table } from "@qonnect/testkit";
 import { loopbackPort } from "../src/desired.js";
 import { fixtureContext } from "../src/region-fixture.js";
 import { contextToProto } from "../src/region-view.js";
-import { argValue, benchEnv, percentile, round, table } from "./lib/report.js";
 import { RegionRig } from "./lib/rig.js";
 
 const json = process.argv.includes("--json");

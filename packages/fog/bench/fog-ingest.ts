@@ -6,9 +6,9 @@
 // to its `dead` verdict (the WatchRegion event's timestamp). Measured, never asserted.
 import * as grpc from "@grpc/grpc-js";
 import { fogV1, telemetryV1 } from "@qonnect/proto";
+import { argValue, benchEnv, percentile, round, table } from "@qonnect/testkit";
 import { connect } from "nats";
 import { cpuSeconds, rssMB } from "./lib/proc-stats.js";
-import { argValue, benchEnv, percentile, round, table } from "./lib/report.js";
 import { RegionRig } from "./lib/rig.js";
 
 const json = process.argv.includes("--json");

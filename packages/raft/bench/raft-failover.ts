@@ -5,9 +5,9 @@
 // timeout + 100 ms.
 import * as grpc from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
+import { argValue, benchEnv, percentile, round, table } from "@qonnect/testkit";
 import { startCluster } from "../src/testing.js";
 import { etcdVersion, startEtcd } from "./lib/etcd.js";
-import { argValue, benchEnv, percentile, round, table } from "./lib/report.js";
 
 const json = process.argv.includes("--json");
 const withEtcd = !process.argv.includes("--no-etcd");

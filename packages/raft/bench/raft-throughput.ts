@@ -4,8 +4,8 @@
 // Target: ≥ 10,000 committed writes/s on a 2-core machine.
 import * as grpc from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
+import { argValue, benchEnv, percentile, round, table } from "@qonnect/testkit";
 import { startCluster } from "../src/testing.js";
-import { argValue, benchEnv, percentile, round, table } from "./lib/report.js";
 
 const json = process.argv.includes("--json");
 const seconds = Number(argValue("--seconds", "4"));

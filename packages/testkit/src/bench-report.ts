@@ -1,4 +1,4 @@
-// Shared by the fog benchmarks (the same helpers as the raft ones): percentiles, the environment block, a table.
+// Shared by the benchmarks (raft, fog): percentiles, the environment block, a plain table.
 import { cpus, loadavg, totalmem } from "node:os";
 
 /** Nearest-rank percentile of `values` (p in 0..100); NaN for no values. */
