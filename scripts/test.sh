@@ -104,12 +104,32 @@ read -r tests_passed tests_failed < <(node -e '
     const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
     console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0));
   } catch { console.log(0, 1); }' "$report")
-rm -f "$report"
 [ "$vitest_status" -ne 0 ] && [ "$tests_failed" -eq 0 ] && tests_failed=1
 if [ "$tests_failed" -ne 0 ] && [ -n "${nats_dir:-}" ] && [ -f "$nats_dir/nats-server.log" ]; then
-  echo "--- the shared nats-server's log (last 50 lines) ---"
-  tail -n 50 "$nats_dir/nats-server.log"
+  echo "--- the shared nats-server's warnings and errors (last 20) ---"
+  grep -E '\[(ERR|WRN|FTL)\]' "$nats_dir/nats-server.log" | tail -n 20
 fi
+# the failed tests last, so that a CI log's tail names them
+if [ "$tests_failed" -ne 0 ]; then
+  echo "--- failed tests ---"
+  node -e '
+    const fs = require("fs");
+    try {
+      const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+      for (const file of r.testResults ?? []) {
+        const rel = file.name.replace(process.cwd() + "/", "");
+        if (file.status === "failed" && (file.assertionResults ?? []).every((t) => t.status !== "failed")) {
+          console.log(`${rel}: ${String(file.message ?? "suite failed").split("\n")[0].slice(0, 300)}`);
+        }
+        for (const t of file.assertionResults ?? []) {
+          if (t.status !== "failed") continue;
+          const why = String((t.failureMessages ?? [])[0] ?? "").split("\n")[0].slice(0, 300);
+          console.log(`${rel} > ${t.fullName}: ${why}`);
+        }
+      }
+    } catch (e) { console.log(`(the vitest report could not be read: ${e.message})`); }' "$report"
+fi
+rm -f "$report"
 
 passed=$((passed + tests_passed))
 failed=$((failed + tests_failed))
