@@ -6,6 +6,8 @@ export {
   type FederationDemoResult,
   runFederationDemo,
 } from "./federation/demo.js";
+export { useBundledCli } from "./federation/cli-process.js";
+export { LOOPBACK_PORT_BASE } from "./federation/configs.js";
 export { Federation, type FederationOptions, FederationStartError } from "./federation/federation.js";
 export { OsProcess, pidNamespacesAvailable } from "./federation/os-process.js";
 export { type DemoState, writeStateFile } from "./federation/state-file.js";
