@@ -31,6 +31,7 @@ function gaussian(random: () => number): number {
 /** What one chip's ADC input amounts to: the truth through its gain and offset error, plus noise. */
 export function seenByChip(truth: Ina219Truth, error: SensorErrorSpec, random: () => number): Ina219Truth {
   if (truth.busVoltageV === 0 && truth.currentA === 0) return truth;
-  const currentA = truth.currentA * (1 + error.gainFraction) + error.offsetA + error.noiseA * gaussian(random);
+  const currentA =
+    truth.currentA * (1 + error.gainFraction) + error.offsetA + error.noiseA * gaussian(random);
   return { busVoltageV: truth.busVoltageV, currentA: Math.max(0, currentA) };
 }

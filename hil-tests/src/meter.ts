@@ -42,7 +42,10 @@ export class EmulatedMeterBuses {
       bus = new VirtualI2cBus({ nackCode: "EREMOTEIO" });
       this.#buses.set(spec.bus, bus);
     }
-    bus.attach(spec.address, new Ina219Emulator({ nowMs: Date.now, scenario, shuntResistanceOhm: spec.shuntOhm }));
+    bus.attach(
+      spec.address,
+      new Ina219Emulator({ nowMs: Date.now, scenario, shuntResistanceOhm: spec.shuntOhm }),
+    );
     return openOn(bus, spec, board);
   }
 }

@@ -13,7 +13,9 @@ export class NetworkControlError extends Error {
     readonly board: string,
     detail: string,
   ) {
-    super(`cannot change the network of ${board}: ${detail}; the rig needs nftables (apt-get install -y nftables) and root`);
+    super(
+      `cannot change the network of ${board}: ${detail}; the rig needs nftables (apt-get install -y nftables) and root`,
+    );
   }
 }
 
@@ -55,7 +57,10 @@ export class NftNetworkControl implements NetworkControl {
       child.child.stdin?.end(script);
       await child;
     } catch (err) {
-      throw new NetworkControlError(this.target.board, String((err as { stderr?: string }).stderr || (err as Error).message).trim());
+      throw new NetworkControlError(
+        this.target.board,
+        String((err as { stderr?: string }).stderr || (err as Error).message).trim(),
+      );
     }
   }
 

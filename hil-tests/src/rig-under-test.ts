@@ -1,8 +1,7 @@
 // What the suite sees of a rig, real or simulated: the boards, each board's power switch, meter and network
 // control where the rig has them, the region's telemetry, the fog leads' view, and a way to ask a workload
 // whether it answers. The suite never asks which kind of rig it runs on.
-import type { telemetryV1 } from "@qonnect/proto";
-import type { fogV1 } from "@qonnect/proto";
+import type { fogV1, telemetryV1 } from "@qonnect/proto";
 import type { Meter } from "./meter.js";
 import type { NetworkControl } from "./network-control.js";
 import type { PowerSwitch } from "./relay.js";

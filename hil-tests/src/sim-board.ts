@@ -129,7 +129,15 @@ export class SimBoard implements PowerSwitch {
     this.#bridge = new OsProcess({
       label: `bridge ${this.board}`,
       command: "ip",
-      args: ["netns", "exec", this.options.netns, process.execPath, BRIDGE_MAIN, String(BOARD_NATS_PORT), socket],
+      args: [
+        "netns",
+        "exec",
+        this.options.netns,
+        process.execPath,
+        BRIDGE_MAIN,
+        String(BOARD_NATS_PORT),
+        socket,
+      ],
       logFile: join(this.options.dir, this.board, "bridge.log"),
     });
     this.writeConfig();
@@ -138,7 +146,9 @@ export class SimBoard implements PowerSwitch {
   }
 
   writeConfig(): void {
-    writeFileSync(this.configFile, stringify(this.options.agentConfig(this.truthFile, this.dataDir)), { mode: 0o600 });
+    writeFileSync(this.configFile, stringify(this.options.agentConfig(this.truthFile, this.dataDir)), {
+      mode: 0o600,
+    });
   }
 
   #step(): void {
@@ -196,7 +206,8 @@ export class SimBoard implements PowerSwitch {
 
   /** Runs a command inside the board's network namespace (curl for a workload's port). */
   async exec(command: string, args: string[], timeoutMs = 5000): Promise<string> {
-    return (await run("ip", ["netns", "exec", this.options.netns, command, ...args], { timeout: timeoutMs })).stdout;
+    return (await run("ip", ["netns", "exec", this.options.netns, command, ...args], { timeout: timeoutMs }))
+      .stdout;
   }
 
   async close(): Promise<void> {

@@ -130,7 +130,8 @@ export class SimRig implements RigUnderTest {
   ) {
     this.region = manifest.spec.regions[0]!.name;
     this.fogBoards = manifest.spec.boards.filter((b) => b.role === "fog" && b.region === this.region);
-    this.devices = options.devices ?? manifest.spec.boards.filter((b) => b.role === "device" && b.region === this.region);
+    this.devices =
+      options.devices ?? manifest.spec.boards.filter((b) => b.role === "device" && b.region === this.region);
   }
 
   static async start(manifest: RigManifest, options: SimRigOptions): Promise<SimRig> {
@@ -156,7 +157,12 @@ export class SimRig implements RigUnderTest {
     const { dir } = this.options;
     mkdirSync(dir, { recursive: true });
     useBundledCli(this.options.cliBundle);
-    const sim = this.manifest.spec.simulation ?? { seed: 1, samplePeriodMs: 500, boardSensor: undefined, rigMeter: undefined };
+    const sim = this.manifest.spec.simulation ?? {
+      seed: 1,
+      samplePeriodMs: 500,
+      boardSensor: undefined,
+      rigMeter: undefined,
+    };
     const noError = { gainFraction: 0, offsetA: 0, noiseA: 0 };
     const inventoryFile = join(dir, "inventory.yaml");
     writeFileSync(inventoryFile, stringify(inventory(this.manifest, this.devices, this.region)));
@@ -168,7 +174,8 @@ export class SimRig implements RigUnderTest {
       leadsPerRegion: Math.max(3, this.fogBoards.length),
       say: (l) => this.#say(l),
     });
-    this.fogBoards.forEach((b, i) => this.#fogSwitches.set(b.name, new FogBoardSwitch(b.name, this.fed, this.region, i + 1)));
+    for (const [i, b] of this.fogBoards.entries())
+      this.#fogSwitches.set(b.name, new FogBoardSwitch(b.name, this.fed, this.region, i + 1));
     const leafUrl = this.fed.nats.leaves[this.region]?.url ?? "";
     this.telemetry = await TelemetryLog.open([leafUrl], this.region);
     this.net = createPrivateNet(this.devices.map((_, i) => i + 1));
@@ -190,7 +197,10 @@ export class SimRig implements RigUnderTest {
           tier: "edge",
           labels: b.labels,
           nats: { servers: [`nats://127.0.0.1:${BOARD_NATS_PORT}`], reconnectWaitMs: 200 },
-          sensors: { mode: "emulate", emulate: { busVoltageV: 5.1, currentA: 0, shuntResistanceOhm: 0.1, truthFile } },
+          sensors: {
+            mode: "emulate",
+            emulate: { busVoltageV: 5.1, currentA: 0, shuntResistanceOhm: 0.1, truthFile },
+          },
           runtime: { kind: "process", workDir: REPO_ROOT, stopGraceMs: 2000 },
           power: { idleW: b.profile.idleW, maxW: b.profile.maxW, gamma: 1 },
           samplePeriodMs: sim.samplePeriodMs,
@@ -204,7 +214,9 @@ export class SimRig implements RigUnderTest {
       if (b.meter)
         this.#meters.set(
           b.name,
-          await buses.open(b.meter, b.name, () => seenByChip(board.truth(), sim.rigMeter ?? noError, meterRandom)),
+          await buses.open(b.meter, b.name, () =>
+            seenByChip(board.truth(), sim.rigMeter ?? noError, meterRandom),
+          ),
         );
       if (b.network)
         this.#networks.set(
@@ -222,7 +234,9 @@ export class SimRig implements RigUnderTest {
     }
     for (const board of this.boards.values()) await board.set(true);
     this.#guardAll();
-    this.#say(`boards: ${this.devices.map((b) => b.name).join(", ")} powered on (network and PID namespaces)`);
+    this.#say(
+      `boards: ${this.devices.map((b) => b.name).join(", ")} powered on (network and PID namespaces)`,
+    );
     await this.#apply([inventoryFile, this.#write("app.yaml", application(this.manifest, this.region))]);
   }
 
@@ -233,9 +247,18 @@ export class SimRig implements RigUnderTest {
   }
 
   async #apply(files: string[]): Promise<void> {
-    await run(process.execPath, [this.options.cliBundle, "apply", ...files.flatMap((f) => ["-f", f]), ...this.fed.serverFlags("operator")], {
-      timeout: 120_000,
-    });
+    await run(
+      process.execPath,
+      [
+        this.options.cliBundle,
+        "apply",
+        ...files.flatMap((f) => ["-f", f]),
+        ...this.fed.serverFlags("operator"),
+      ],
+      {
+        timeout: 120_000,
+      },
+    );
   }
 
   power(board: string): PowerSwitch | undefined {
@@ -288,7 +311,10 @@ export class SimRig implements RigUnderTest {
   }
 
   async command(board: string, command: telemetryV1.DeviceCommand): Promise<telemetryV1.CommandAck> {
-    return sendDeviceCommand([this.fed.nats.leaves[this.region]?.url ?? ""], this.region, { ...command, device: board });
+    return sendDeviceCommand([this.fed.nats.leaves[this.region]?.url ?? ""], this.region, {
+      ...command,
+      device: board,
+    });
   }
 
   async stop(): Promise<void> {

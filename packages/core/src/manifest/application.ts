@@ -87,7 +87,9 @@ export const failoverSchema = z.strictObject({
     .number()
     .nonnegative()
     .optional()
-    .describe("Seconds replicas on an unreachable (cut-off) device stay before they move; 0 = at once. Default 300."),
+    .describe(
+      "Seconds replicas on an unreachable (cut-off) device stay before they move; 0 = at once. Default 300.",
+    ),
 });
 
 const applicationSpec = {
