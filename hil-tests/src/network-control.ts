@@ -33,6 +33,8 @@ export interface NftTarget {
   matches: string[][];
   /** The hook: forward on a rig host that routes for the board, output/input inside a board namespace. */
   hooks: ("forward" | "output" | "input")[];
+  /** Told before a cut and after a restore (the simulated rig's bridge holds abandoned connections open). */
+  onChange?: (cut: boolean) => void;
 }
 
 /** nftables drop rules in a table of their own (`inet qonnect_hil_<board>`), deleted as a whole on restore. */
@@ -77,6 +79,7 @@ export class NftNetworkControl implements NetworkControl {
   }
 
   async cut(): Promise<void> {
+    this.target.onChange?.(true);
     await this.#nft(this.cutScript());
     this.#cut = true;
   }
@@ -85,5 +88,6 @@ export class NftNetworkControl implements NetworkControl {
     if (!this.#cut) return;
     await this.#nft(`delete table inet ${this.table}\n`);
     this.#cut = false;
+    this.target.onChange?.(false);
   }
 }

@@ -6,7 +6,7 @@
 // electrical model keeps the truth file the agent's emulated INA219 reads and the truth the rig's meter reads.
 import { execFile } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
-import { createServer, type Server, connect as tcpConnect } from "node:net";
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { mulberry32 } from "@qonnect/core";
@@ -72,6 +72,9 @@ export class SimBoard implements PowerSwitch {
   #truth: Ina219Truth = { busVoltageV: 0, currentA: 0 };
   #cpu = { atMs: 0, cpuS: 0, util: 0 };
   #boots = 0;
+  /** While the board's network is cut, a connection the agent gives up on stays open towards the leafnode. */
+  #cut = false;
+  readonly #stale = new Set<Socket>();
   readonly #random: () => number;
 
   constructor(readonly options: SimBoardOptions) {
@@ -115,7 +118,9 @@ export class SimBoard implements PowerSwitch {
       outbound.pipe(inbound);
       const close = () => {
         inbound.destroy();
-        outbound.destroy();
+        // a cable that is cut carries no FIN: the leafnode must not hear that the agent gave up
+        if (this.#cut && !outbound.destroyed) this.#stale.add(outbound);
+        else outbound.destroy();
       };
       for (const s of [inbound, outbound]) {
         s.on("error", close);
@@ -200,6 +205,15 @@ export class SimBoard implements PowerSwitch {
     this.#step();
   }
 
+  /**
+   * Marks the board's link cut or restored (the nft rules do the cutting): while cut, connections the agent
+   * abandons are not closed towards the leafnode, as nothing would reach it through a dead link; they stay
+   * open until the server drops them or the rig stops.
+   */
+  setCut(cut: boolean): void {
+    this.#cut = cut;
+  }
+
   safeAction(): SafeAction {
     return { kind: "kill", pgid: this.#agent?.running() ? this.#agent.pgid : -1 };
   }
@@ -214,6 +228,7 @@ export class SimBoard implements PowerSwitch {
     if (this.#timer) clearInterval(this.#timer);
     await this.#agent?.stop(3000);
     await this.#bridge?.stop(3000);
+    for (const s of this.#stale) s.destroy();
     await new Promise((r) => (this.#bridgeServer ? this.#bridgeServer.close(r) : r(undefined)));
   }
 }

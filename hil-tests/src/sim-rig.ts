@@ -222,6 +222,7 @@ export class SimRig implements RigUnderTest {
         this.#networks.set(
           b.name,
           new NftNetworkControl({
+            onChange: (cut) => board.setCut(cut),
             board: b.name,
             netns: this.net.ns(i + 1),
             hooks: ["output"],
