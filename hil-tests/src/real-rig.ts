@@ -65,6 +65,7 @@ export class RealRig implements RigUnderTest {
       }
       // relays opened at their safe state; a rig whose safe state is off powers the boards up now
       for (const r of rig.#relays.values()) await r.set(true);
+      rig.guard.update([...rig.#relays.values()].map((r) => r.safeAction()));
       const region = manifest.spec.regions[0]!;
       rig.telemetry = await TelemetryLog.open(region.nats, rig.region);
     } catch (err) {
@@ -75,7 +76,21 @@ export class RealRig implements RigUnderTest {
   }
 
   power(board: string): PowerSwitch | undefined {
-    return this.#relays.get(board);
+    const r = this.#relays.get(board);
+    if (!r) return undefined;
+    // re-arm the guard after every switch: a gpioset relay holds its line with a new process each time
+    return {
+      board: r.board,
+      get on() {
+        return r.on;
+      },
+      set: async (on: boolean) => {
+        await r.set(on);
+        this.guard.update([...this.#relays.values()].map((x) => x.safeAction()));
+      },
+      safeAction: () => r.safeAction(),
+      close: () => r.close(),
+    };
   }
 
   meter(board: string): Meter | undefined {

@@ -3,12 +3,12 @@
 // PATH: however the driver ends — SIGKILL, SIGTERM, an uncaught exception — every relay goes to its safe
 // state, and the watchdog that did it for the SIGKILL is gone afterwards.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { alive, useTempDirs, waitFor } from "@qonnect/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { PI5_LINUX_6_6, physicalLevel, writeGpioBoard } from "./testdata/gpio-boards.js";
+import { PI5_LINUX_6_6, physicalLevel, writeGpioBoard, writeGpiosetStandIn } from "./testdata/gpio-boards.js";
 
 const require = createRequire(import.meta.url);
 const MAIN = join(import.meta.dirname, "testing/relay-driver-main.ts");
@@ -37,9 +37,14 @@ describe("relay driver process on a sysfs GPIO emulator tree (stand-in gpiodetec
     if (driver?.exitCode === null && driver.signalCode === null) driver.kill("SIGKILL");
   });
 
-  async function startDriver(mode = ""): Promise<{ root: string; watchdogPid: number }> {
+  async function startDriver(mode = "", sysfs = true): Promise<{ root: string; watchdogPid: number }> {
     const root = temp();
     const bin = writeGpioBoard(root, PI5_LINUX_6_6, Object.values(LINES));
+    writeGpiosetStandIn(bin);
+    // a kernel without sysfs GPIO: /sys/class/gpio is empty
+    if (!sysfs) rmSync(join(root, "sys/class/gpio"), { recursive: true, force: true });
+    mkdirSync(join(root, "sys/class/gpio"), { recursive: true });
+    mkdirSync(join(root, "gpio-state"), { recursive: true });
     const rigFile = join(root, "rig.yaml");
     writeFileSync(rigFile, RIG);
     const script = [
@@ -50,7 +55,7 @@ describe("relay driver process on a sysfs GPIO emulator tree (stand-in gpiodetec
     ].join(" && ");
     // unshare without --fork execs sh, which execs node: the driver keeps the PID we signal
     driver = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], {
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, HIL_GPIO_STATE: join(root, "gpio-state") },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -80,7 +85,7 @@ describe("relay driver process on a sysfs GPIO emulator tree (stand-in gpiodetec
       timeoutMs: 30_000,
     });
     await waitFor(() => !alive(watchdogPid), { what: "the watchdog to exit", timeoutMs: 30_000 });
-  });
+  }, 180_000);
 
   it("SIGTERM of the driver: its handlers put every relay in its safe state", async () => {
     const { root, watchdogPid } = await startDriver();
@@ -88,15 +93,48 @@ describe("relay driver process on a sysfs GPIO emulator tree (stand-in gpiodetec
     const exited = new Promise((r) => driver!.once("exit", (_code, signal) => r(signal)));
     driver!.kill("SIGTERM");
     expect(await exited).toBe("SIGTERM");
-    expect(levels(root)).toEqual(SAFE);
+    // the watchdog applies the same levels again when the pipe closes: read once it is done writing
     await waitFor(() => !alive(watchdogPid), { what: "the watchdog to exit", timeoutMs: 30_000 });
-  });
+    expect(levels(root)).toEqual(SAFE);
+  }, 180_000);
 
   it("an uncaught exception in the driver: safe state, exit code 1", async () => {
     const { root, watchdogPid } = await startDriver("crash");
     const code = await new Promise((r) => driver!.once("exit", (c) => r(c)));
     expect(code).toBe(1);
-    expect(levels(root)).toEqual(SAFE);
     await waitFor(() => !alive(watchdogPid), { what: "the watchdog to exit", timeoutMs: 30_000 });
-  });
+    expect(levels(root)).toEqual(SAFE);
+  }, 180_000);
+
+  it("without sysfs GPIO: gpioset (stand-in) holds the lines; SIGKILL of the driver → the watchdog kills the holders and sets the safe levels", async () => {
+    const { root, watchdogPid } = await startDriver("", false);
+    const state = (chip: string, offset: number) => {
+      try {
+        return Number(readFileSync(join(root, "gpio-state", `${chip}-${offset}`), "utf8").trim());
+      } catch {
+        return undefined;
+      }
+    };
+    const now = () => ({ a: state("gpiochip4", 17), b: state("gpiochip4", 27), c: state("gpiochip4", 22) });
+    await waitFor(() => JSON.stringify(now()) === JSON.stringify(ON), {
+      what: "the boards powered on through gpioset",
+    });
+    driver!.kill("SIGKILL");
+    await waitFor(() => JSON.stringify(now()) === JSON.stringify(SAFE), {
+      what: "every line at its safe level",
+      timeoutMs: 30_000,
+    });
+    await waitFor(() => !alive(watchdogPid), { what: "the watchdog to exit", timeoutMs: 30_000 });
+    // no gpioset is left holding a line
+    const holders = readdirSync("/proc").filter((p) => {
+      try {
+        return (
+          /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, "utf8").includes(join(root, "bin/gpioset"))
+        );
+      } catch {
+        return false;
+      }
+    });
+    expect(holders).toEqual([]);
+  }, 180_000);
 });

@@ -129,7 +129,8 @@ export class GpiosetRelay implements PowerSwitch {
 
   #hold(energised: boolean): void {
     const args = gpiosetArgs(this.line, this.spec.activeLow, energised ? 1 : 0, true, this.#major);
-    this.#holder = spawn("gpioset", args, { stdio: "ignore" });
+    // its own process group, so the safe action can kill it (the line stays requested while it lives)
+    this.#holder = spawn("gpioset", args, { stdio: "ignore", detached: true });
     this.#holder.on("error", () => {});
   }
 
@@ -150,10 +151,13 @@ export class GpiosetRelay implements PowerSwitch {
 
   safeAction(): SafeAction {
     const value = energisedFor(this.spec, this.spec.safeState === "on") ? 1 : 0;
+    // the holder must go first: the line stays requested (busy) while it lives
+    const holder = this.#holder?.exitCode === null ? this.#holder.pid : undefined;
     return {
       kind: "exec",
       command: "gpioset",
       args: gpiosetArgs(this.line, this.spec.activeLow, value, false, this.#major),
+      ...(holder ? { killFirst: holder } : {}),
     };
   }
 

@@ -25,8 +25,16 @@ const apply = () => {
   for (const a of actions) {
     try {
       if (a.kind === "sysfs") writeFileSync(a.valuePath, String(a.value));
-      else if (a.kind === "exec") execFileSync(a.command, a.args, { stdio: "ignore", timeout: 5000 });
-      else if (a.kind === "kill" && a.pgid > 0) process.kill(-a.pgid, "SIGKILL");
+      else if (a.kind === "exec") {
+        if (a.killFirst > 0) {
+          try {
+            process.kill(-a.killFirst, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+        execFileSync(a.command, a.args, { stdio: "ignore", timeout: 5000 });
+      } else if (a.kind === "kill" && a.pgid > 0) process.kill(-a.pgid, "SIGKILL");
     } catch (err) {
       if (a.kind !== "kill") process.stderr.write(`hil watchdog: ${JSON.stringify(a)}: ${err.message}\n`);
     }

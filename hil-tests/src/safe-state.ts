@@ -10,11 +10,20 @@ import { join } from "node:path";
 /** One serialisable step towards the safe state. */
 export type SafeAction =
   | { kind: "sysfs"; valuePath: string; value: 0 | 1 }
-  | { kind: "exec"; command: string; args: string[] }
+  /** `killFirst`: a process group to SIGKILL before (the gpioset holding the line, or the line stays busy) */
+  | { kind: "exec"; command: string; args: string[]; killFirst?: number }
   /** simulated rigs: a board's power is its processes; off = SIGKILL to its process group */
   | { kind: "kill"; pgid: number };
 
 export const WATCHDOG_MAIN = join(import.meta.dirname, "safe-state-watchdog.mjs");
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
 
 /** Applies every action, synchronously, never throwing (one failure does not stop the others). */
 export function applySafeActions(actions: SafeAction[]): string[] {
@@ -22,8 +31,10 @@ export function applySafeActions(actions: SafeAction[]): string[] {
   for (const a of actions) {
     try {
       if (a.kind === "sysfs") writeFileSync(a.valuePath, String(a.value));
-      else if (a.kind === "exec") execFileSync(a.command, a.args, { stdio: "ignore", timeout: 5000 });
-      else if (a.pgid > 0) process.kill(-a.pgid, "SIGKILL");
+      else if (a.kind === "exec") {
+        if (a.killFirst && a.killFirst > 0) killGroup(a.killFirst);
+        execFileSync(a.command, a.args, { stdio: "ignore", timeout: 5000 });
+      } else if (a.pgid > 0) process.kill(-a.pgid, "SIGKILL");
     } catch (err) {
       if (a.kind !== "kill") failures.push(`${JSON.stringify(a)}: ${(err as Error).message}`);
     }

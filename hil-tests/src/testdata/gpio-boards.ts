@@ -95,3 +95,30 @@ export function physicalLevel(root: string, n: number, read: (path: string) => s
   const activeLow = Number(read(join(dir, "active_low")).trim());
   return ((value ^ activeLow) & 1) as 0 | 1;
 }
+
+/**
+ * A stand-in for libgpiod 1.x `gpioset` in `bin`: records the physical level it drives into
+ * `$HIL_GPIO_STATE/<chip>-<offset>` and, with `--mode=signal`, holds the line until it is signalled.
+ */
+export function writeGpiosetStandIn(bin: string): void {
+  const script = `#!/bin/sh
+# stand-in for libgpiod 1.x gpioset (hil-tests): records the level, holds with --mode=signal
+[ "$1" = "--version" ] && { echo "gpioset (libgpiod) v1.6.3"; exit 0; }
+mode=exit; al=0; chip=""; off=""; v=""
+for a in "$@"; do
+  case "$a" in
+    --mode=*) mode=\${a#--mode=} ;;
+    --active-low) al=1 ;;
+    gpiochip*) chip=$a ;;
+    *=*) off=\${a%%=*}; v=\${a#*=} ;;
+  esac
+done
+echo $(( v ^ al )) > "$HIL_GPIO_STATE/$chip-$off"
+if [ "$mode" = signal ]; then
+  trap 'exit 0' TERM INT
+  while :; do sleep 1; done
+fi
+`;
+  writeFileSync(join(bin, "gpioset"), script);
+  chmodSync(join(bin, "gpioset"), 0o755);
+}

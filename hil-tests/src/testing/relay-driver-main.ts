@@ -16,6 +16,8 @@ for (const b of rig.spec.boards)
     switches.push(await openRelay(b.name, b.power.relay, (chip, line) => findGpioLine(chip, line)));
 guard.update(switches.map((s) => s.safeAction()));
 for (const s of switches) await s.set(true);
+// a gpioset relay holds its line with a new process after every change: re-arm the guard
+guard.update(switches.map((s) => s.safeAction()));
 process.stdout.write(
   `${JSON.stringify({ ready: true, watchdogPid: guard.watchdogPid, boards: switches.map((s) => s.board) })}\n`,
 );

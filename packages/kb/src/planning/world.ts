@@ -95,7 +95,13 @@ export function mergeInventories(items: readonly StoredResource[]): InventoryMan
   } as InventoryManifest;
 }
 
-const ALIVE = new Set(["alive", "suspect", "unspecified"]);
+/**
+ * Verdicts under which a device keeps what it hosts. An unreachable device (cut off with its site, DESIGN.md §5)
+ * counts: its region's fog leader waits out the application's partition grace and re-places locally after it,
+ * and the Knowledge Base reconciles from the region's plan. Planning it away at once would move workloads
+ * during the grace (the HIL suite's network-cut test caught it).
+ */
+const ALIVE = new Set(["alive", "suspect", "unspecified", "unreachable"]);
 
 export async function loadWorld(store: Store, nowMs: number): Promise<World> {
   const [inventories, devices, signalRes, applications, jobs, placements] = await Promise.all([
