@@ -2,7 +2,7 @@
 // deployment, Knowledge Base and three fog leads, three boards as network namespaces running the bundled agent
 // in PID namespaces, INA219 emulators fed from one electrical model, nft cuts. Every test must pass with its
 // measurements inside their limits, and the report must hold every test with its measurements. The limits are
-// the rig file's own (a 6 s cut inside a 15 s grace instead of 30 s, to keep `make test` short).
+// the rig file's own (an 8 s cut inside a 20 s grace instead of 30 s, to keep `make test` short).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useTempDirs } from "@qonnect/testkit";

@@ -70,7 +70,7 @@ describe("rig description (kind: Rig)", () => {
         "region: eu-hil\n      labels: { site: bench-c }",
         "region: eu-nowhere\n      labels: { site: bench-c }",
       )
-      .replace("partitionGraceS: 15", "partitionGraceS: 5");
+      .replace("partitionGraceS: 20", "partitionGraceS: 5");
     const got = problems(text).map((l) => l.replace(/^[^:]+:/, ""));
     expect(got.some((l) => /^\d+:\d+: pinctrl-rp1\/GPIO17 already switches board "pi5-a"/.test(l))).toBe(
       true,
