@@ -11,6 +11,7 @@ PNPM_VERSION=12.4.2
 APT_PACKAGES=(nats-server iproute2 openssl postgresql coinor-cbc systemd util-linux chromium curl)
 # qonnect flash: test boards (sshd in namespaces), FAT images, shellcheck, arm64 Node under qemu, systemd-analyze
 APT_PACKAGES+=(openssh-server openssh-client mtools dosfstools fdisk shellcheck qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross)
+APT_PACKAGES+=(nftables) # hil-tests: network cuts of the simulated rig
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

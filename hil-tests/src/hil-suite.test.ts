@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { useTempDirs } from "@qonnect/testkit";
 import { describe, expect, it } from "vitest";
 import { runHil } from "./hil.js";
-import type { SuiteReport } from "./report.js";
+import { type SuiteReport, toMarkdown } from "./report.js";
 import { SUITE } from "./suite/all-tests.js";
 
 const SIM = join(import.meta.dirname, "../rigs/sim.yaml");
@@ -20,6 +20,8 @@ describe("HIL suite on the simulated rig (network namespaces, real agents, INA21
     const outDir = temp();
     const lines: string[] = [];
     const { report, files } = await runHil({ rigFile: SIM, select: [], outDir, say: (l) => lines.push(l) });
+    // the measured detection and recovery times, in the test log
+    console.log(toMarkdown(report));
     const failed = report.tests.filter((t) => t.outcome !== "PASS");
     expect(failed, `${JSON.stringify(failed, null, 2)}\n${lines.join("\n")}`).toEqual([]);
     expect(report.tests.map((t) => t.test)).toEqual(SUITE.map((t) => t.name));
