@@ -52,6 +52,8 @@ function natsOptions(c: FogConfig, secured?: ConnectionOptions): ConnectionOptio
     name: `qonnect-fog-${c.region}-${c.member}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 200,
+    // a lead started before its NATS server (or whose first TLS handshake times out) keeps trying
+    waitOnFirstConnect: true,
     ...(secured ? { ...secured, servers: n.servers } : {}),
     ...(n.credentials ? { authenticator: credsAuthenticator(readFileSync(n.credentials)) } : {}),
     ...(n.user ? { user: n.user, pass: n.password ?? "" } : {}),
