@@ -2,34 +2,20 @@
 // serialise on the `meta` row that holds the version counter (so versions commit in order and a watcher never
 // skips one), and one process at a time holds the planning lease, a session advisory lock.
 import pg from "pg";
+import { StoreBase } from "./base.js";
+import { keyString, keysRead, runBatch } from "./batch.js";
 import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
-import {
-  decodePageToken,
-  encodePageToken,
-  fromRow,
-  nextResource,
-  pageSizeOf,
-  type ResourceRow,
-  sampleFromRow,
-  toRow,
-} from "./rows.js";
-import { matches } from "./selector.js";
+import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
 import {
   type Change,
   type ChangeType,
   CompactedError,
-  EtagMismatchError,
-  type ListOptions,
-  type ListPage,
-  NotFoundError,
-  type PutInput,
-  type PutOptions,
-  type PutResult,
   type ResourceKey,
   type Sample,
-  type Store,
   type StoredResource,
   type TokenRecord,
+  type WriteGroup,
+  type WriteOutcome,
 } from "./store.js";
 
 const MIGRATION_LOCK = 7_301;
@@ -76,14 +62,16 @@ async function migratePostgres(client: pg.PoolClient, migrations: readonly Migra
   }
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore extends StoreBase {
   readonly flavour = "postgres";
   #lease: pg.Client | undefined;
 
   private constructor(
     readonly pool: pg.Pool,
     readonly config: pg.ClientConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Connects, creates the schema if needed and brings it up to date. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -133,60 +121,77 @@ export class PostgresStore implements Store {
     return r.rows[0] ? fromRow(r.rows[0]) : undefined;
   }
 
-  async #commitChange(c: Q, type: ChangeType, r: StoredResource, write: boolean): Promise<void> {
-    await c.query("UPDATE meta SET value = $1 WHERE key = 'rv'", [r.resourceVersion]);
-    if (write) {
-      const row = toRow(r);
-      await c.query(
-        `INSERT INTO resources (kind, namespace, name, uid, labels, annotations, spec, status, rv, generation, create_ms, update_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = excluded.uid, labels = excluded.labels,
-           annotations = excluded.annotations, spec = excluded.spec, status = excluded.status, rv = excluded.rv,
-           generation = excluded.generation, update_ms = excluded.update_ms`,
-        [
-          row.kind,
-          row.namespace,
-          row.name,
-          row.uid,
-          row.labels,
-          row.annotations,
-          row.spec,
-          row.status,
-          row.rv,
-          row.generation,
-          row.create_ms,
-          row.update_ms,
-        ],
-      );
-    }
-    await c.query(
-      "INSERT INTO changes (rv, type, kind, namespace, name, object) VALUES ($1, $2, $3, $4, $5, $6)",
-      [r.resourceVersion, type, r.kind, r.namespace, r.name, JSON.stringify(r)],
+  /** Every row of `keys` in one query. */
+  async #getMany(c: Q, keys: readonly ResourceKey[]): Promise<Map<string, StoredResource>> {
+    const out = new Map<string, StoredResource>();
+    if (keys.length === 0) return out;
+    const r = await c.query<ResourceRow>(
+      `SELECT r.* FROM resources r JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(kind, namespace, name)
+         ON r.kind = k.kind COLLATE "C" AND r.namespace = k.namespace COLLATE "C" AND r.name = k.name COLLATE "C"`,
+      [keys.map((k) => k.kind), keys.map((k) => k.namespace), keys.map((k) => k.name)],
     );
+    for (const row of r.rows) {
+      const res = fromRow(row);
+      out.set(keyString(res), res);
+    }
+    return out;
   }
 
-  async put(input: PutInput, options: PutOptions): Promise<PutResult> {
+  async write(groups: readonly WriteGroup[]): Promise<(WriteOutcome[] | Error)[]> {
     return this.#tx(async (c) => {
       const head = await this.#lockVersion(c);
-      const existing = await this.#get(c, input);
-      if (options.etag !== undefined && existing?.etag !== options.etag)
-        throw new EtagMismatchError(input, options.etag, existing?.etag);
-      const r = nextResource(existing, input, head + 1, options.nowMs);
-      if (!r) return { resource: existing!, created: false, changed: false };
-      await this.#commitChange(c, existing ? "MODIFIED" : "ADDED", r, true);
-      return { resource: r, created: !existing, changed: true };
-    });
-  }
-
-  async putStatus(key: ResourceKey, status: unknown, nowMs: number): Promise<StoredResource> {
-    return this.#tx(async (c) => {
-      const head = await this.#lockVersion(c);
-      const existing = await this.#get(c, key);
-      if (!existing) throw new NotFoundError(key);
-      const r = nextResource(existing, { ...existing, status }, head + 1, nowMs);
-      if (!r) return existing;
-      await this.#commitChange(c, "MODIFIED", r, true);
-      return r;
+      const existing = await this.#getMany(c, keysRead(groups));
+      const out = runBatch(groups, head, (k) => existing.get(keyString(k)));
+      const upserts = [...out.rows.values()].flatMap((w) => (w.resource ? [toRow(w.resource)] : []));
+      const deletes = [...out.rows.values()].filter((w) => !w.resource).map((w) => w.key);
+      if (deletes.length)
+        await c.query(
+          `DELETE FROM resources r USING unnest($1::text[], $2::text[], $3::text[]) AS k(kind, namespace, name)
+             WHERE r.kind = k.kind COLLATE "C" AND r.namespace = k.namespace COLLATE "C" AND r.name = k.name COLLATE "C"`,
+          [deletes.map((k) => k.kind), deletes.map((k) => k.namespace), deletes.map((k) => k.name)],
+        );
+      if (upserts.length) {
+        const col = <K extends keyof ResourceRow>(k: K) => upserts.map((r) => r[k]);
+        await c.query(
+          `INSERT INTO resources (kind, namespace, name, uid, labels, annotations, spec, status, rv, generation, create_ms, update_ms)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+             $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
+           ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = excluded.uid, labels = excluded.labels,
+             annotations = excluded.annotations, spec = excluded.spec, status = excluded.status, rv = excluded.rv,
+             generation = excluded.generation, update_ms = excluded.update_ms`,
+          [
+            col("kind"),
+            col("namespace"),
+            col("name"),
+            col("uid"),
+            col("labels"),
+            col("annotations"),
+            col("spec"),
+            col("status"),
+            col("rv"),
+            col("generation"),
+            col("create_ms"),
+            col("update_ms"),
+          ],
+        );
+      }
+      if (out.changes.length) {
+        const ch = out.changes;
+        await c.query(
+          `INSERT INTO changes (rv, type, kind, namespace, name, object)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+          [
+            ch.map((x) => x.resourceVersion),
+            ch.map((x) => x.type),
+            ch.map((x) => x.resource.kind),
+            ch.map((x) => x.resource.namespace),
+            ch.map((x) => x.resource.name),
+            ch.map((x) => JSON.stringify(x.resource)),
+          ],
+        );
+      }
+      if (out.head !== head) await c.query("UPDATE meta SET value = $1 WHERE key = 'rv'", [out.head]);
+      return out.outcomes;
     });
   }
 
@@ -194,56 +199,19 @@ export class PostgresStore implements Store {
     return this.#get(this.pool, key);
   }
 
-  async list(kind: string, options: ListOptions = {}): Promise<ListPage> {
-    const size = pageSizeOf(options.pageSize);
-    let cursor = decodePageToken(options.pageToken) ?? ["", ""];
-    const head = await this.headVersion();
-    const items: StoredResource[] = [];
-    const chunk = Math.max(200, size + 1);
-    const ns = options.namespace;
-    for (;;) {
-      const rows = (
-        await this.pool.query<ResourceRow>(
-          `SELECT * FROM resources WHERE kind = $1 AND ($2::text IS NULL OR namespace = $2)
-             AND (namespace, name) > ($3, $4) ORDER BY namespace, name LIMIT $5`,
-          [kind, ns ?? null, cursor[0], cursor[1], chunk],
-        )
-      ).rows;
-      for (const row of rows) {
-        const r = fromRow(row);
-        if (!options.selector || matches(options.selector, r.labels)) items.push(r);
-        if (items.length > size) break;
-      }
-      if (items.length > size || rows.length < chunk) break;
-      const last = rows[rows.length - 1]!;
-      cursor = [last.namespace, last.name];
-    }
-    const more = items.length > size;
-    const page = items.slice(0, size);
-    const last = page[page.length - 1];
-    return {
-      items: page,
-      nextPageToken: more && last ? encodePageToken(last.namespace, last.name) : "",
-      resourceVersion: head,
-    };
-  }
-
-  async delete(key: ResourceKey, options: { etag?: string; nowMs: number }): Promise<StoredResource> {
-    return this.#tx(async (c) => {
-      const head = await this.#lockVersion(c);
-      const existing = await this.#get(c, key);
-      if (!existing) throw new NotFoundError(key);
-      if (options.etag !== undefined && existing.etag !== options.etag)
-        throw new EtagMismatchError(key, options.etag, existing.etag);
-      const r = { ...existing, resourceVersion: head + 1, updateTimeMs: options.nowMs };
-      await c.query("DELETE FROM resources WHERE kind = $1 AND namespace = $2 AND name = $3", [
-        key.kind,
-        key.namespace,
-        key.name,
-      ]);
-      await this.#commitChange(c, "DELETED", r, false);
-      return r;
-    });
+  protected async listRows(
+    kind: string,
+    namespace: string | undefined,
+    cursor: [string, string],
+    limit: number,
+  ): Promise<ResourceRow[]> {
+    return (
+      await this.pool.query<ResourceRow>(
+        `SELECT * FROM resources WHERE kind = $1 AND ($2::text IS NULL OR namespace = $2)
+           AND (namespace, name) > ($3, $4) ORDER BY namespace, name LIMIT $5`,
+        [kind, namespace ?? null, cursor[0], cursor[1], limit],
+      )
+    ).rows;
   }
 
   async changes(afterVersion: number, limit: number): Promise<Change[]> {
@@ -368,6 +336,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.drain();
     if (this.#lease) await this.#lease.end().catch(() => {});
     this.#lease = undefined;
     await this.pool.end();
