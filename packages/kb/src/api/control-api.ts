@@ -146,7 +146,7 @@ export class ControlApi {
             ...(input.etag ? { etag: input.etag } : {}),
           },
         ],
-        then: ([r]) =>
+        followUp: ([r]) =>
           r?.changed
             ? [
                 this.o.events.op({
@@ -204,7 +204,7 @@ export class ControlApi {
       const [o] = await this.o.store.commit({
         nowMs: this.o.nowMs(),
         ops: [{ op: "delete", key, ...(etag ? { etag } : {}) }],
-        then: () => [
+        followUp: () => [
           this.o.events.op({
             type: "Normal",
             reason: "Deleted",

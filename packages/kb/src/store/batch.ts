@@ -109,7 +109,7 @@ export function runBatch(
     };
     try {
       const out = g.ops.map(apply);
-      if (g.then) for (const op of g.then(out)) apply(op);
+      if (g.followUp) for (const op of g.followUp(out)) apply(op);
       for (const [id, w] of local) rows.set(id, w);
       changes.push(...localChanges);
       version = v;

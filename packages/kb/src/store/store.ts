@@ -127,7 +127,7 @@ export interface WriteGroup {
   /** The time the writes happen at (create and update times). */
   nowMs: number;
   /** More ops computed from the outcomes, in the same transaction (the event that says what changed). */
-  then?: (outcomes: WriteOutcome[]) => Extract<WriteOp, { op: "create" }>[];
+  followUp?: (outcomes: WriteOutcome[]) => Extract<WriteOp, { op: "create" }>[];
 }
 
 export interface Store {
