@@ -1,6 +1,7 @@
 // What both stores share on top of their own transactions: group commit (writes submitted while a commit
 // is being prepared or is in flight go together into the next transaction, so eight writers pay for one
 // fsync, not eight), the single-resource writes as one-group batches, and paging.
+import type { BackupInfo } from "./backup.js";
 import { decodePageToken, encodePageToken, fromRow, pageSizeOf, type ResourceRow } from "./rows.js";
 import { matches } from "./selector.js";
 import type {
@@ -53,6 +54,8 @@ export abstract class StoreBase implements Store {
   abstract addSamples(samples: readonly Sample[]): Promise<void>;
   abstract series(device: string, fromMs: number, toMs: number, limit: number): Promise<Sample[]>;
   abstract tryLease(): Promise<boolean>;
+  abstract backup(file: string): Promise<BackupInfo>;
+  abstract restore(file: string, options?: { force?: boolean }): Promise<BackupInfo>;
   abstract close(): Promise<void>;
 
   commit(group: WriteGroup): Promise<WriteOutcome[]> {

@@ -1,8 +1,16 @@
 // The embedded store: one SQLite file in the data directory (WAL, synchronous=FULL so an acknowledged write
 // survives a crash). Writes are serialised by SQLite itself; each takes the next version from `meta`.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import {
+  BackupFormatError,
+  type BackupInfo,
+  openBackup,
+  RestoreTargetNotEmptyError,
+  type Row,
+  TABLES,
+} from "./backup.js";
 import { StoreBase } from "./base.js";
 import { runBatch } from "./batch.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
@@ -219,6 +227,86 @@ export class SqliteStore extends StoreBase {
 
   async tryLease(): Promise<boolean> {
     return true;
+  }
+
+  /** SQLite's online backup API: pages are copied while writers go on (a write meanwhile restarts the copy,
+   * so the file is one consistent state). Written beside `file` and renamed into place. */
+  async backup(file: string): Promise<BackupInfo> {
+    const tmp = `${file}.partial`;
+    rmSync(tmp, { force: true });
+    try {
+      // every page in each step after the first: another process writing meanwhile restarts the copy
+      await this.#db.backup(tmp, { progress: () => 1_000_000 });
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    const source = await openBackup(file);
+    const rows: Record<string, number> = {};
+    let rv = 0;
+    try {
+      for await (const c of source.chunks()) {
+        rows[c.table] = (rows[c.table] ?? 0) + c.rows.length;
+        for (const r of c.rows) if (c.table === "meta" && r.key === "rv") rv = Number(r.value);
+      }
+    } finally {
+      source.close();
+    }
+    return { file, format: "sqlite", resourceVersion: rv, rows };
+  }
+
+  async restore(file: string, options: { force?: boolean } = {}): Promise<BackupInfo> {
+    await this.drain();
+    const source = await openBackup(file);
+    const known = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+    const db = this.#db;
+    const rows: Record<string, number> = {};
+    let rv = 0;
+    try {
+      if (source.schemaVersion > known)
+        throw new BackupFormatError(
+          file,
+          `schema version ${source.schemaVersion} is newer than this qonnect's ${known}`,
+        );
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const head = this.#head();
+        const used = db
+          .prepare("SELECT (SELECT COUNT(*) FROM tokens) + (SELECT COUNT(*) FROM samples) AS n")
+          .get() as {
+          n: number;
+        };
+        if ((head > 1 || used.n > 0) && !options.force) throw new RestoreTargetNotEmptyError(head);
+        for (const t of ["resources", "changes", "tokens", "samples"]) db.exec(`DELETE FROM ${t}`);
+        const insert = new Map(
+          Object.entries(TABLES).map(([t, cols]) => [
+            t,
+            db.prepare(
+              `INSERT INTO ${t} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})${
+                t === "meta" ? " ON CONFLICT (key) DO UPDATE SET value = excluded.value" : ""
+              }`,
+            ),
+          ]),
+        );
+        const value = (v: Row[string]) => (typeof v === "boolean" ? Number(v) : v);
+        for await (const c of source.chunks()) {
+          const stmt = insert.get(c.table)!;
+          for (const r of c.rows) {
+            stmt.run(...TABLES[c.table]!.map((col) => value(r[col] ?? null)));
+            if (c.table === "meta" && r.key === "rv") rv = Number(r.value);
+          }
+          rows[c.table] = (rows[c.table] ?? 0) + c.rows.length;
+        }
+        db.exec("COMMIT");
+      } catch (err) {
+        if (db.inTransaction) db.exec("ROLLBACK");
+        throw err;
+      }
+    } finally {
+      source.close();
+    }
+    return { file, format: source.format, resourceVersion: rv, rows };
   }
 
   async close(): Promise<void> {

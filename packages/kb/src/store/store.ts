@@ -2,6 +2,7 @@
 // (store-suite.ts). Every write that changes a resource takes the next global resource version and appends
 // one entry to the watch log in the same transaction, so a watcher resuming from a version misses nothing.
 
+import type { BackupInfo } from "./backup.js";
 import type { Selector } from "./selector.js";
 
 /** One stored resource, kind-agnostic. `spec` and `status` are JSON values. */
@@ -160,6 +161,13 @@ export interface Store {
 
   addSamples(samples: readonly Sample[]): Promise<void>;
   series(device: string, fromMs: number, toMs: number, limit: number): Promise<Sample[]>;
+
+  /** A consistent copy of everything (resources with their versions, the watch log, tokens, samples) in
+   * `file`, taken while the store keeps serving. */
+  backup(file: string): Promise<BackupInfo>;
+  /** Loads a backup (of either store). RestoreTargetNotEmptyError unless the store is empty or `force`
+   * (which replaces everything). Stop every kb serve using the store first. */
+  restore(file: string, options?: { force?: boolean }): Promise<BackupInfo>;
 
   /** True while this process holds the planning lease (one planner among several servers). */
   tryLease(): Promise<boolean>;
