@@ -21,7 +21,7 @@ import type {
 } from "./store.js";
 
 /** Groups per transaction at most, so one commit never holds the event loop long. */
-export const MAX_GROUPS_PER_COMMIT = 256;
+export const MAX_GROUPS_PER_COMMIT = 64;
 
 interface Pending {
   group: WriteGroup;

@@ -146,29 +146,43 @@ export class PostgresStore extends StoreBase {
     return out;
   }
 
+  /** A batch in four round trips: BEGIN with the version lock, the rows it reads, every write in one
+   * statement, COMMIT. */
   async write(groups: readonly WriteGroup[]): Promise<(WriteOutcome[] | Error)[]> {
-    return this.#tx(async (c) => {
-      const head = await this.#lockVersion(c);
+    const c = await this.pool.connect();
+    try {
+      const [, locked] = (await c.query(
+        "BEGIN; SELECT value FROM meta WHERE key = 'rv' FOR UPDATE",
+      )) as unknown as pg.QueryResult[];
+      const head = Number(locked!.rows[0].value);
       const existing = await this.#getMany(c, keysRead(groups));
       const out = runBatch(groups, head, (k) => existing.get(keyString(k)));
-      const upserts = [...out.rows.values()].flatMap((w) => (w.resource ? [toRow(w.resource)] : []));
-      const deletes = [...out.rows.values()].filter((w) => !w.resource).map((w) => w.key);
-      if (deletes.length)
-        await c.query(
-          `DELETE FROM resources r USING unnest($1::text[], $2::text[], $3::text[]) AS k(kind, namespace, name)
-             WHERE r.kind = k.kind COLLATE "C" AND r.namespace = k.namespace COLLATE "C" AND r.name = k.name COLLATE "C"`,
-          [deletes.map((k) => k.kind), deletes.map((k) => k.namespace), deletes.map((k) => k.name)],
-        );
-      if (upserts.length) {
+      if (out.changes.length) {
+        const upserts = [...out.rows.values()].flatMap((w) => (w.resource ? [toRow(w.resource)] : []));
+        const deletes = [...out.rows.values()].filter((w) => !w.resource).map((w) => w.key);
         const col = <K extends keyof ResourceRow>(k: K) => upserts.map((r) => r[k]);
+        const ch = out.changes;
+        // disjoint keys (a key is either stored or deleted), so the sub-statements cannot interfere
         await c.query(
-          `INSERT INTO resources (kind, namespace, name, uid, labels, annotations, spec, status, rv, generation, create_ms, update_ms)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-             $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
-           ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = excluded.uid, labels = excluded.labels,
-             annotations = excluded.annotations, spec = excluded.spec, status = excluded.status, rv = excluded.rv,
-             generation = excluded.generation, update_ms = excluded.update_ms`,
+          `WITH d AS (
+             DELETE FROM resources r USING unnest($1::text[], $2::text[], $3::text[]) AS k(kind, namespace, name)
+             WHERE r.kind = k.kind COLLATE "C" AND r.namespace = k.namespace COLLATE "C" AND r.name = k.name COLLATE "C"
+           ), u AS (
+             INSERT INTO resources (kind, namespace, name, uid, labels, annotations, spec, status, rv, generation, create_ms, update_ms)
+             SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+               $11::text[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[])
+             ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = excluded.uid, labels = excluded.labels,
+               annotations = excluded.annotations, spec = excluded.spec, status = excluded.status, rv = excluded.rv,
+               generation = excluded.generation, update_ms = excluded.update_ms
+           ), c AS (
+             INSERT INTO changes (rv, type, kind, namespace, name, object)
+             SELECT * FROM unnest($16::bigint[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
+           )
+           UPDATE meta SET value = $22 WHERE key = 'rv'`,
           [
+            deletes.map((k) => k.kind),
+            deletes.map((k) => k.namespace),
+            deletes.map((k) => k.name),
             col("kind"),
             col("namespace"),
             col("name"),
@@ -181,27 +195,24 @@ export class PostgresStore extends StoreBase {
             col("generation"),
             col("create_ms"),
             col("update_ms"),
-          ],
-        );
-      }
-      if (out.changes.length) {
-        const ch = out.changes;
-        await c.query(
-          `INSERT INTO changes (rv, type, kind, namespace, name, object)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
-          [
             ch.map((x) => x.resourceVersion),
             ch.map((x) => x.type),
             ch.map((x) => x.resource.kind),
             ch.map((x) => x.resource.namespace),
             ch.map((x) => x.resource.name),
             ch.map((x) => JSON.stringify(x.resource)),
+            out.head,
           ],
         );
       }
-      if (out.head !== head) await c.query("UPDATE meta SET value = $1 WHERE key = 'rv'", [out.head]);
+      await c.query("COMMIT");
       return out.outcomes;
-    });
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
   }
 
   async get(key: ResourceKey): Promise<StoredResource | undefined> {
