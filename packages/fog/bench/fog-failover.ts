@@ -22,6 +22,7 @@ const heartbeatMs = Number(argValue("--heartbeat-ms", "100"));
 const electionMs = Number(argValue("--election-ms", "800"));
 const DEVICES = { a1: "s1", a2: "s1", a3: "s1", a4: "s1", b1: "s2", b2: "s2", b3: "s2" };
 const STOP_DEADLINE_MS = 3000;
+const explain = process.argv.includes("--explain");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -45,6 +46,25 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs
     await sleep(20);
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The survivors' log lines since the kill (what took the time), to stderr. */
+function explainLeaderLoss(oldLeader: number, killedAtMs: number): void {
+  const lines: { time: number; text: string }[] = [];
+  for (const id of rig.runningLeads())
+    for (const line of rig.leadLog(id).split("\n")) {
+      try {
+        const j = JSON.parse(line) as { time: number; msg: string; level: number } & Record<string, unknown>;
+        if (j.time < killedAtMs) continue;
+        const { time, msg, level, pid, hostname, ...rest } = j;
+        lines.push({ time, text: `fog${id} ${msg} ${JSON.stringify(rest)}` });
+      } catch {
+        // not a log line
+      }
+    }
+  lines.sort((a, b) => a.time - b.time);
+  say(`  killed fog${oldLeader} at t=0:`);
+  for (const l of lines.slice(0, 40)) say(`    +${l.time - killedAtMs} ms ${l.text}`);
 }
 
 const rig = await RegionRig.start({ devices: DEVICES, heartbeatMs, electionMs });
@@ -155,6 +175,7 @@ try {
       return undefined;
     });
     leaderLossMs.push(Date.now() - k0);
+    if (explain) explainLeaderLoss(oldLeader, k0);
     say(
       `  trial ${t + 1}: leader ${oldLeader} lost → first ack under the new leader after ${leaderLossMs.at(-1)} ms`,
     );

@@ -88,6 +88,8 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     security,
     onMessage: (m) => driver?.receive(m),
     onRejected: (reason) => log.warn({ reason }, "refused peer traffic"),
+    // a killed leader's sockets close at once: its followers campaign then, not an election timeout later
+    onPeerConnectionLost: (peer) => driver?.peerConnectionLost(peer),
     keepaliveMs: Math.max(1000, config.raft.electionMs),
     backoff: { initialMs: 50, maxMs: 100 },
   });

@@ -44,6 +44,8 @@ export class LeaderDuties {
   private advancing = false;
   private term = 0;
   private lastProblem = "";
+  /** When this term's leadership began, until its first command is acknowledged (logged once). */
+  private ledSinceMs: number | undefined;
 
   constructor(
     private readonly o: {
@@ -65,6 +67,7 @@ export class LeaderDuties {
     this.pendingRegistrations.clear();
     this.o.executor.reset();
     const now = this.o.nowMs();
+    this.ledSinceMs = now;
     for (const d of this.o.sm.devices.values()) this.o.detector.track(d.name, d.site, now);
   }
 
@@ -215,6 +218,13 @@ export class LeaderDuties {
               tsMs: this.o.nowMs(),
             })
             .catch(() => {});
+          if (ack.accepted && this.ledSinceMs !== undefined && c.token.term === this.term) {
+            this.o.log.info(
+              { term: this.term, device: c.device, msSinceLeading: this.o.nowMs() - this.ledSinceMs },
+              "first command of this term acknowledged",
+            );
+            this.ledSinceMs = undefined;
+          }
           executor.settled(c.device, ack.accepted, this.o.nowMs());
         })
         .catch(() => {

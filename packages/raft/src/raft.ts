@@ -145,6 +145,19 @@ export class Raft {
     return pr !== undefined && !pr.isLearner && this.prs.isVoter(this.id) && !this.log.unstable.snapshot;
   }
 
+  /**
+   * The transport saw the connection from `id` close (its process is gone, or it shut down). If `id` is the
+   * leader this node follows, its lease is over and the election timeout is cut short: the next tick starts a
+   * pre-vote instead of waiting out [electionTicks, 2·electionTicks). Safety never rests on timing; if the
+   * leader is in fact alive, the pre-vote is refused by voters that still hear it and its next heartbeat makes
+   * this node a follower again. Returns whether anything changed.
+   */
+  leaderConnectionLost(id: number): boolean {
+    if (this.role !== "follower" || this.lead !== id || id === this.id) return false;
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout);
+    return true;
+  }
+
   /** Election timeout (or `campaign()`): start a pre-vote, or a vote when pre-vote is off or forced. */
   hup(transfer = false): void {
     if (this.role === "leader" || !this.promotable()) return;
