@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "@qonnect/core";
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import { DEFAULT_DETECTOR } from "./detector.js";
+import { DEFAULT_PLAUSIBILITY } from "./plausibility.js";
 
 const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, "must be HOST:PORT");
 const name = z
@@ -58,6 +59,15 @@ const schema = z
         evaluateMs: z.number().int().min(10).default(100),
       })
       .default({ ...DEFAULT_DETECTOR, evaluateMs: 100 }),
+    /** Bounds on reported figures (plausibility.ts): implausible samples are dropped and counted. */
+    plausibility: z
+      .strictObject({
+        powerMarginFraction: z.number().min(0).default(DEFAULT_PLAUSIBILITY.powerMarginFraction),
+        maxPowerW: z.number().positive().default(DEFAULT_PLAUSIBILITY.maxPowerW),
+        maxClockSkewMs: z.number().int().min(1000).default(DEFAULT_PLAUSIBILITY.maxClockSkewMs),
+        suspectAfterSamples: z.number().int().min(1).default(DEFAULT_PLAUSIBILITY.suspectAfterSamples),
+      })
+      .default({ ...DEFAULT_PLAUSIBILITY }),
     execution: z
       .strictObject({
         commandTimeoutMs: z.number().int().min(100).default(5000),

@@ -119,7 +119,22 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     link.registrations.get(device)?.site ??
     regionModel(sm.context).inventory?.devices.find((x) => x.name === device)?.site ??
     device;
-  const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs);
+  // declared maximum power per device, from the inventory of the current region context (built once per context)
+  const maxW = new WeakMap<object, Map<string, number>>();
+  const declaredMaxW = (device: string) => {
+    const inv = regionModel(sm.context).inventory;
+    if (!inv) return undefined;
+    let m = maxW.get(inv);
+    if (!m) {
+      m = new Map(inv.devices.map((x) => [x.name, x.maxW]));
+      maxW.set(inv, m);
+    }
+    return m.get(device);
+  };
+  const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs, {
+    declaredMaxW,
+    plausibility: config.plausibility,
+  });
   const executor = new PlanExecutor(config.execution, config.workloads);
   const duties = new LeaderDuties({
     sm,

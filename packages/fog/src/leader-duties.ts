@@ -91,11 +91,17 @@ export class LeaderDuties {
     const now = this.o.nowMs();
     const changes: { device: string; verdict: VerdictName; reason: string }[] = [];
     const late = new Set<string>();
-    for (const [device, j] of detector.evaluate(now)) {
+    for (const [device, judged] of detector.evaluate(now)) {
+      // a device that reports, but implausibly, for several samples in a row is suspect (plausibility.ts)
+      const doubt =
+        judged.verdict === "alive" || judged.verdict === "suspect"
+          ? this.o.link.implausible.persisting(device)
+          : undefined;
+      const j = doubt ? { verdict: "suspect" as const, reason: doubt } : judged;
       if (j.verdict === "suspect") late.add(device);
       const d = sm.devices.get(device);
       if (!d || d.verdict === j.verdict || this.pendingVerdicts.get(device) === j.verdict) continue;
-      if (j.verdict === "suspect" && !this.lateOnce.has(device)) continue;
+      if (j.verdict === "suspect" && !doubt && !this.lateOnce.has(device)) continue;
       changes.push({ device, verdict: j.verdict, reason: j.reason });
     }
     this.lateOnce = late;

@@ -120,7 +120,15 @@ export class Raft {
 
   becomeLeader(): void {
     if (this.role === "follower") throw new Error("follower cannot become leader directly");
+    // the voters that just granted their vote were heard from now: they count as active for check-quorum's
+    // first window, so a new leader whose followers are slow to answer its first append (a CPU-starved host)
+    // does not step down at once and throw the region into another election
+    const voted = [...this.prs.votes].filter(([, granted]) => granted).map(([id]) => id);
     this.reset(this.term);
+    for (const id of voted) {
+      const pr = this.prs.progress.get(id);
+      if (pr) pr.recentActive = true;
+    }
     this.lead = this.id;
     this.role = "leader";
     this.prs.progress.get(this.id)?.becomeReplicate();

@@ -161,6 +161,23 @@ describe("RawNode", () => {
     expect(b.n.status()).toMatchObject({ role: "follower", leaderId: 1, term: 2 });
   });
 
+  it("a new leader counts its voters as active for check-quorum's first window, not for the next", () => {
+    const a = node(1, [1, 2, 3], 1);
+    const b = node(2, [1, 2, 3], 2);
+    a.n.campaign();
+    for (const m of handle(a.n, a.s).persistedMessages.filter((m) => m.to === 2)) b.n.step(m);
+    for (const m of handle(b.n, b.s).persistedMessages) a.n.step(m); // pre-vote granted
+    for (const m of handle(a.n, a.s).persistedMessages.filter((m) => m.to === 2)) b.n.step(m);
+    for (const m of handle(b.n, b.s).persistedMessages) a.n.step(m); // vote granted
+    handle(a.n, a.s);
+    expect(a.n.role).toBe("leader");
+    // b never answers again: the first window passes on its vote, the second ends the leadership
+    for (let t = 0; t < 10; t++) a.n.tick();
+    expect(a.n.role).toBe("leader");
+    for (let t = 0; t < 10; t++) a.n.tick();
+    expect(a.n.role).toBe("follower");
+  });
+
   it("drops a forwarded proposal silently, but reports a local one", () => {
     const { n } = node(2, [1, 2, 3]);
     expect(() => n.propose(enc.encode("x"))).toThrow(/no-leader/);
