@@ -56,9 +56,12 @@ const schema = z
         expectedIntervalMs: z.number().positive().default(DEFAULT_DETECTOR.expectedIntervalMs),
         windowSize: z.number().int().min(2).default(DEFAULT_DETECTOR.windowSize),
         regionCutFraction: z.number().gt(0).lte(1).default(DEFAULT_DETECTOR.regionCutFraction),
+        disconnectedSilenceMs: z.number().positive().default(DEFAULT_DETECTOR.disconnectedSilenceMs),
+        /** Listen to the NATS server's disconnect events (qonnect.events.disconnect.>, DESIGN.md §10). */
+        disconnectEvents: z.boolean().default(true),
         evaluateMs: z.number().int().min(10).default(100),
       })
-      .default({ ...DEFAULT_DETECTOR, evaluateMs: 100 }),
+      .default({ ...DEFAULT_DETECTOR, disconnectEvents: true, evaluateMs: 100 }),
     /** Bounds on reported figures (plausibility.ts): implausible samples are dropped and counted. */
     plausibility: z
       .strictObject({

@@ -5,6 +5,7 @@
 import { telemetryV1 } from "@qonnect/proto";
 import type { NatsConnection, Subscription } from "nats";
 import type { FailureDetector } from "./detector.js";
+import { DISCONNECT_EVENTS, deviceDisconnect } from "./disconnect-event.js";
 import {
   DEFAULT_PLAUSIBILITY,
   type ImplausibleReason,
@@ -31,6 +32,8 @@ export interface LinkCounters {
   implausibleSoc: number;
   implausibleClock: number;
   implausibleSequence: number;
+  /** Disconnect advisories naming a device of this region. */
+  disconnects: number;
 }
 
 const COUNTER_OF: Record<ImplausibleReason, keyof LinkCounters> = {
@@ -44,6 +47,8 @@ export interface DeviceLinkOptions {
   /** A device's declared maximum power (its inventory entry), if any. */
   declaredMaxW?: (device: string) => number | undefined;
   plausibility?: PlausibilityConfig;
+  /** Listen to the server's disconnect advisories (default true). */
+  disconnectEvents?: boolean;
   onRegistration?: (facts: DeviceFacts) => void;
 }
 
@@ -61,6 +66,7 @@ export class DeviceLink {
     implausibleSoc: 0,
     implausibleClock: 0,
     implausibleSequence: 0,
+    disconnects: 0,
   };
   /** Devices sending implausible samples in a row (the leader judges them suspect once it persists). */
   readonly implausible: ImplausibleStreaks;
@@ -93,6 +99,22 @@ export class DeviceLink {
       },
     });
     this.subs = [tel, reg];
+    if (this.o.disconnectEvents !== false)
+      this.subs.push(
+        this.nc.subscribe(DISCONNECT_EVENTS, {
+          callback: (err, msg) => {
+            if (!err) this.onDisconnect(msg.data);
+          },
+        }),
+      );
+  }
+
+  /** A disconnect advisory: evidence for the detector about a device of this region (others are ignored). */
+  onDisconnect(data: Uint8Array): void {
+    const d = deviceDisconnect(data, this.region);
+    if (!d || !(this.live.has(d.device) || this.registrations.has(d.device))) return;
+    this.counters.disconnects++;
+    this.detector.disconnect(d.device, this.nowMs(), d.why);
   }
 
   private deviceOf(subject: string): string {

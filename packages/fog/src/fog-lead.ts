@@ -134,6 +134,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
   const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs, {
     declaredMaxW,
     plausibility: config.plausibility,
+    disconnectEvents: config.detector.disconnectEvents,
   });
   const executor = new PlanExecutor(config.execution, config.workloads);
   const duties = new LeaderDuties({

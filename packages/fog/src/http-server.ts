@@ -24,6 +24,7 @@ const COUNTERS: Record<string, string> = {
   implausibleSoc: "telemetry samples dropped: battery state of charge outside 0..1",
   implausibleClock: "telemetry samples dropped: timestamp too far from the leader's clock",
   implausibleSequence: "telemetry samples dropped: sequence number not increasing",
+  disconnects: "NATS disconnect advisories naming a device of the region",
   verdictChanges: "verdict changes proposed",
   localReplans: "local re-placements proposed",
   commandsAccepted: "device commands accepted",

@@ -3,7 +3,7 @@
 // (pending proposals, retry timers) are reset whenever leadership changes hands.
 
 import { workloadKeyOf } from "./desired.js";
-import type { FailureDetector } from "./detector.js";
+import type { FailureDetector, Judgement } from "./detector.js";
 import type { DeviceLink } from "./device-link.js";
 import type { PlanExecutor } from "./executor.js";
 import type { DeviceFacts, RegionCommand, VerdictName } from "./region-command.js";
@@ -97,11 +97,11 @@ export class LeaderDuties {
         judged.verdict === "alive" || judged.verdict === "suspect"
           ? this.o.link.implausible.persisting(device)
           : undefined;
-      const j = doubt ? { verdict: "suspect" as const, reason: doubt } : judged;
+      const j: Judgement = doubt ? { verdict: "suspect", reason: doubt } : judged;
       if (j.verdict === "suspect") late.add(device);
       const d = sm.devices.get(device);
       if (!d || d.verdict === j.verdict || this.pendingVerdicts.get(device) === j.verdict) continue;
-      if (j.verdict === "suspect" && !doubt && !this.lateOnce.has(device)) continue;
+      if (j.verdict === "suspect" && !doubt && !j.evidence && !this.lateOnce.has(device)) continue;
       changes.push({ device, verdict: j.verdict, reason: j.reason });
     }
     this.lateOnce = late;
