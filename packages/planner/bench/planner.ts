@@ -17,6 +17,7 @@ const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 const section = (name: string) => !only || only === name;
 /** `--families a,b` runs those instance families only (to split the families section over processes). */
 const familiesAt = process.argv.indexOf("--families");
+const mediumAt = process.argv.indexOf("--medium");
 const familyList = familiesAt >= 0 ? (process.argv[familiesAt + 1]!.split(",") as Family[]) : undefined;
 /** CPU time of this process, ms: on a shared machine wall time also counts other processes' turns. */
 const cpuMs = () => {
@@ -139,7 +140,7 @@ if (section("families")) {
     metrics,
     await runFamilies({
       small: smoke ? 1 : quick ? 3 : 10,
-      medium: smoke ? 0 : quick ? 1 : 2,
+      medium: mediumAt >= 0 ? Number(process.argv[mediumAt + 1]) : smoke ? 0 : quick ? 1 : 3,
       referenceLimitS: smoke ? 20 : 60,
       ...(familyList ? { families: familyList } : {}),
       log,
