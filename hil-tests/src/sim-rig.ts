@@ -171,6 +171,8 @@ export class SimRig implements RigUnderTest {
       inventoryFile,
       regions: [this.region],
       devices: [],
+      // plaintext, said explicitly: the rig's agents, bridge and observers connect without bundles for now
+      insecure: true,
       leadsPerRegion: Math.max(3, this.fogBoards.length),
       say: (l) => this.#say(l),
     });
