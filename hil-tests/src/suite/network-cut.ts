@@ -15,9 +15,7 @@ export const networkCut: HilTest = {
       : "no selected board has network control (spec.boards[].network)",
   async run(rig, say) {
     const { networkCutS, partitionGraceS } = rig.manifest.spec.limits;
-    // replica 1's board: replica-failover later cuts replica 0's power, and a board whose link was cut leaves
-    // a stale connection at the leafnode (until the server's pings reap it), so its power cut would look
-    // like a cut (silence) rather than a crash (disconnect)
+    // replica 1's board, so that replica 0's board is untouched when replica-failover cuts its power
     const board =
       (await boardHosting(rig, 1, (b) => rig.network(b) !== undefined)) ??
       (await boardHosting(rig, 0, (b) => rig.network(b) !== undefined)) ??
