@@ -3,10 +3,9 @@
 // skips one), and one process at a time holds the planning lease, a session advisory lock.
 import pg from "pg";
 import {
-  BackupFormatError,
   type BackupInfo,
   JsonlWriter,
-  openBackup,
+  openForRestore,
   RestoreTargetNotEmptyError,
   TABLE_KEYS,
   TABLES,
@@ -15,17 +14,7 @@ import { StoreBase } from "./base.js";
 import { keyString, keysRead, runBatch } from "./batch.js";
 import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
 import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
-import {
-  type Change,
-  type ChangeType,
-  CompactedError,
-  type ResourceKey,
-  type Sample,
-  type StoredResource,
-  type TokenRecord,
-  type WriteGroup,
-  type WriteOutcome,
-} from "./store.js";
+import type { ResourceKey, Sample, StoredResource, TokenRecord, WriteGroup, WriteOutcome } from "./store.js";
 
 const MIGRATION_LOCK = 7_301;
 const LEASE_LOCK = 7_302;
@@ -234,22 +223,17 @@ export class PostgresStore extends StoreBase {
     ).rows;
   }
 
-  async changes(afterVersion: number, limit: number): Promise<Change[]> {
-    const compacted = Number(
-      (await this.pool.query("SELECT value FROM meta WHERE key = 'compacted'")).rows[0].value,
-    );
-    if (afterVersion < compacted) throw new CompactedError(afterVersion, compacted + 1);
-    const rows = (
+  protected async compactedVersion(): Promise<number> {
+    return Number((await this.pool.query("SELECT value FROM meta WHERE key = 'compacted'")).rows[0].value);
+  }
+
+  protected async changeRows(afterVersion: number, limit: number) {
+    return (
       await this.pool.query("SELECT rv, type, object FROM changes WHERE rv > $1 ORDER BY rv LIMIT $2", [
         afterVersion,
         limit,
       ])
     ).rows as { rv: string; type: string; object: string }[];
-    return rows.map((r) => ({
-      resourceVersion: Number(r.rv),
-      type: r.type as ChangeType,
-      resource: JSON.parse(r.object),
-    }));
   }
 
   async headVersion(): Promise<number> {
@@ -395,16 +379,10 @@ export class PostgresStore extends StoreBase {
 
   async restore(file: string, options: { force?: boolean } = {}): Promise<BackupInfo> {
     await this.drain();
-    const source = await openBackup(file);
-    const known = Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version));
+    const source = await openForRestore(file, Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version)));
     const rows: Record<string, number> = {};
     let rv = 0;
     try {
-      if (source.schemaVersion > known)
-        throw new BackupFormatError(
-          file,
-          `schema version ${source.schemaVersion} is newer than this qonnect's ${known}`,
-        );
       await this.#tx(async (c) => {
         const head = await this.#lockVersion(c);
         const used = Number(
