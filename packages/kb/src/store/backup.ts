@@ -149,6 +149,19 @@ export async function openBackup(file: string): Promise<BackupSource> {
   return sqlite ? openSqliteBackup(file) : openJsonlBackup(file);
 }
 
+/** Opens a backup to restore into a store whose newest migration is `knownSchema`. */
+export async function openForRestore(file: string, knownSchema: number): Promise<BackupSource> {
+  const source = await openBackup(file);
+  if (source.schemaVersion > knownSchema) {
+    source.close();
+    throw new BackupFormatError(
+      file,
+      `schema version ${source.schemaVersion} is newer than this qonnect's ${knownSchema}`,
+    );
+  }
+  return source;
+}
+
 async function openSqliteBackup(file: string): Promise<BackupSource> {
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(file, { readonly: true, fileMustExist: true });

@@ -4,20 +4,22 @@
 import type { BackupInfo } from "./backup.js";
 import { decodePageToken, encodePageToken, fromRow, pageSizeOf, type ResourceRow } from "./rows.js";
 import { matches } from "./selector.js";
-import type {
-  Change,
-  ListOptions,
-  ListPage,
-  PutInput,
-  PutOptions,
-  PutResult,
-  ResourceKey,
-  Sample,
-  Store,
-  StoredResource,
-  TokenRecord,
-  WriteGroup,
-  WriteOutcome,
+import {
+  type Change,
+  type ChangeType,
+  CompactedError,
+  type ListOptions,
+  type ListPage,
+  type PutInput,
+  type PutOptions,
+  type PutResult,
+  type ResourceKey,
+  type Sample,
+  type Store,
+  type StoredResource,
+  type TokenRecord,
+  type WriteGroup,
+  type WriteOutcome,
 } from "./store.js";
 
 /** Groups per transaction at most, so one commit never holds the event loop long. */
@@ -44,7 +46,13 @@ export abstract class StoreBase implements Store {
     limit: number,
   ): Promise<ResourceRow[]>;
   abstract get(key: ResourceKey): Promise<StoredResource | undefined>;
-  abstract changes(afterVersion: number, limit: number): Promise<Change[]>;
+  /** The newest version compaction dropped from the log. */
+  protected abstract compactedVersion(): Promise<number>;
+  /** Log rows after `afterVersion`, oldest first. */
+  protected abstract changeRows(
+    afterVersion: number,
+    limit: number,
+  ): Promise<{ rv: number | string; type: string; object: string }[]>;
   abstract headVersion(): Promise<number>;
   abstract compact(keep: number): Promise<void>;
   abstract pruneEvents(keep: number): Promise<number>;
@@ -111,6 +119,16 @@ export abstract class StoreBase implements Store {
     while (this.#queue.length || this.#scheduled || this.#flushing) {
       await (this.#flushing ?? new Promise((r) => setImmediate(r)));
     }
+  }
+
+  async changes(afterVersion: number, limit: number): Promise<Change[]> {
+    const compacted = await this.compactedVersion();
+    if (afterVersion < compacted) throw new CompactedError(afterVersion, compacted + 1);
+    return (await this.changeRows(afterVersion, limit)).map((r) => ({
+      resourceVersion: Number(r.rv),
+      type: r.type as ChangeType,
+      resource: JSON.parse(r.object),
+    }));
   }
 
   async put(input: PutInput, options: PutOptions): Promise<PutResult> {

@@ -2,30 +2,13 @@
 // serialise on the `meta` row that holds the version counter (so versions commit in order and a watcher never
 // skips one), and one process at a time holds the planning lease, a session advisory lock.
 import pg from "pg";
-import {
-  BackupFormatError,
-  type BackupInfo,
-  JsonlWriter,
-  openBackup,
-  RestoreTargetNotEmptyError,
-  TABLE_KEYS,
-  TABLES,
-} from "./backup.js";
+import { type BackupInfo, openForRestore } from "./backup.js";
 import { StoreBase } from "./base.js";
 import { keyString, keysRead, runBatch } from "./batch.js";
 import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
+import { exportPostgres, importPostgres } from "./postgres-backup.js";
 import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
-import {
-  type Change,
-  type ChangeType,
-  CompactedError,
-  type ResourceKey,
-  type Sample,
-  type StoredResource,
-  type TokenRecord,
-  type WriteGroup,
-  type WriteOutcome,
-} from "./store.js";
+import type { ResourceKey, Sample, StoredResource, TokenRecord, WriteGroup, WriteOutcome } from "./store.js";
 
 const MIGRATION_LOCK = 7_301;
 const LEASE_LOCK = 7_302;
@@ -234,22 +217,17 @@ export class PostgresStore extends StoreBase {
     ).rows;
   }
 
-  async changes(afterVersion: number, limit: number): Promise<Change[]> {
-    const compacted = Number(
-      (await this.pool.query("SELECT value FROM meta WHERE key = 'compacted'")).rows[0].value,
-    );
-    if (afterVersion < compacted) throw new CompactedError(afterVersion, compacted + 1);
-    const rows = (
+  protected async compactedVersion(): Promise<number> {
+    return Number((await this.pool.query("SELECT value FROM meta WHERE key = 'compacted'")).rows[0].value);
+  }
+
+  protected async changeRows(afterVersion: number, limit: number) {
+    return (
       await this.pool.query("SELECT rv, type, object FROM changes WHERE rv > $1 ORDER BY rv LIMIT $2", [
         afterVersion,
         limit,
       ])
     ).rows as { rv: string; type: string; object: string }[];
-    return rows.map((r) => ({
-      resourceVersion: Number(r.rv),
-      type: r.type as ChangeType,
-      resource: JSON.parse(r.object),
-    }));
   }
 
   async headVersion(): Promise<number> {
@@ -359,83 +337,24 @@ export class PostgresStore extends StoreBase {
    * servers keep writing. */
   async backup(file: string): Promise<BackupInfo> {
     const c = await this.pool.connect();
-    const known = Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version));
-    const out = new JsonlWriter(file, { store: "postgres", schemaVersion: known, createdMs: Date.now() });
-    let rv = 0;
     try {
-      await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const schema = Number((await c.query("SELECT MAX(version) AS v FROM schema_migrations")).rows[0].v);
-      if (schema !== known)
-        throw new Error(`the store's schema is version ${schema}, this qonnect's ${known}`);
-      for (const [table, cols] of Object.entries(TABLES))
-        for (let offset = 0; ; offset += 1000) {
-          const rows = (
-            await c.query(
-              `SELECT ${cols.join(", ")} FROM ${table} ORDER BY ${TABLE_KEYS[table]} LIMIT 1000 OFFSET $1`,
-              [offset],
-            )
-          ).rows;
-          for (const r of rows) {
-            out.add(table, r);
-            if (table === "meta" && r.key === "rv") rv = Number(r.value);
-          }
-          if (rows.length < 1000) break;
-        }
-      await c.query("COMMIT");
-      out.finish();
-    } catch (err) {
-      await c.query("ROLLBACK").catch(() => {});
-      out.abort();
-      throw err;
+      return await exportPostgres(c, file, Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version)));
     } finally {
       c.release();
     }
-    return { file, format: "jsonl", resourceVersion: rv, rows: out.rows };
   }
 
   async restore(file: string, options: { force?: boolean } = {}): Promise<BackupInfo> {
     await this.drain();
-    const source = await openBackup(file);
-    const known = Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version));
-    const rows: Record<string, number> = {};
-    let rv = 0;
+    const source = await openForRestore(file, Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version)));
     try {
-      if (source.schemaVersion > known)
-        throw new BackupFormatError(
-          file,
-          `schema version ${source.schemaVersion} is newer than this qonnect's ${known}`,
-        );
-      await this.#tx(async (c) => {
-        const head = await this.#lockVersion(c);
-        const used = Number(
-          (await c.query("SELECT (SELECT COUNT(*) FROM tokens) + (SELECT COUNT(*) FROM samples) AS n"))
-            .rows[0].n,
-        );
-        if ((head > 1 || used > 0) && !options.force) throw new RestoreTargetNotEmptyError(head);
-        await c.query("DELETE FROM resources; DELETE FROM changes; DELETE FROM tokens; DELETE FROM samples");
-        for await (const chunk of source.chunks()) {
-          const cols = TABLES[chunk.table]!;
-          // a few hundred rows per statement (PostgreSQL takes at most 65,535 parameters)
-          for (let i = 0; i < chunk.rows.length; i += 250) {
-            const part = chunk.rows.slice(i, i + 250);
-            const values = part.map(
-              (_, k) => `(${cols.map((_c, j) => `$${k * cols.length + j + 1}`).join(", ")})`,
-            );
-            await c.query(
-              `INSERT INTO ${chunk.table} (${cols.join(", ")}) VALUES ${values.join(", ")}${
-                chunk.table === "meta" ? " ON CONFLICT (key) DO UPDATE SET value = excluded.value" : ""
-              }`,
-              part.flatMap((r) => cols.map((col) => r[col] ?? null)),
-            );
-          }
-          for (const r of chunk.rows) if (chunk.table === "meta" && r.key === "rv") rv = Number(r.value);
-          rows[chunk.table] = (rows[chunk.table] ?? 0) + chunk.rows.length;
-        }
-      });
+      const info = await this.#tx(async (c) =>
+        importPostgres(c, source, await this.#lockVersion(c), options),
+      );
+      return { ...info, file };
     } finally {
       source.close();
     }
-    return { file, format: source.format, resourceVersion: rv, rows };
   }
 
   async close(): Promise<void> {

@@ -4,9 +4,9 @@ import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import {
-  BackupFormatError,
   type BackupInfo,
   openBackup,
+  openForRestore,
   RestoreTargetNotEmptyError,
   type Row,
   TABLES,
@@ -15,17 +15,7 @@ import { StoreBase } from "./base.js";
 import { runBatch } from "./batch.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
 import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
-import {
-  type Change,
-  type ChangeType,
-  CompactedError,
-  type ResourceKey,
-  type Sample,
-  type StoredResource,
-  type TokenRecord,
-  type WriteGroup,
-  type WriteOutcome,
-} from "./store.js";
+import type { ResourceKey, Sample, StoredResource, TokenRecord, WriteGroup, WriteOutcome } from "./store.js";
 
 export function migrateSqlite(db: Database.Database, migrations: readonly Migration[]): number[] {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER)");
@@ -128,19 +118,16 @@ export class SqliteStore extends StoreBase {
       .all(kind, ...(namespace ? [namespace] : []), cursor[0], cursor[1], limit) as ResourceRow[];
   }
 
-  async changes(afterVersion: number, limit: number): Promise<Change[]> {
-    const compacted = Number(
+  protected async compactedVersion(): Promise<number> {
+    return Number(
       (this.#db.prepare("SELECT value FROM meta WHERE key = 'compacted'").get() as { value: number }).value,
     );
-    if (afterVersion < compacted) throw new CompactedError(afterVersion, compacted + 1);
-    const rows = this.#db
+  }
+
+  protected async changeRows(afterVersion: number, limit: number) {
+    return this.#db
       .prepare("SELECT rv, type, object FROM changes WHERE rv > ? ORDER BY rv LIMIT ?")
       .all(afterVersion, limit) as { rv: number; type: string; object: string }[];
-    return rows.map((r) => ({
-      resourceVersion: Number(r.rv),
-      type: r.type as ChangeType,
-      resource: JSON.parse(r.object),
-    }));
   }
 
   async headVersion(): Promise<number> {
@@ -258,17 +245,11 @@ export class SqliteStore extends StoreBase {
 
   async restore(file: string, options: { force?: boolean } = {}): Promise<BackupInfo> {
     await this.drain();
-    const source = await openBackup(file);
-    const known = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+    const source = await openForRestore(file, Math.max(...SQLITE_MIGRATIONS.map((m) => m.version)));
     const db = this.#db;
     const rows: Record<string, number> = {};
     let rv = 0;
     try {
-      if (source.schemaVersion > known)
-        throw new BackupFormatError(
-          file,
-          `schema version ${source.schemaVersion} is newer than this qonnect's ${known}`,
-        );
       db.exec("BEGIN IMMEDIATE");
       try {
         const head = this.#head();
