@@ -30,6 +30,7 @@ import { RegionEvents } from "./region-events.js";
 import { regionModel } from "./region-model.js";
 import { type RegionResult, RegionStateMachine } from "./region-state.js";
 import { regionState, summaryParts } from "./region-view.js";
+import { keepTelemetryStream } from "./telemetry-stream.js";
 
 export interface FogLead {
   id: number;
@@ -111,6 +112,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     return d.propose(encodeRegionCommand(id, cmd), id).then((r) => r.result);
   };
   const nc: NatsConnection = await connect(natsOptions(config));
+  const telemetryStream = keepTelemetryStream(nc, config.region, log);
   const detector = new FailureDetector(config.detector);
   const siteOf = (device: string) =>
     sm.devices.get(device)?.site ??
@@ -194,6 +196,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     });
   } catch (err) {
     server.forceShutdown();
+    telemetryStream.close();
     await nc.close();
     storage.close();
     throw err;
@@ -272,6 +275,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
       });
       await new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeAllConnections?.();
+      telemetryStream.close();
       await nc.close().catch(() => {});
       storage.close();
     },
