@@ -31,6 +31,7 @@ import {
   type StoredResource,
   type TokenRecord,
 } from "./store.js";
+import { PostgresTelemetryStore, type TelemetryStore } from "./telemetry-store.js";
 
 const MIGRATION_LOCK = 7_301;
 const LEASE_LOCK = 7_302;
@@ -79,11 +80,14 @@ async function migratePostgres(client: pg.PoolClient, migrations: readonly Migra
 export class PostgresStore implements Store {
   readonly flavour = "postgres";
   #lease: pg.Client | undefined;
+  readonly telemetry: TelemetryStore;
 
   private constructor(
     readonly pool: pg.Pool,
     readonly config: pg.ClientConfig,
-  ) {}
+  ) {
+    this.telemetry = new PostgresTelemetryStore(pool);
+  }
 
   /** Connects, creates the schema if needed and brings it up to date. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {

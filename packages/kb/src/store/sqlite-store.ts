@@ -32,6 +32,7 @@ import {
   type StoredResource,
   type TokenRecord,
 } from "./store.js";
+import { SqliteTelemetryStore, type TelemetryStore } from "./telemetry-store.js";
 
 export function migrateSqlite(db: Database.Database, migrations: readonly Migration[]): number[] {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER)");
@@ -58,6 +59,7 @@ export function migrateSqlite(db: Database.Database, migrations: readonly Migrat
 export class SqliteStore implements Store {
   readonly flavour = "sqlite";
   readonly #db: Database.Database;
+  readonly telemetry: TelemetryStore;
 
   /** Opens (creating) `dir/kb.sqlite` and brings its schema up to date. */
   constructor(dir: string) {
@@ -67,6 +69,7 @@ export class SqliteStore implements Store {
     this.#db.pragma("synchronous = FULL");
     this.#db.pragma("busy_timeout = 5000");
     migrateSqlite(this.#db, SQLITE_MIGRATIONS);
+    this.telemetry = new SqliteTelemetryStore(this.#db);
   }
 
   #getSync(key: ResourceKey): StoredResource | undefined {

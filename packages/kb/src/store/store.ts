@@ -3,6 +3,7 @@
 // one entry to the watch log in the same transaction, so a watcher resuming from a version misses nothing.
 
 import type { Selector } from "./selector.js";
+import type { TelemetryStore } from "./telemetry-store.js";
 
 /** One stored resource, kind-agnostic. `spec` and `status` are JSON values. */
 export interface StoredResource {
@@ -127,6 +128,8 @@ export interface Store {
   revokeToken(id: string): Promise<boolean>;
 
   addSamples(samples: readonly Sample[]): Promise<void>;
+  /** Every telemetry sample by (device, seq), from the regions' streams. */
+  readonly telemetry: TelemetryStore;
   series(device: string, fromMs: number, toMs: number, limit: number): Promise<Sample[]>;
 
   /** True while this process holds the planning lease (one planner among several servers). */
