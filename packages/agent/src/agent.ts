@@ -320,7 +320,7 @@ export class Agent {
   }
 
   private connected(server: string): void {
-    this.sender.connectedSinceMs = this.nowMs();
+    this.sender.connected(this.nowMs());
     this.metrics.connected.set(1);
     this.log.info({ server, spoolDepth: this.spool.depth }, "NATS connected");
     const c = this.config;

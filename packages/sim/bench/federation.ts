@@ -63,7 +63,10 @@ async function doubleRunsNow(fed: Federation): Promise<Set<string>> {
  * Seqs missing in the Knowledge Base's telemetry history, over the devices not in `killed`, once two reads a
  * few seconds apart agree (the history streams have caught up after the restarts).
  */
-async function samplesLostAtKb(fed: Federation, killed: Set<string>): Promise<number> {
+async function samplesLostAtKb(
+  fed: Federation,
+  killed: Set<string>,
+): Promise<{ missing: number; count: number }> {
   type Coverage = { devices: { device: string; missing: number; count: number }[] };
   const read = async () => {
     const c = await fed.rest.request<Coverage>("/api/v1/telemetry/coverage");
@@ -74,10 +77,11 @@ async function samplesLostAtKb(fed: Federation, killed: Set<string>): Promise<nu
   for (let i = 0; i < 20; i++) {
     await sleep(3000);
     const now = await read();
-    if (now.missing === last.missing && now.count > last.count) return now.missing;
+    if (now.missing === last.missing && now.count > last.count) return now;
     last = now;
   }
-  return last.missing;
+  if (last.count === 0) throw new Error("the Knowledge Base stored no telemetry");
+  return last;
 }
 
 async function samplesMissed(fed: Federation): Promise<number> {
@@ -91,6 +95,7 @@ const kbDownMs: number[] = [];
 let doubleRuns = 0;
 let samplesLost = 0;
 let fogSamplesMissed = 0;
+let samplesStored = 0;
 let staleSeen = 0;
 let staleAccepted = 0;
 let failures = 0;
@@ -150,11 +155,13 @@ for (let trial = 1; trial <= trials; trial++) {
     await sleep(5000);
     await cloudServer.start();
     fogSamplesMissed += await samplesMissed(fed).catch(() => 0);
-    samplesLost += await samplesLostAtKb(fed, killed).catch((err: Error) => {
+    const history = await samplesLostAtKb(fed, killed).catch((err: Error) => {
       say(`  samples lost not measured: ${err.message}`);
       failures++;
-      return 0;
+      return { missing: 0, count: 0 };
     });
+    samplesLost += history.missing;
+    samplesStored += history.count;
   } catch (err) {
     failures++;
     say(`  trial ${trial} failed: ${(err as Error).message}`);
@@ -193,7 +200,7 @@ process.stdout.write(
     `${"fault".padEnd(30)}${"p50".padEnd(14)}${"p99".padEnd(14)}anchor`,
     ...rows.map(([a, b, c, d]) => `${a.padEnd(30)}${b.padEnd(14)}${c.padEnd(14)}${d}`),
     `double runs after a move settled: ${doubleRuns}   (QONNECT prototype: possible; target 0)`,
-    `telemetry samples lost (seq gaps at the Knowledge Base after NATS, fog lead and KB restarts): ${samplesLost}   (target 0; gaps the fog heard live: ${fogSamplesMissed})`,
+    `telemetry samples lost (seq gaps at the Knowledge Base after NATS, fog lead and KB restarts): ${samplesLost} of ${samplesStored} stored   (target 0; gaps the fog heard live: ${fogSamplesMissed})`,
     `stale commands accepted: ${staleSeen === 0 ? "not measured (the device never came back)" : `${staleAccepted} of ${staleSeen}   (QONNECT prototype: a partitioned old leader keeps scheduling)`}`,
     "site cut moves: not measured (devices share loopback; no per-site network namespaces yet)",
     "",
@@ -213,6 +220,7 @@ if (json) {
     siteCutMoves: null,
     doubleRuns,
     samplesLost,
+    samplesStored,
     fogSamplesMissed,
     staleCommandsAccepted: staleSeen === 0 ? null : staleAccepted,
   };

@@ -36,6 +36,12 @@ export class TelemetrySender {
   /** When the current NATS connection was established: samples taken before it are late. */
   connectedSinceMs = Number.POSITIVE_INFINITY;
 
+  /** A (re)connect: samples taken before now are late, and the stream is probed at once. */
+  connected(nowMs: number): void {
+    this.connectedSinceMs = nowMs;
+    this.lastFailureMs = Number.NEGATIVE_INFINITY;
+  }
+
   constructor(
     private readonly o: TelemetrySenderOptions,
     private readonly spool: Spool,
