@@ -67,11 +67,13 @@ async function samplesLostAtKb(
   fed: Federation,
   killed: Set<string>,
 ): Promise<{ missing: number; count: number }> {
-  type Coverage = { devices: { device: string; missing: number; count: number }[] };
+  type Coverage = { devices: { device: string; missing: number; count: number; firstSeq: number }[] };
   const read = async () => {
     const c = await fed.rest.request<Coverage>("/api/v1/telemetry/coverage");
     const kept = c.devices.filter((d) => !killed.has(d.device));
-    return { missing: kept.reduce((n, d) => n + d.missing, 0), count: kept.reduce((n, d) => n + d.count, 0) };
+    // every agent of a fresh federation starts at seq 0: a history that begins later lost its first samples
+    const missing = kept.reduce((n, d) => n + d.missing + d.firstSeq, 0);
+    return { missing, count: kept.reduce((n, d) => n + d.count, 0) };
   };
   let last = await read();
   for (let i = 0; i < 20; i++) {
