@@ -20,6 +20,7 @@ import type { FogConfig } from "./config.js";
 import { FailureDetector } from "./detector.js";
 import { DeviceLink } from "./device-link.js";
 import { PlanExecutor } from "./executor.js";
+import { fogSecurity, guardFogService } from "./fog-security.js";
 import { fogService } from "./fog-service.js";
 import { startHttpServer } from "./http-server.js";
 import { LeaderDuties } from "./leader-duties.js";
@@ -45,13 +46,16 @@ export interface FogLead {
 
 const TICKS_PER_HEARTBEAT = 5;
 
-function natsOptions(c: FogConfig): ConnectionOptions {
+function natsOptions(c: FogConfig, secured?: ConnectionOptions): ConnectionOptions {
   const n = c.nats;
   return {
     servers: n.servers,
     name: `qonnect-fog-${c.region}-${c.member}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 200,
+    // a lead started before its NATS server (or whose first TLS handshake times out) keeps trying
+    waitOnFirstConnect: true,
+    ...(secured ? { ...secured, servers: n.servers } : {}),
     ...(n.credentials ? { authenticator: credsAuthenticator(readFileSync(n.credentials)) } : {}),
     ...(n.user ? { user: n.user, pass: n.password ?? "" } : {}),
     ...(n.token ? { token: n.token } : {}),
@@ -62,6 +66,14 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
   const log = logger ?? createFogLogger(config.log.level);
   const nowMs = () => Date.now();
   const peers = config.peerMap;
+  // a bundle is checked before anything is opened: the wrong identity starts nothing
+  const secured = config.bundle
+    ? fogSecurity(config.bundle, {
+        region: config.region,
+        member: config.member,
+        ...(config.crlFile ? { crlFile: config.crlFile } : {}),
+      })
+    : undefined;
   const storage = WalStorage.open(config.dataDir);
   if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0) {
     if (config.initialClusterState === "new") {
@@ -76,9 +88,11 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
         "empty data directory and initialClusterState: existing: waiting to be added by the leader",
       );
   }
-  const security = config.tls
-    ? tlsSecurityFromFiles({ ca: config.tls.caFile, cert: config.tls.certFile, key: config.tls.keyFile })
-    : insecureSecurity();
+  const security = secured
+    ? secured.transport
+    : config.tls
+      ? tlsSecurityFromFiles({ ca: config.tls.caFile, cert: config.tls.certFile, key: config.tls.keyFile })
+      : insecureSecurity();
   const sm = new RegionStateMachine();
   const events = new RegionEvents(sm);
   let driver: RaftDriver<RegionResult> | undefined;
@@ -89,6 +103,8 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     security,
     onMessage: (m) => driver?.receive(m),
     onRejected: (reason) => log.warn({ reason }, "refused peer traffic"),
+    // a killed leader's sockets close at once: its followers campaign then, not an election timeout later
+    onPeerConnectionLost: (peer) => driver?.peerConnectionLost(peer),
     keepaliveMs: Math.max(1000, config.raft.electionMs),
     backoff: { initialMs: 50, maxMs: 100 },
   });
@@ -111,7 +127,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     const id = `${config.member}-${salt}-${seq++}`;
     return d.propose(encodeRegionCommand(id, cmd), id).then((r) => r.result);
   };
-  const nc: NatsConnection = await connect(natsOptions(config));
+  const nc: NatsConnection = await connect(natsOptions(config, secured?.nats(config.nats.servers)));
   const telemetryStream = keepTelemetryStream(nc, config.region, log);
   const detector = new FailureDetector(config.detector);
   const siteOf = (device: string) =>
@@ -119,7 +135,23 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     link.registrations.get(device)?.site ??
     regionModel(sm.context).inventory?.devices.find((x) => x.name === device)?.site ??
     device;
-  const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs);
+  // declared maximum power per device, from the inventory of the current region context (built once per context)
+  const maxW = new WeakMap<object, Map<string, number>>();
+  const declaredMaxW = (device: string) => {
+    const inv = regionModel(sm.context).inventory;
+    if (!inv) return undefined;
+    let m = maxW.get(inv);
+    if (!m) {
+      m = new Map(inv.devices.map((x) => [x.name, x.maxW]));
+      maxW.set(inv, m);
+    }
+    return m.get(device);
+  };
+  const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs, {
+    declaredMaxW,
+    plausibility: config.plausibility,
+    disconnectEvents: config.detector.disconnectEvents,
+  });
   const executor = new PlanExecutor(config.execution, config.workloads);
   const duties = new LeaderDuties({
     sm,
@@ -166,7 +198,10 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     watch: (l) => events.subscribe(l),
     nowMs,
   });
-  server.addService(fog.definition, fog.implementation);
+  server.addService(
+    fog.definition,
+    secured ? guardFogService(fog.implementation, secured.authorize) : fog.implementation,
+  );
   let port: number;
   let http: { server: Server; port: number };
   try {
@@ -197,6 +232,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
   } catch (err) {
     server.forceShutdown();
     telemetryStream.close();
+    secured?.close();
     await nc.close();
     storage.close();
     throw err;
@@ -250,6 +286,9 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
       port,
       http: http.port,
       lastIndex: storage.lastIndex(),
+      identity: secured
+        ? `spiffe://qonnect/${config.region}/fog/${secured.bundle.identity.id}`
+        : "none (insecure)",
     },
     "fog lead started",
   );
@@ -277,6 +316,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
       http.server.closeAllConnections?.();
       telemetryStream.close();
       await nc.close().catch(() => {});
+      secured?.close();
       storage.close();
     },
   };
