@@ -250,7 +250,7 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
       log: o.logger,
       ...(o.telemetry ?? {}),
     });
-    await telemetry.start(o.nats);
+    await telemetry.start(o.nats, bundle ? natsConnectOptions(bundle, o.nats) : {});
     kb.telemetry = telemetry;
     extras.push(telemetry);
     // every region there is: the ones configured, the stored ones, and each new one (its first summary)

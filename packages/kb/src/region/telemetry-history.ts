@@ -7,6 +7,7 @@ import { ensureStream, historyStreamConfig, historyStreamName } from "@qonnect/p
 import { telemetryV1 } from "@qonnect/proto";
 import {
   AckPolicy,
+  type ConnectionOptions,
   connect,
   DeliverPolicy,
   type JetStreamManager,
@@ -49,8 +50,9 @@ export class TelemetryHistory {
 
   constructor(readonly o: TelemetryHistoryOptions) {}
 
-  async start(servers: string[]): Promise<void> {
-    this.#nc = await connect({ servers, name: "qonnect-kb-telemetry", maxReconnectAttempts: -1 });
+  /** `secured`: nats.js options from the kb bundle (TLS, CA pinned, JWT creds); plaintext without. */
+  async start(servers: string[], secured: ConnectionOptions = {}): Promise<void> {
+    this.#nc = await connect({ ...secured, servers, name: "qonnect-kb-telemetry", maxReconnectAttempts: -1 });
   }
 
   /** Starts reading `region`'s telemetry (idempotent; retries in the background until it works). */
