@@ -1,7 +1,8 @@
 // `pnpm bench agent-footprint [--json] [--duration-s 60]`: one agent (the `pnpm build:agent` bundle under plain
 // node with the flags it ships with, AGENT_NODE_FLAGS) at 1 Hz with the emulated INA219 and two process
-// workloads, against a real nats-server. Reports the agent process's peak RSS and average CPU (% of one core)
-// over the run, read from /proc. Targets: RSS ≤ 60 MB, CPU ≤ 1 %.
+// workloads, against a real nats-server with the region's telemetry stream (JetStream publishes, acks
+// awaited). Reports the agent process's peak RSS and average CPU (% of one core) over the run, read from
+// /proc. Targets: RSS ≤ 60 MB, CPU ≤ 1 %.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { arch, cpus } from "node:os";
@@ -9,7 +10,13 @@ import { join } from "node:path";
 import { freePort, REPO_ROOT, startNatsServer, tempDir, waitFor } from "@qonnect/testkit";
 import { AGENT_NODE_FLAGS } from "../src/node-flags.js";
 import { readProcUsage } from "../src/runtime/proc-usage.js";
-import { collectTelemetry, sendCommand, serviceWorkload, writeAgentConfig } from "../src/testing.js";
+import {
+  collectTelemetry,
+  ensureTelemetryStream,
+  sendCommand,
+  serviceWorkload,
+  writeAgentConfig,
+} from "../src/testing.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -25,6 +32,9 @@ if (built.status !== 0) throw new Error(`pnpm build:agent failed:\n${built.stder
 const bundle = join(REPO_ROOT, "dist/agent/qonnect-agent.mjs");
 
 const nats = await startNatsServer();
+// the region's telemetry stream, as its fog leads create it: the agent publishes through JetStream and waits
+// for each acknowledgement before it drops a sample from its spool
+await ensureTelemetryStream(nats.url, "bench");
 const dir = tempDir("qonnect-bench-agent-");
 const config = writeAgentConfig(dir.path, {
   device: "bench-1",

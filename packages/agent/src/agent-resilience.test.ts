@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentProcess,
   collectTelemetry,
+  ensureTelemetryStream,
   sendCommand,
   serviceWorkload,
   spawnAgent,
@@ -58,6 +59,8 @@ describe("agent resilience (agent as a child process, real nats-server)", () => 
         samplePeriodMs: 250,
       });
       const sub = await collectTelemetry(nats.url, region, "pi-out");
+      // the region's stream, as its fog leads create it: a spooled sample leaves the spool once it acknowledged
+      await ensureTelemetryStream(nats.url, region);
       const agent = start(config);
       try {
         await waitFor(() => sub.samples.length >= 3, { what: "live telemetry" });
@@ -68,6 +71,7 @@ describe("agent resilience (agent as a child process, real nats-server)", () => 
         // hold the agent still while the server comes back, so the subscriber is listening before the replay
         agent.child.kill("SIGSTOP");
         nats = await startNatsServer({ port: nats.port });
+        await ensureTelemetryStream(nats.url, region); // a fresh server: its store is new
         await waitFor(
           async () => {
             await sub.nc.flush();

@@ -16,6 +16,7 @@ import type { AgentSensorReading, SensorSet } from "./sensors/sensor.js";
 import { Spool } from "./spool.js";
 import { type AgentState, StateStore } from "./state-store.js";
 import { buildTelemetry } from "./telemetry/build.js";
+import { TelemetrySender } from "./telemetry/sender.js";
 import { subjects } from "./telemetry/subjects.js";
 import { type SystemFacts, SystemSampler } from "./telemetry/system-sampler.js";
 import { AGENT_VERSION } from "./version.js";
@@ -24,7 +25,6 @@ import { AGENT_VERSION } from "./version.js";
 type SensorRole = "power" | "battery";
 
 const SEQ_BLOCK = 600; // sequence numbers reserved per state write
-const SEND_BATCH = 64;
 const RESUME_RETRY_MS = 10_000;
 const CALIBRATION_MIN_SAMPLES = 60;
 
@@ -51,6 +51,7 @@ export class Agent {
   private state: AgentState;
   private readonly spool: Spool;
   private readonly link: NatsLink;
+  private readonly sender: TelemetrySender;
   private readonly commands: CommandHandler;
   private facts?: SystemFacts;
   private http?: { port: number; close(): Promise<void> };
@@ -58,7 +59,6 @@ export class Agent {
   private resumeTimer?: NodeJS.Timeout;
   private nextSeq: number;
   private sampling = false;
-  private draining = false;
   private stopped = false;
   private lastPowerSource: "measured" | "model" = "model";
   private readonly startedAtMs: number;
@@ -68,8 +68,6 @@ export class Agent {
   private readonly failingSensors = new Set<SensorRole>();
   /** the power model, calibrated online from this device's own measured samples (prior: config.power) */
   private readonly calibrator: PowerCalibrator;
-  /** when the current NATS connection was established: samples taken before it were spooled, hence late */
-  private connectedSinceMs = Number.POSITIVE_INFINITY;
 
   private constructor(
     private readonly config: AgentConfig,
@@ -87,12 +85,27 @@ export class Agent {
     this.link = new NatsLink(config.nats, `qonnect-agent-${config.device}`, {
       onConnect: (server) => this.connected(server),
       onDisconnect: () => {
-        this.connectedSinceMs = Number.POSITIVE_INFINITY;
+        this.sender.connectedSinceMs = Number.POSITIVE_INFINITY;
         this.metrics.connected.set(0);
         this.log.warn({ spoolDepth: this.spool.depth }, "NATS disconnected; spooling telemetry");
       },
       onError: (err) => this.log.error({ err }, "NATS error"),
     });
+    this.sender = new TelemetrySender(
+      {
+        device: config.device,
+        subject: subjects.telemetry(config.region, config.device),
+        samplePeriodMs: config.samplePeriodMs,
+        ackTimeoutMs: config.nats.ackTimeoutMs,
+        retryMs: config.nats.ackRetryMs,
+        nowMs,
+      },
+      this.spool,
+      this.link,
+      this.metrics,
+      log,
+    );
+    this.metrics.jetstreamAcking.set(1);
     this.commands = new CommandHandler({
       device: config.device,
       runtime,
@@ -137,7 +150,7 @@ export class Agent {
       version: AGENT_VERSION,
       pid: process.pid,
       uptimeS: Math.round((this.nowMs() - this.startedAtMs) / 1000),
-      nats: { connected: this.link.connected, server: this.link.server },
+      nats: { connected: this.link.connected, server: this.link.server, jetstreamAcking: this.sender.acking },
       sensors: {
         power: this.sensors.power?.label,
         battery: this.sensors.battery?.label,
@@ -169,7 +182,7 @@ export class Agent {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.resumeTimer);
-    await this.drain();
+    await this.sender.drain();
     await this.runtime.close();
     await this.link.close();
     await this.http?.close();
@@ -269,9 +282,8 @@ export class Agent {
       this.lastPowerSource =
         telemetry.powerSource === telemetryV1.PowerSource.POWER_SOURCE_MEASURED ? "measured" : "model";
       const sample = telemetryV1.DeviceTelemetry.encode(telemetry).finish();
-      // a full disk: the sample cannot be spooled, but the heartbeat still goes out live
-      if (!this.spool.append(sample) && this.link.connected)
-        this.link.publish(subjects.telemetry(this.config.region, this.config.device), sample);
+      // a full disk (not spooled) or a stream that does not acknowledge: the heartbeat still goes out live
+      this.sender.fresh(sample, telemetry.seq, this.spool.append(sample));
       this.metrics.samples.inc();
       this.metrics.powerW.set(telemetry.powerW);
       this.countDropped();
@@ -286,7 +298,7 @@ export class Agent {
       this.sampling = false;
       this.metrics.spoolDepth.set(this.spool.depth);
     }
-    await this.drain();
+    await this.sender.drain();
   }
 
   /** The calibrated model once it has seen enough measurements, else the configured profile. */
@@ -307,45 +319,8 @@ export class Agent {
     return seq;
   }
 
-  /** Sends the spool in order while connected; a record counts as delivered once a flush confirms it. */
-  private async drain(): Promise<void> {
-    if (this.draining || !this.link.connected) return;
-    this.draining = true;
-    const subject = subjects.telemetry(this.config.region, this.config.device);
-    const lateAfterMs = Math.max(2 * this.config.samplePeriodMs, 2000);
-    try {
-      while (this.link.connected && this.spool.depth > 0) {
-        const batch = this.spool.peek(SEND_BATCH);
-        if (batch.length === 0) break;
-        let late = 0;
-        const nowMs = this.nowMs();
-        for (const record of batch) {
-          const t = telemetryV1.DeviceTelemetry.decode(record.payload);
-          if (t.tsMs < this.connectedSinceMs || nowMs - t.tsMs > lateAfterMs) {
-            t.late = true;
-            late++;
-            this.link.publish(subject, telemetryV1.DeviceTelemetry.encode(t).finish());
-          } else this.link.publish(subject, record.payload);
-        }
-        await this.link.flush(5000);
-        this.spool.commit(batch[batch.length - 1]!.next, batch.length, this.nowMs());
-        this.metrics.published.inc({ late: "true" }, late);
-        this.metrics.published.inc({ late: "false" }, batch.length - late);
-        if (late > 0) this.log.info({ late, spoolDepth: this.spool.depth }, "replayed spooled telemetry");
-      }
-    } catch (err) {
-      this.log.warn(
-        { err: (err as Error).message, spoolDepth: this.spool.depth },
-        "send interrupted; will retry",
-      );
-    } finally {
-      this.draining = false;
-      this.metrics.spoolDepth.set(this.spool.depth);
-    }
-  }
-
   private connected(server: string): void {
-    this.connectedSinceMs = this.nowMs();
+    this.sender.connected(this.nowMs());
     this.metrics.connected.set(1);
     this.log.info({ server, spoolDepth: this.spool.depth }, "NATS connected");
     const c = this.config;
@@ -370,7 +345,7 @@ export class Agent {
       subjects.register(c.region, c.device),
       telemetryV1.DeviceRegistration.encode(registration).finish(),
     );
-    void this.drain();
+    void this.sender.drain();
   }
 
   /** Adds the spool's new drops to the counter. */

@@ -12,7 +12,8 @@ export interface AgentStatus {
   version: string;
   pid: number;
   uptimeS: number;
-  nats: { connected: boolean; server: string };
+  /** `jetstreamAcking`: false while the region stream does not acknowledge telemetry (samples stay spooled) */
+  nats: { connected: boolean; server: string; jetstreamAcking?: boolean };
   sensors: { power?: string; battery?: string; notes: string[] };
   powerSource: "measured" | "model";
   /** the model used when nothing measures power; `calibratedFromSamples` 0 means the configured profile */

@@ -17,6 +17,16 @@ export class AgentMetrics {
     labelNames: ["late"],
     registers: [this.registry],
   });
+  readonly liveSamples = new Counter({
+    name: "qonnect_agent_live_samples_total",
+    help: "samples sent live without waiting for the stream's acknowledgement (heartbeats while JetStream does not acknowledge)",
+    registers: [this.registry],
+  });
+  readonly jetstreamAcking = new Gauge({
+    name: "qonnect_agent_jetstream_acking",
+    help: "1 while the region's telemetry stream acknowledges samples, 0 after an unacknowledged publish",
+    registers: [this.registry],
+  });
   readonly spoolDepth = new Gauge({
     name: "qonnect_agent_spool_depth",
     help: "samples waiting in the spool",

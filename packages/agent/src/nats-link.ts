@@ -4,7 +4,10 @@ import {
   type ConnectionOptions,
   connect,
   credsAuthenticator,
+  headers,
+  type JetStreamClient,
   type NatsConnection,
+  type PubAck,
   type Subscription,
 } from "nats";
 import type { AgentConfig } from "./config/config.js";
@@ -25,6 +28,7 @@ export type RequestHandler = (data: Uint8Array) => Promise<Uint8Array>;
  */
 export class NatsLink {
   private nc?: NatsConnection;
+  private js?: JetStreamClient;
   private closed = false;
   private firstErrorReported = false;
   private retryTimer?: NodeJS.Timeout;
@@ -94,6 +98,24 @@ export class NatsLink {
     this.nc?.publish(subject, data);
   }
 
+  /**
+   * Publishes through JetStream: resolves with the stream's acknowledgement (the sample is stored), rejects
+   * when no stream acknowledges within `timeoutMs` or the link is down. `msgID` de-duplicates a re-send.
+   */
+  publishAcked(subject: string, data: Uint8Array, msgID: string, timeoutMs: number): Promise<PubAck> {
+    const nc = this.nc;
+    if (!nc || !this.connected) return Promise.reject(new Error("not connected"));
+    this.js ??= nc.jetstream();
+    return this.js.publish(subject, data, { msgID, timeout: timeoutMs });
+  }
+
+  /** A plain publish carrying the JetStream message id, so a stream that stores it recognises a re-send. */
+  publishWithId(subject: string, data: Uint8Array, msgID: string): void {
+    const h = headers();
+    h.set("Nats-Msg-Id", msgID);
+    this.nc?.publish(subject, data, { headers: h });
+  }
+
   /** Resolves once the server has seen everything published so far; rejects after `timeoutMs`. */
   async flush(timeoutMs: number): Promise<void> {
     const nc = this.nc;
@@ -116,6 +138,7 @@ export class NatsLink {
     clearTimeout(this.retryTimer);
     const nc = this.nc;
     this.nc = undefined;
+    this.js = undefined;
     this.connected = false;
     if (nc) await nc.drain().catch(() => nc.close());
   }

@@ -4,9 +4,11 @@ export {
   AGENT_MAIN,
   type AgentProcess,
   collectTelemetry,
+  ensureTelemetryStream,
   sendCommand,
   serviceWorkload,
   spawnAgent,
+  storedTelemetry,
   writeAgentConfig,
 } from "./testing/agent-process.js";
 export { type K8sEmulator, type K8sObject, startK8sApiEmulator } from "./testing/k8s-emulator.js";

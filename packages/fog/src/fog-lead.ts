@@ -31,6 +31,7 @@ import { RegionEvents } from "./region-events.js";
 import { regionModel } from "./region-model.js";
 import { type RegionResult, RegionStateMachine } from "./region-state.js";
 import { regionState, summaryParts } from "./region-view.js";
+import { keepTelemetryStream } from "./telemetry-stream.js";
 
 export interface FogLead {
   id: number;
@@ -127,6 +128,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     return d.propose(encodeRegionCommand(id, cmd), id).then((r) => r.result);
   };
   const nc: NatsConnection = await connect(natsOptions(config, secured?.nats(config.nats.servers)));
+  const telemetryStream = keepTelemetryStream(nc, config.region, log);
   const detector = new FailureDetector(config.detector);
   const siteOf = (device: string) =>
     sm.devices.get(device)?.site ??
@@ -229,6 +231,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     });
   } catch (err) {
     server.forceShutdown();
+    telemetryStream.close();
     secured?.close();
     await nc.close();
     storage.close();
@@ -311,6 +314,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
       });
       await new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeAllConnections?.();
+      telemetryStream.close();
       await nc.close().catch(() => {});
       secured?.close();
       storage.close();

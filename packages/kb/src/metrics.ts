@@ -32,6 +32,17 @@ export class KbMetrics {
     labelNames: ["region", "outcome"],
     registers: [this.registry],
   });
+  readonly telemetrySamples = new Counter({
+    name: "kb_telemetry_samples_total",
+    help: "Telemetry samples read from the regions' history streams by outcome (stored, duplicate, dropped)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly telemetryRegions = new Gauge({
+    name: "kb_telemetry_regions",
+    help: "Regions whose telemetry history the Knowledge Base reads",
+    registers: [this.registry],
+  });
   readonly summaries = new Counter({
     name: "kb_region_summaries_total",
     help: "Region summary messages by outcome (applied, dropped)",

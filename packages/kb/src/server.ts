@@ -18,6 +18,7 @@ import { PlanningLoop, type PlanningLoopOptions } from "./planning/loop.js";
 import { loadWorld } from "./planning/world.js";
 import { FogClient } from "./region/fog-client.js";
 import { SummaryConsumer, type SummaryConsumerOptions } from "./region/summaries.js";
+import { TelemetryHistory, type TelemetryHistoryOptions } from "./region/telemetry-history.js";
 import { restApp } from "./rest/app.js";
 import { openStore } from "./store/open.js";
 import type { Store, StoredResource } from "./store/store.js";
@@ -55,6 +56,11 @@ export interface KbServerOptions {
   planning?: false | Omit<PlanningLoopOptions, "store" | "events" | "metrics" | "fog" | "nowMs">;
   /** Summary handling options (tests). */
   summaries?: Omit<SummaryConsumerOptions, "store" | "events" | "status" | "metrics" | "loop" | "nowMs">;
+  /**
+   * The regions' telemetry into the history (default on when `nats` is given): every region known (Region
+   * resources, from summaries) and these are followed.
+   */
+  telemetry?: false | ({ regions?: string[] } & Pick<TelemetryHistoryOptions, "batch" | "retryMs">);
   /** Extra wiring started after the APIs. */
   extensions?: ((kb: KbServer) => Promise<{ close(): Promise<void> }>)[];
 }
@@ -63,6 +69,7 @@ export interface KbServer {
   store: Store;
   loop?: PlanningLoop;
   summaries?: SummaryConsumer;
+  telemetry?: TelemetryHistory;
   api: ControlApi;
   hub: WatchHub;
   events: EventLog;
@@ -234,6 +241,31 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
       },
     });
     loop.start();
+  }
+  if (o.nats?.length && o.telemetry !== false) {
+    const telemetry = new TelemetryHistory({
+      store,
+      metrics,
+      nowMs,
+      log: o.logger,
+      ...(o.telemetry ?? {}),
+    });
+    await telemetry.start(o.nats, bundle ? natsConnectOptions(bundle, o.nats) : {});
+    kb.telemetry = telemetry;
+    extras.push(telemetry);
+    // every region there is: the ones configured, the stored ones, and each new one (its first summary)
+    for (const region of o.telemetry?.regions ?? []) telemetry.follow(region);
+    const unsubscribe = hub.subscribe((changes) => {
+      for (const c of changes)
+        if (c.resource.kind === "Region" && c.type !== "DELETED") telemetry.follow(c.resource.name);
+    });
+    extras.push({ close: async () => unsubscribe() });
+    let pageToken: string | undefined;
+    do {
+      const page = await store.list("Region", { pageSize: 500, ...(pageToken ? { pageToken } : {}) });
+      for (const r of page.items) telemetry.follow(r.name);
+      pageToken = page.nextPageToken || undefined;
+    } while (pageToken);
   }
   for (const ext of o.extensions ?? []) extras.push(await ext(kb));
   ready = true;

@@ -48,4 +48,14 @@ export { type PushResult, pushAccountJwt } from "./nats-push.js";
 export { pkiFiles } from "./pki-files.js";
 export { CRL_DAYS, type IssuedRecord, Pki, PkiError } from "./pki-store.js";
 export { normaliseSerial, RevocationList } from "./revocation-list.js";
+export {
+  ensureStream,
+  HISTORY_TELEMETRY_LIMITS,
+  historyStreamConfig,
+  historyStreamName,
+  REGION_TELEMETRY_LIMITS,
+  regionTelemetryStreamConfig,
+  type TelemetryStreamLimits,
+  telemetryMsgId,
+} from "./telemetry-stream.js";
 export { type SecureNatsServer, startSecureNatsServer } from "./test-support/secure-nats.js";

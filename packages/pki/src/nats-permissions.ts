@@ -70,6 +70,9 @@ export function natsPermissions(identity: Identity): NatsPermissions {
             subjects.command(region, "*"),
             subjects.summary(region),
             ...jsRead(telemetryStreamName(region)),
+            // the region's fog leads own the region's telemetry stream (they create it idempotently)
+            `$JS.API.STREAM.CREATE.${telemetryStreamName(region)}`,
+            `$JS.API.STREAM.UPDATE.${telemetryStreamName(region)}`,
           ],
           deny: [],
         },

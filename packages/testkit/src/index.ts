@@ -3,7 +3,14 @@
 // dirs that clean up after each test, one waitFor, a manual clock, fake sysfs trees, private networks of
 // namespaces, the CLI bundled for process tests, contract doubles of the fog lead and the Knowledge Base.
 // Seeded random numbers come from @qonnect/core's mulberry32.
-export { freePort, listeningPort, MissingBinaryError, type NatsServer } from "@qonnect/natsd";
+export {
+  freePort,
+  listeningPort,
+  MissingBinaryError,
+  type NatsDeployment,
+  type NatsServer,
+  startNatsDeployment,
+} from "@qonnect/natsd";
 export { argValue, benchEnv, percentile, round, table } from "./bench-report.js";
 export { bundleCli, REPO_ROOT } from "./bundle-cli.js";
 export { type FogDouble, type FogDoubleOptions, startFogDouble } from "./fog-double.js";

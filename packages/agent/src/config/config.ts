@@ -56,6 +56,10 @@ export interface AgentConfig {
     password?: string;
     token?: string;
     reconnectWaitMs: number;
+    /** how long a telemetry publish waits for the region stream's acknowledgement (default 3000) */
+    ackTimeoutMs: number;
+    /** while the stream does not acknowledge, how often one spooled sample probes it (default 5000) */
+    ackRetryMs: number;
   };
   sensors: { mode: "auto" | "explicit" | "emulate"; devices: SensorSpec[]; emulate: EmulatedSensorSpec };
   runtime: {
@@ -178,6 +182,8 @@ export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig
     "password",
     "token",
     "reconnectWaitMs",
+    "ackTimeoutMs",
+    "ackRetryMs",
   ]);
   const servers = r.stringList(nats, "servers", "nats", true) ?? [];
   servers.forEach((s, i) => {
@@ -192,6 +198,8 @@ export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig
     r.problem("nats", "user and password go together; give both or neither");
   const token = r.string(nats, "token", "nats");
   const reconnectWaitMs = r.number(nats, "reconnectWaitMs", "nats", { min: 10, max: 60_000 }) ?? 1000;
+  const ackTimeoutMs = r.number(nats, "ackTimeoutMs", "nats", { min: 50, max: 60_000 }) ?? 3000;
+  const ackRetryMs = r.number(nats, "ackRetryMs", "nats", { min: 50, max: 600_000 }) ?? 5000;
 
   const sensors = readSensors(r, top["sensors"]);
   const runtime = readRuntime(r, top["runtime"], base, device ?? "");
@@ -235,7 +243,17 @@ export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig
     site,
     tier,
     labels,
-    nats: { servers, credentialsFile, bundleDir, user, password, token, reconnectWaitMs },
+    nats: {
+      servers,
+      credentialsFile,
+      bundleDir,
+      user,
+      password,
+      token,
+      reconnectWaitMs,
+      ackTimeoutMs,
+      ackRetryMs,
+    },
     sensors,
     runtime,
     power,

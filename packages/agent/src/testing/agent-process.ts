@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ensureStream, regionTelemetryStreamConfig, telemetryStreamName } from "@qonnect/pki";
 import { telemetryV1 } from "@qonnect/proto";
 import { REPO_ROOT, waitFor } from "@qonnect/testkit";
 import { connect, type NatsConnection } from "nats";
@@ -128,4 +129,37 @@ export function serviceWorkload(
     plan: "plan-1",
     ...extra,
   });
+}
+
+/** Creates the region's telemetry stream as a fog lead does (tests without fog leads). */
+export async function ensureTelemetryStream(url: string, region: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    await ensureStream(await nc.jetstreamManager(), regionTelemetryStreamConfig(region));
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Every sample the region stream holds for `device`, decoded, in stream order. */
+export async function storedTelemetry(
+  url: string,
+  region: string,
+  device: string,
+): Promise<telemetryV1.DeviceTelemetry[]> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const stream = telemetryStreamName(region);
+    const info = await jsm.streams.info(stream);
+    const out: telemetryV1.DeviceTelemetry[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+      const m = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
+      if (m && m.subject === `qonnect.${region}.telemetry.${device}`)
+        out.push(telemetryV1.DeviceTelemetry.decode(m.data));
+    }
+    return out;
+  } finally {
+    await nc.close();
+  }
 }

@@ -269,6 +269,11 @@ export class ControlApi {
     }
   }
 
+  /** Authenticates and authorises a read of what is not a resource (the telemetry history). */
+  async guardRead(call: CallContext, what: string): Promise<void> {
+    await this.#guard(call, "viewer", what);
+  }
+
   async listEvents(call: CallContext, input: { object?: string; pageSize?: number; pageToken?: string }) {
     await this.#guard(call, "viewer", "ListEvents");
     const size = input.pageSize && input.pageSize > 0 ? Math.min(1000, input.pageSize) : 100;

@@ -178,6 +178,29 @@ export function restApp(o: RestOptions): Hono {
     return c.json({ device: c.req.param("name"), samples });
   });
 
+  // the telemetry history (every sample by device and seq, from the regions' streams) and its completeness
+  app.get("/api/v1/devices/:name/telemetry", async (c) => {
+    await o.api.guardRead(callOf(c), "GetTelemetry");
+    const now = o.nowMs();
+    const from = Number(c.req.query("from") ?? now - 3_600_000);
+    const to = Number(c.req.query("to") ?? now);
+    const limit = Number(c.req.query("limit") ?? 10_000);
+    if (!Number.isFinite(from) || !Number.isFinite(to) || !(limit >= 1 && limit <= 100_000))
+      throw new ApiError("INVALID_ARGUMENT", "from and to are Unix milliseconds, limit is 1..100000");
+    const device = c.req.param("name");
+    const [coverage] = await o.store.telemetry.coverage(device);
+    const samples = await o.store.telemetry.list(device, from, to, limit);
+    count("GET", "OK");
+    return c.json({ device, coverage: coverage ?? null, samples });
+  });
+
+  app.get("/api/v1/telemetry/coverage", async (c) => {
+    await o.api.guardRead(callOf(c), "GetTelemetry");
+    const devices = await o.store.telemetry.coverage();
+    count("GET", "OK");
+    return c.json({ devices, missing: devices.reduce((n, d) => n + d.missing, 0) });
+  });
+
   const collection = (c: Context) => {
     const info = kindInfo(c.req.param("collection") ?? "");
     if (!info || info.collection !== c.req.param("collection"))

@@ -182,6 +182,28 @@ export function openApiDocument(): Record<string, unknown> {
       responses: { "200": { description: "samples, oldest first" }, ...errors },
     },
   };
+  paths["/api/v1/devices/{name}/telemetry"] = {
+    get: {
+      summary:
+        "A device's telemetry history (every sample by seq, from the region's stream) and its coverage",
+      parameters: [
+        { name: "name", in: "path", required: true, schema: { type: "string" } },
+        { name: "from", in: "query", schema: { type: "integer", description: "Unix ms" } },
+        { name: "to", in: "query", schema: { type: "integer", description: "Unix ms" } },
+        { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100000 } },
+      ],
+      responses: {
+        "200": { description: "coverage {count, firstSeq, lastSeq, missing} and samples, oldest first" },
+        ...errors,
+      },
+    },
+  };
+  paths["/api/v1/telemetry/coverage"] = {
+    get: {
+      summary: "Per device: samples stored, first and last seq, and seqs missing between them",
+      responses: { "200": { description: "devices and the total of missing seqs" }, ...errors },
+    },
+  };
   paths["/api/v1/tokens"] = {
     post: {
       summary: "Create a bearer token (admin)",

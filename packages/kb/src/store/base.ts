@@ -21,6 +21,7 @@ import {
   type WriteGroup,
   type WriteOutcome,
 } from "./store.js";
+import type { TelemetryStore } from "./telemetry-store.js";
 
 /** Groups per transaction at most, so one commit never holds the event loop long. */
 export const MAX_GROUPS_PER_COMMIT = 64;
@@ -33,6 +34,7 @@ interface Pending {
 
 export abstract class StoreBase implements Store {
   abstract readonly flavour: string;
+  abstract readonly telemetry: TelemetryStore;
   #queue: Pending[] = [];
   #scheduled = false;
   #flushing: Promise<void> | undefined;

@@ -27,6 +27,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (device, ts_ms)) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description:
+      "telemetry history: every sample of every device once, by (device, seq), from the regions' streams",
+    sql: `
+      CREATE TABLE telemetry (device TEXT NOT NULL, seq INTEGER NOT NULL, region TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL, late INTEGER NOT NULL, power_w REAL NOT NULL, bus_voltage_v REAL NOT NULL,
+        current_a REAL NOT NULL, cpu_util REAL NOT NULL, memory_used_bytes INTEGER NOT NULL, soc REAL,
+        solar_excess_w REAL NOT NULL,
+        PRIMARY KEY (device, seq)) WITHOUT ROWID;
+      CREATE INDEX telemetry_by_time ON telemetry (device, ts_ms);
+    `,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -49,6 +62,20 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         energy_wh DOUBLE PRECISION NOT NULL, solar_energy_wh DOUBLE PRECISION NOT NULL,
         carbon_g DOUBLE PRECISION NOT NULL, cost DOUBLE PRECISION NOT NULL, soc DOUBLE PRECISION,
         PRIMARY KEY (device, ts_ms));
+    `,
+  },
+  {
+    version: 2,
+    description:
+      "telemetry history: every sample of every device once, by (device, seq), from the regions' streams",
+    sql: `
+      CREATE TABLE telemetry (device TEXT NOT NULL, seq BIGINT NOT NULL, region TEXT NOT NULL, ts_ms BIGINT NOT NULL,
+        received_ms BIGINT NOT NULL, late BOOLEAN NOT NULL, power_w DOUBLE PRECISION NOT NULL,
+        bus_voltage_v DOUBLE PRECISION NOT NULL, current_a DOUBLE PRECISION NOT NULL,
+        cpu_util DOUBLE PRECISION NOT NULL, memory_used_bytes BIGINT NOT NULL, soc DOUBLE PRECISION,
+        solar_excess_w DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (device, seq));
+      CREATE INDEX telemetry_by_time ON telemetry (device, ts_ms);
     `,
   },
 ];

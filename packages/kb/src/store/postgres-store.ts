@@ -9,6 +9,7 @@ import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
 import { exportPostgres, importPostgres } from "./postgres-backup.js";
 import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
 import type { ResourceKey, Sample, StoredResource, TokenRecord, WriteGroup, WriteOutcome } from "./store.js";
+import { PostgresTelemetryStore, type TelemetryStore } from "./telemetry-store.js";
 
 const MIGRATION_LOCK = 7_301;
 const LEASE_LOCK = 7_302;
@@ -57,12 +58,14 @@ async function migratePostgres(client: pg.PoolClient, migrations: readonly Migra
 export class PostgresStore extends StoreBase {
   readonly flavour = "postgres";
   #lease: pg.Client | undefined;
+  readonly telemetry: TelemetryStore;
 
   private constructor(
     readonly pool: pg.Pool,
     readonly config: pg.ClientConfig,
   ) {
     super();
+    this.telemetry = new PostgresTelemetryStore(pool);
   }
 
   /** Connects, creates the schema if needed and brings it up to date. */

@@ -16,6 +16,7 @@ import { runBatch } from "./batch.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
 import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
 import type { ResourceKey, Sample, StoredResource, TokenRecord, WriteGroup, WriteOutcome } from "./store.js";
+import { SqliteTelemetryStore, type TelemetryStore } from "./telemetry-store.js";
 
 export function migrateSqlite(db: Database.Database, migrations: readonly Migration[]): number[] {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER)");
@@ -43,6 +44,7 @@ export class SqliteStore extends StoreBase {
   readonly flavour = "sqlite";
   readonly #db: Database.Database;
   readonly #stmt: Record<"get" | "head" | "setHead" | "upsert" | "del" | "record", Database.Statement>;
+  readonly telemetry: TelemetryStore;
 
   /** Opens (creating) `dir/kb.sqlite` and brings its schema up to date. */
   constructor(dir: string) {
@@ -53,6 +55,7 @@ export class SqliteStore extends StoreBase {
     this.#db.pragma("synchronous = FULL");
     this.#db.pragma("busy_timeout = 5000");
     migrateSqlite(this.#db, SQLITE_MIGRATIONS);
+    this.telemetry = new SqliteTelemetryStore(this.#db);
     const db = this.#db;
     this.#stmt = {
       get: db.prepare("SELECT * FROM resources WHERE kind = ? AND namespace = ? AND name = ?"),

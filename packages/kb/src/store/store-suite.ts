@@ -253,6 +253,42 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(s[1]).toMatchObject({ powerW: 3, energyWh: 6 });
     });
 
+    it("keeps each telemetry sample once by (device, seq) and reports the gaps of each device's sequence", async () => {
+      const rec = (device: string, seq: number, late = false) => ({
+        device,
+        seq,
+        region: "eu",
+        tsMs: 1000 * seq,
+        receivedMs: 5000,
+        late,
+        powerW: seq / 2,
+        busVoltageV: 5,
+        currentA: 0.1,
+        cpuUtil: 0.25,
+        memoryUsedBytes: 2 ** 33,
+        soc: seq === 2 ? null : 0.5,
+        solarExcessW: 0,
+      });
+      expect(await store.telemetry.add([rec("pi", 1), rec("pi", 2), rec("pi", 4)])).toBe(3);
+      // a redelivery of what is stored, with one new sample: only the new one counts, the stored one stays
+      expect(await store.telemetry.add([rec("pi", 2, true), rec("pi", 3, true), rec("jet", 7)])).toBe(2);
+      const listed = await store.telemetry.list("pi", 1500, 10_000, 10);
+      expect(listed.map((r) => [r.seq, r.late])).toEqual([
+        [2, false],
+        [3, true],
+        [4, false],
+      ]);
+      expect(listed[0]).toMatchObject({ soc: null, memoryUsedBytes: 2 ** 33, region: "eu" });
+      expect(await store.telemetry.coverage()).toEqual([
+        { device: "jet", count: 1, firstSeq: 7, lastSeq: 7, missing: 0 },
+        { device: "pi", count: 4, firstSeq: 1, lastSeq: 4, missing: 0 },
+      ]);
+      await store.telemetry.add([rec("pi", 9)]);
+      expect(await store.telemetry.coverage("pi")).toEqual([
+        { device: "pi", count: 5, firstSeq: 1, lastSeq: 9, missing: 4 },
+      ]);
+    });
+
     it("keeps everything across a close and reopen (migrations run once)", async () => {
       const a = await store.put(app("web", { x: 1 }, { team: "a" }), { nowMs: 1 });
       await store.close();

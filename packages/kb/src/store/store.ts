@@ -4,6 +4,7 @@
 
 import type { BackupInfo } from "./backup.js";
 import type { Selector } from "./selector.js";
+import type { TelemetryStore } from "./telemetry-store.js";
 
 /** One stored resource, kind-agnostic. `spec` and `status` are JSON values. */
 export interface StoredResource {
@@ -160,6 +161,8 @@ export interface Store {
   revokeToken(id: string): Promise<boolean>;
 
   addSamples(samples: readonly Sample[]): Promise<void>;
+  /** Every telemetry sample by (device, seq), from the regions' streams. */
+  readonly telemetry: TelemetryStore;
   series(device: string, fromMs: number, toMs: number, limit: number): Promise<Sample[]>;
 
   /** A consistent copy of everything (resources with their versions, the watch log, tokens, samples) in

@@ -1,0 +1,165 @@
+// The regions' telemetry → the Knowledge Base's telemetry history (DESIGN.md §5). For every region it knows,
+// the Knowledge Base owns a history stream in its own JetStream (the cloud domain) that sources the region's
+// stream across the leafnode link (`historyStreamConfig`), and reads it with a durable pull consumer: a batch
+// is committed to the store first and acknowledged after, so a crash in between redelivers it and the store,
+// keyed by (device, seq), ignores what it already has — no gap, no duplicate.
+import { ensureStream, historyStreamConfig, historyStreamName } from "@qonnect/pki";
+import { telemetryV1 } from "@qonnect/proto";
+import {
+  AckPolicy,
+  type ConnectionOptions,
+  connect,
+  DeliverPolicy,
+  type JetStreamManager,
+  type JsMsg,
+  type NatsConnection,
+  nanos,
+} from "nats";
+import type { KbMetrics } from "../metrics.js";
+import type { Store } from "../store/store.js";
+import type { TelemetryRecord } from "../store/telemetry-store.js";
+
+/** The durable consumer of every history stream (servers sharing one store share its work). */
+export const TELEMETRY_CONSUMER = "kb-telemetry";
+
+export interface TelemetryHistoryLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+}
+
+export interface TelemetryHistoryOptions {
+  store: Store;
+  metrics: KbMetrics;
+  nowMs: () => number;
+  log?: TelemetryHistoryLog;
+  /** Messages per fetch. Default 512. */
+  batch?: number;
+  /** Retry period after a failure (no JetStream yet, store down). Default 2000 ms. */
+  retryMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class TelemetryHistory {
+  #nc: NatsConnection | undefined;
+  #closed = false;
+  #regions = new Map<string, Promise<void>>();
+  /** The JetStream domain of the servers we talk to (the cloud's): undefined for a single dev server. */
+  #domain: string | undefined | null = null;
+  readonly #quiet = { info: () => {}, warn: () => {} };
+
+  constructor(readonly o: TelemetryHistoryOptions) {}
+
+  /** `secured`: nats.js options from the kb bundle (TLS, CA pinned, JWT creds); plaintext without. */
+  async start(servers: string[], secured: ConnectionOptions = {}): Promise<void> {
+    this.#nc = await connect({ ...secured, servers, name: "qonnect-kb-telemetry", maxReconnectAttempts: -1 });
+  }
+
+  /** Starts reading `region`'s telemetry (idempotent; retries in the background until it works). */
+  follow(region: string): void {
+    if (this.#closed || this.#regions.has(region)) return;
+    this.#regions.set(region, this.#run(region));
+    this.o.metrics.telemetryRegions.set(this.#regions.size);
+  }
+
+  get regions(): string[] {
+    return [...this.#regions.keys()];
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#regions.values());
+    await this.#nc?.close();
+  }
+
+  async #run(region: string): Promise<void> {
+    const log = this.o.log ?? this.#quiet;
+    const retryMs = this.o.retryMs ?? 2000;
+    let failing = "";
+    while (!this.#closed) {
+      try {
+        const nc = this.#nc;
+        if (!nc) throw new Error("not started");
+        await this.#ensure(await nc.jetstreamManager(), region);
+        const consumer = await nc.jetstream().consumers.get(historyStreamName(region), TELEMETRY_CONSUMER);
+        if (failing) log.info({ region }, "reading the region's telemetry again");
+        failing = "";
+        while (!this.#closed) {
+          const batch = await consumer.fetch({ max_messages: this.o.batch ?? 512, expires: 1000 });
+          const msgs: JsMsg[] = [];
+          for await (const m of batch) msgs.push(m);
+          if (msgs.length > 0) await this.#store(region, msgs);
+        }
+      } catch (err) {
+        const message = (err as Error).message;
+        if (message !== failing)
+          log.warn({ region, err: message, retryMs }, "cannot read the region's telemetry yet; retrying");
+        failing = message;
+        if (!this.#closed) await sleep(retryMs);
+      }
+    }
+  }
+
+  /** The history stream (sourcing the region's stream) and the durable consumer on it. */
+  async #ensure(jsm: JetStreamManager, region: string): Promise<void> {
+    if (this.#domain === null) this.#domain = (await jsm.getAccountInfo()).domain ?? undefined;
+    const sourceDomain = this.#domain ? region : undefined;
+    try {
+      // replicated across the cloud cluster, so losing one cloud server loses no history
+      await ensureStream(jsm, historyStreamConfig(region, { sourceDomain, replicas: this.#domain ? 3 : 1 }));
+    } catch (err) {
+      if (!/replica|insufficient resources|peers/i.test((err as Error).message)) throw err;
+      await ensureStream(jsm, historyStreamConfig(region, { sourceDomain, replicas: 1 }));
+    }
+    await jsm.consumers.add(historyStreamName(region), {
+      durable_name: TELEMETRY_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      max_ack_pending: 20_000,
+    });
+  }
+
+  /** Commits the batch, then acknowledges it; a message that is not telemetry is terminated and counted. */
+  async #store(region: string, msgs: JsMsg[]): Promise<void> {
+    const receivedMs = this.o.nowMs();
+    const records: TelemetryRecord[] = [];
+    const good: JsMsg[] = [];
+    for (const m of msgs) {
+      try {
+        const t = telemetryV1.DeviceTelemetry.decode(m.data);
+        if (!t.device || !Number.isFinite(t.seq)) throw new Error("no device or seq");
+        records.push({
+          device: t.device,
+          seq: t.seq,
+          region,
+          tsMs: t.tsMs,
+          receivedMs,
+          late: t.late,
+          powerW: t.powerW,
+          busVoltageV: t.busVoltageV,
+          currentA: t.currentA,
+          cpuUtil: t.cpuUtil,
+          memoryUsedBytes: t.memoryUsedBytes,
+          soc: t.battery ? t.battery.soc : null,
+          solarExcessW: t.solarExcessW,
+        });
+        good.push(m);
+      } catch {
+        m.term();
+        this.o.metrics.telemetrySamples.inc({ outcome: "dropped" });
+      }
+    }
+    let added: number;
+    try {
+      added = await this.o.store.telemetry.add(records);
+    } catch (err) {
+      // not stored: redelivered in a second (and the loop backs off)
+      for (const m of good) m.nak(1000);
+      throw err;
+    }
+    for (const m of good) m.ack();
+    this.o.metrics.telemetrySamples.inc({ outcome: "stored" }, added);
+    this.o.metrics.telemetrySamples.inc({ outcome: "duplicate" }, records.length - added);
+  }
+}
