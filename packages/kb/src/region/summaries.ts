@@ -241,6 +241,9 @@ export class SummaryConsumer {
               ...(d.battery ? { soc: d.battery.soc } : {}),
               solarExcessW: d.solarExcessW,
               cpuUtil: d.cpuUtil,
+              ...(d.memoryTotalBytes > 0
+                ? { memoryUsedBytes: d.memoryUsedBytes, memoryTotalBytes: d.memoryTotalBytes }
+                : {}),
               workloads: d.workloads.length,
               ...memo.totals,
             },
@@ -259,6 +262,7 @@ export class SummaryConsumer {
           carbonG: memo.totals.carbonG,
           cost: memo.totals.cost,
           soc: d.battery ? d.battery.soc : null,
+          solarExcessW: d.solarExcessW,
         });
       }
     }

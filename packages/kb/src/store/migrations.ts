@@ -27,6 +27,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (device, ts_ms)) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: "device samples keep the solar excess the region reported (the dashboard's solar history)",
+    sql: "ALTER TABLE samples ADD COLUMN solar_excess_w REAL;",
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -50,5 +55,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         carbon_g DOUBLE PRECISION NOT NULL, cost DOUBLE PRECISION NOT NULL, soc DOUBLE PRECISION,
         PRIMARY KEY (device, ts_ms));
     `,
+  },
+  {
+    version: 2,
+    description: "device samples keep the solar excess the region reported (the dashboard's solar history)",
+    sql: "ALTER TABLE samples ADD COLUMN solar_excess_w DOUBLE PRECISION;",
   },
 ];

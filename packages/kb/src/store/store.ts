@@ -101,6 +101,8 @@ export interface Sample {
   carbonG: number;
   cost: number;
   soc: number | null;
+  /** W of solar power beyond the device's own draw, as its region reported it; null in older samples. */
+  solarExcessW?: number | null;
 }
 
 export interface Store {
