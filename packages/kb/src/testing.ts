@@ -7,7 +7,9 @@ export {
   CHROMIUM,
   type ConsoleLog,
   collectErrors,
+  type LaunchOptions,
   launchChromium,
+  MissingCertutilError,
   MissingChromiumError,
 } from "./dashboard/testdata/browser.js";
 export { contrast } from "./dashboard/testdata/contrast.js";

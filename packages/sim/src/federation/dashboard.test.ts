@@ -108,7 +108,9 @@ describe("dashboard in Debian's chromium inside a federation of real processes",
     });
     await cliOk(["apply", "-f", inventoryFile, "-f", join(dir, "app.yaml"), ...fed.serverFlags()]);
     url = fed.kb.http;
-    browser = await launchChromium();
+    // with TLS on (the deployment's CA in the state file), the browser trusts that CA, as a person's would
+    const ca = fed.state().ca;
+    browser = await launchChromium(ca ? { trustCaFile: ca } : {});
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     log = collectErrors(page);
@@ -215,7 +217,8 @@ describe("dashboard in Debian's chromium inside a federation of real processes",
       mkdirSync(shots, { recursive: true });
       // a few minutes of history and live points for the pictures (not an assertion)
       await page.waitForTimeout(Number(process.env.QONNECT_DASHBOARD_SCREENSHOT_WAIT_MS ?? 60_000));
-      await page.reload();
+      // the device that took the replica over: its page shows the workload and the event of the move
+      await page.goto(`${url}/#/devices/${await replicaDevice()}`);
       await page.waitForSelector("[data-chart='power'] canvas", LONG);
       await page.waitForTimeout(5000);
       await page.screenshot({ path: join(shots, "dashboard-device.png"), fullPage: true });
