@@ -13,3 +13,4 @@ export {
   MissingChromiumError,
 } from "./dashboard/testdata/browser.js";
 export { contrast } from "./dashboard/testdata/contrast.js";
+export { auditContrast, type ContrastFailure } from "./dashboard/testdata/contrast-audit.js";

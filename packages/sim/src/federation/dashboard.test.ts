@@ -8,7 +8,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Browser, type ConsoleLog, collectErrors, launchChromium, type Page } from "@qonnect/kb/testing";
+import {
+  auditContrast,
+  type Browser,
+  type ConsoleLog,
+  collectErrors,
+  launchChromium,
+  type Page,
+} from "@qonnect/kb/testing";
 import { bundleCli } from "@qonnect/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cliOk, REPO_ROOT, useBundledCli } from "./cli-process.js";
@@ -213,6 +220,8 @@ describe("dashboard in Debian's chromium inside a federation of real processes",
       async () => expect(Number(await power.getAttribute("data-points"))).toBeGreaterThan(first),
       LONG,
     );
+    // WCAG AA as drawn, on the screens of a real federation too
+    expect((await auditContrast(page)).failures).toEqual([]);
     if (shots) {
       mkdirSync(shots, { recursive: true });
       // a few minutes of history and live points for the pictures (not an assertion)
