@@ -20,6 +20,7 @@ import { bundleCli } from "@qonnect/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cliOk, REPO_ROOT, useBundledCli } from "./cli-process.js";
 import { Federation } from "./federation.js";
+import { SMALL_DEVICES as DEVICES, SMALL_APP, SMALL_INVENTORY } from "./testdata/small-federation.js";
 
 const LONG = { timeout: 120_000, interval: 500 };
 const RED = "rgb(207, 34, 46)";
@@ -30,61 +31,6 @@ const shots = process.env.QONNECT_DASHBOARD_SCREENSHOTS
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of the REST API, checked by the assertions
 type Json = any;
-
-const DEVICES = ["pi5-berlin-a", "nuc-berlin-1", "nuc-berlin-2"];
-
-/** One region, an edge site with a solar-and-battery board and a fog site with two mini-servers. */
-const INVENTORY = `apiVersion: qonnect.io/v1alpha1
-kind: Inventory
-metadata: { name: berlin }
-spec:
-  zones:
-    - { name: DE, intensityGPerKWh: 406, pricePerKWh: 0.32 }
-  sites:
-    - { name: berlin-edge, tier: edge, region: eu-central, zone: DE }
-    - { name: berlin-fog, tier: fog, region: eu-central, zone: DE }
-  latencies:
-    - { from: berlin-edge, to: berlin-fog, ms: 2 }
-  devices:
-    - name: pi5-berlin-a
-      site: berlin-edge
-      arch: arm64
-      cpu: 4
-      memory: 8Gi
-      power: { idleW: 2.7, maxW: 7.0 }
-      battery: { capacityWh: 37, soc: 0.8, minSoc: 0.2 }
-      solar: { excessW: 4.0 }
-    - name: nuc-berlin-1
-      site: berlin-fog
-      arch: amd64
-      cpu: 12
-      memory: 32Gi
-      power: { idleW: 9, maxW: 60 }
-      pricePerHour: 0.02
-    - name: nuc-berlin-2
-      site: berlin-fog
-      arch: amd64
-      cpu: 12
-      memory: 32Gi
-      power: { idleW: 9, maxW: 60 }
-      pricePerHour: 0.02
-`;
-
-/** One service, one replica, on the fog tier: two devices can take it, so each decision has a runner-up. */
-const APP = `apiVersion: qonnect.io/v1alpha1
-kind: Application
-metadata: { name: web }
-spec:
-  qos: { energy: 0.3, carbon: 0.4, cost: 0.2, performance: 0.1 }
-  services:
-    - name: front
-      image: docker.io/library/node:20-slim
-      command: ["node", "examples/bookinfo/service.mjs"]
-      ports: [9080]
-      replicas: 1
-      resources: { cpu: 250m, memory: 128Mi }
-      placement: { tiers: [fog], regions: [eu-central] }
-`;
 
 describe("dashboard in Debian's chromium inside a federation of real processes", {
   timeout: 300_000,
@@ -104,8 +50,8 @@ describe("dashboard in Debian's chromium inside a federation of real processes",
   beforeAll(async () => {
     useBundledCli(bundleCli());
     const inventoryFile = join(dir, "inventory.yaml");
-    writeFileSync(inventoryFile, INVENTORY);
-    writeFileSync(join(dir, "app.yaml"), APP);
+    writeFileSync(inventoryFile, SMALL_INVENTORY);
+    writeFileSync(join(dir, "app.yaml"), SMALL_APP);
     fed = await Federation.start({
       dir: join(dir, "federation"),
       inventoryFile,
