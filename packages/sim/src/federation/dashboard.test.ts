@@ -1,6 +1,7 @@
 // The dashboard inside the federation: Debian's chromium (playwright-core) on the page `kb serve` serves,
 // while the Knowledge Base is fed by a real fog lead and real device agents (each in a PID namespace of its
-// own) over a real NATS deployment. A small federation so that it stays cheap under `make test`: one region,
+// own) over a real NATS deployment, secure as the federation is by default (HTTPS from the deployment's CA,
+// which the browser trusts through its NSS database). A small federation so that it stays cheap under `make test`: one region,
 // one fog lead, three agents, one application. Killing the agent that hosts the replica (kill -9 of its
 // process group) must turn its device red and show the replica on its new device without a reload; the
 // page's explanation must be what `qonnect describe` prints. Waits on conditions with generous limits;
@@ -78,6 +79,11 @@ describe("dashboard in Debian's chromium inside a federation of real processes",
   it("shows every agent's device alive, with the region's fog leader and its term", async () => {
     await page.goto(`${url}/?token=${fed?.tokens.viewer}`);
     await page.waitForSelector("[data-role='viewer']", LONG);
+    // the federation is secure by default: the page came over HTTPS from a certificate of the deployment's CA,
+    // which the browser trusts (no certificate error is ignored), and the session cookie is Secure
+    expect(page.url()).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const cookie = (await page.context().cookies()).find((c) => c.name === "qonnect_session");
+    expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: "Strict" });
     for (const name of DEVICES)
       await page.waitForSelector(`.topology [data-device='${name}'][data-verdict='alive']`, LONG);
     expect(await page.locator(".topology [data-device]").count()).toBe(DEVICES.length);
