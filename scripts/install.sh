@@ -8,7 +8,7 @@ export npm_config_nodedir=/usr # pnpm 12 ignores .npmrc's nodedir; without it no
 
 PNPM_VERSION=12.4.2
 # Debian packages the tests start for real. Add to this list when a package needs another server.
-APT_PACKAGES=(nats-server iproute2 openssl postgresql coinor-cbc systemd util-linux chromium curl)
+APT_PACKAGES=(nats-server iproute2 openssl postgresql coinor-cbc systemd util-linux chromium curl libnss3-tools)
 # qonnect flash: test boards (sshd in namespaces), FAT images, shellcheck, arm64 Node under qemu, systemd-analyze
 APT_PACKAGES+=(openssh-server openssh-client mtools dosfstools fdisk shellcheck qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross)
 APT_PACKAGES+=(nftables) # hil-tests: network cuts of the simulated rig

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createToken } from "../api/auth.js";
 import { openStore } from "../store/open.js";
 import { type ConsoleLog, collectErrors, launchChromium } from "./testdata/browser.js";
+import { auditContrast } from "./testdata/contrast-audit.js";
 import { FLEET, FLEET_APP, FLEET_INVENTORY, FleetStream } from "./testdata/fleet.js";
 import { type KbProcess, startKbProcess } from "./testdata/kb-process.js";
 
@@ -233,6 +234,48 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     expect(await page.textContent("tr[data-zone='FR']")).toContain("0.210 €/kWh");
   });
 
+  it("shows the window a Job will use against the forecast it was chosen from", async () => {
+    // DE is dirty for the next two hours, then clean for two: the job waits for the clean window
+    const csv = ["time,value", "0,900", "3600,900", "7200,20", "10800,20", "14400,900"].join("\\n");
+    const signal = `apiVersion: qonnect.io/v1alpha1\nkind: Signal\nmetadata:\n  name: de-forecast\nspec:\n  zone: DE\n  quantity: intensity\n  source: forecast\n  trace: { format: csv, data: "${csv}", anchor: true }\n`;
+    const job = `apiVersion: qonnect.io/v1alpha1
+kind: Job
+metadata:
+  name: batch
+spec:
+  durationMinutes: 60
+  deadline: 5h
+  services:
+    - name: work
+      replicas: 1
+      resources: { cpu: 1, memory: 256Mi }
+      placement: { regions: [eu-central] }
+`;
+    for (const [collection, name, body] of [
+      ["signals", "de-forecast", signal],
+      ["jobs", "batch", job],
+    ] as const) {
+      const r = await api(`/api/v1/${collection}/${name}`, { method: "PUT", body }, tokens.operator);
+      expect(r.status, await r.clone().text()).toBe(201);
+    }
+    let status: Json;
+    await vi.waitFor(async () => {
+      status = ((await (await api("/api/v1/jobs/batch")).json()) as Json).status;
+      expect(status?.startOptions?.length).toBeGreaterThan(2);
+    }, LONG);
+    await page.click("nav a[href='#/signals']");
+    const cell = page.locator("tr[data-job='batch'] td[data-window]");
+    await vi.waitFor(
+      async () => expect(Number(await cell.getAttribute("data-start-ms"))).toBe(status.startMs),
+      LONG,
+    );
+    expect(Number(await cell.getAttribute("data-end-ms"))).toBe(status.endMs);
+    expect(status.startMs).toBeGreaterThan(Date.now() + 3_600_000);
+    const chart = page.locator("[data-chart='job-batch'] .chart-box");
+    await page.waitForSelector("[data-chart='job-batch'] canvas", LONG);
+    expect(Number(await chart.getAttribute("data-points"))).toBe(status.startOptions.length);
+  });
+
   it("lets a viewer ask for a dry-run what-if but reach no write", async () => {
     await page.goto(`${kb.url}/#/applications/shop`);
     await page.fill("[data-weight='performance']", "5");
@@ -270,8 +313,22 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
       async () => expect(Number(await power.getAttribute("data-points"))).toBeGreaterThan(first),
       LONG,
     );
-    await page.waitForSelector("[data-chart='soc'] canvas");
-    await page.waitForSelector("[data-chart='solar'] canvas");
+    // pi-b has no battery: the page says so rather than drawing an empty chart
+    await page.waitForSelector("[data-chart='soc'] :text('No battery')", LONG);
+    // pi-a has a battery and solar: both histories come from the Knowledge Base's samples, then live
+    await page.goto(`${kb.url}/#/devices/pi-a`);
+    for (const chart of ["soc", "solar"]) {
+      const box = page.locator(`[data-chart='${chart}'] .chart-box`);
+      await page.waitForSelector(`[data-chart='${chart}'] canvas`, LONG);
+      await vi.waitFor(
+        async () => expect(Number(await box.getAttribute("data-points"))).toBeGreaterThan(1),
+        LONG,
+      );
+    }
+    const history: Json = await (
+      await api(`/api/v1/devices/pi-a/series?from=${Date.now() - 3_600_000}`)
+    ).json();
+    expect(history.samples.some((x: Json) => x.solarExcessW > 0)).toBe(true);
     if (shots) {
       mkdirSync(shots, { recursive: true });
       // a few minutes of history and live points for the picture (not an assertion)
@@ -307,6 +364,45 @@ describe("dashboard in Debian's chromium against kb serve fed by region summarie
     expect(powers.length).toBe(FLEET.length);
     await page.fill("[data-filter='text']", "paris-edge-2");
     await vi.waitFor(async () => expect(await page.locator("table.devices tbody tr").count()).toBe(1), LONG);
+  });
+
+  it("passes WCAG AA contrast on every screen, as the browser draws it, at 1280 px and on a phone", async () => {
+    await page.goto(`${kb.url}/?token=${tokens.viewer}`);
+    await page.waitForSelector(".topology [data-device]", LONG);
+    const screens = ["#/", "#/devices", "#/devices/pi-a", "#/applications/shop", "#/events", "#/signals"];
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const screen of screens) {
+        await page.goto(`${kb.url}/${screen}`);
+        await page.waitForSelector("main h1", LONG);
+        await page.waitForSelector("[data-live='live']", LONG);
+        const { checked, failures } = await auditContrast(page);
+        expect(checked, screen).toBeGreaterThan(10);
+        expect(failures, `${screen} at ${width} px`).toEqual([]);
+      }
+    }
+    // the audit sees a failure when there is one: grey #999 text on the page's white is 2.8:1
+    await page.evaluate(() => {
+      const d = (
+        globalThis as unknown as {
+          document: { createElement(t: string): Json; querySelector(s: string): Json };
+        }
+      ).document;
+      const p = d.createElement("p");
+      p.textContent = "too faint";
+      p.style.color = "#999999";
+      d.querySelector("main").append(p);
+    });
+    expect((await auditContrast(page)).failures).toEqual([
+      expect.objectContaining({ text: "too faint", needed: 4.5, fg: "rgb(153, 153, 153)" }),
+    ]);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // the login page too (no session: a fresh context)
+    const other = await browser.newContext();
+    const login = await other.newPage();
+    await login.goto(`${kb.url}/login`);
+    expect((await auditContrast(login)).failures).toEqual([]);
+    await other.close();
   });
 
   it("fits a phone's width without sideways scrolling", async () => {

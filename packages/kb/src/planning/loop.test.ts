@@ -111,7 +111,14 @@ describe("planning loop against the fog lead contract double (real gRPC, real NA
       expect((await t.client(t.tokens.viewer).list({ collection: "devices" })).resources.length).toBe(2),
     );
     for (const [i, name] of ["pi-p1", "pi-p2"].entries())
-      west.setDevice({ name, energyWh: 110 + i, solarEnergyWh: 50 });
+      west.setDevice({
+        name,
+        energyWh: 110 + i,
+        solarEnergyWh: 50,
+        solarExcessW: 1.5,
+        memoryUsedBytes: 1 << 30,
+        memoryTotalBytes: 4 * 2 ** 30,
+      });
     await west.publishSummary(2);
     await t.kb.summaries!.idle();
     await until(async () => {
@@ -119,6 +126,8 @@ describe("planning loop against the fog lead contract double (real gRPC, real NA
       expect(d.status?.energyWh).toBeCloseTo(100);
       // 50 Wh of the 100 from the grid at 60 g/kWh
       expect(d.status?.carbonG).toBeCloseTo(3);
+      // what the devices table shows beside power: memory in use of the total
+      expect(d.status).toMatchObject({ memoryUsedBytes: 1 << 30, memoryTotalBytes: 4 * 2 ** 30 });
     });
     await until(async () => {
       const app = (await t.client(t.tokens.viewer).get("applications/web")).resource!;
@@ -126,8 +135,14 @@ describe("planning loop against the fog lead contract double (real gRPC, real NA
       expect(app.status?.accounting?.carbonG).toBeCloseTo(6);
     });
     const r = await t.http("/api/v1/devices/pi-p1/series?from=0", { token: t.tokens.viewer });
-    const body = (await r.json()) as { samples: { energyWh: number }[] };
+    const body = (await r.json()) as { samples: { energyWh: number; solarExcessW: number }[] };
     expect(body.samples.map((s) => s.energyWh)).toEqual([0, 100]);
+    // each sample keeps the solar excess its summary reported (the device page's solar history)
+    expect(body.samples.map((s) => s.solarExcessW)).toEqual([0, 1.5]);
+    // and the sun goes again, so that the tests below plan without it
+    for (const name of ["pi-p1", "pi-p2"]) west.setDevice({ name, solarExcessW: 0 });
+    await west.publishSummary();
+    await t.kb.summaries!.idle();
   });
 
   it("moves replicas off a device the region reports dead", async () => {
@@ -202,6 +217,14 @@ spec:
       expect(job.status?.phase).toBe("Waiting");
       expect(job.status?.carbonSavedG).toBeGreaterThan(0);
       expect(job.status!.startMs - job.metadata!.createTimeMs).toBeGreaterThanOrEqual(7_000_000);
+      // every start considered, with the run's carbon by the forecast: the dashboard draws the window from it
+      const options = job.status!.startOptions as { startMs: number; carbonG: number; feasible: boolean }[];
+      expect(options.length).toBeGreaterThan(2);
+      const chosen = options.find((o) => o.startMs === job.status!.startMs);
+      expect(chosen?.carbonG).toBeCloseTo(job.status!.carbonG);
+      expect(Math.max(...options.map((o) => o.carbonG))).toBeGreaterThan(chosen!.carbonG);
     });
+    const placement = (await t.client(t.tokens.viewer).get("placements/batch")).resource;
+    expect(placement?.spec?.job?.startOptions).toBeUndefined();
   });
 });

@@ -130,6 +130,7 @@ export class PlanningLoop {
           carbonG: s.carbonG ?? 0,
           nowCarbonG: s.nowCarbonG ?? 0,
           savingG: (s as { carbonSavedG?: number }).carbonSavedG ?? 0,
+          ...(s.startOptions ? { startOptions: s.startOptions } : {}),
         });
     }
     const fallback = Object.fromEntries(world.inventory.zones.map((z) => [z.name, z.intensityGPerKWh]));

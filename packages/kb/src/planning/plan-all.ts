@@ -21,6 +21,24 @@ export interface JobDecision {
   carbonG: number;
   nowCarbonG: number;
   savingG: number;
+  /** The starts considered and the run's carbon at each, from the forecast (at most MAX_START_OPTIONS). */
+  startOptions?: StartOption[];
+}
+
+export interface StartOption {
+  startMs: number;
+  carbonG: number;
+  feasible: boolean;
+}
+
+/** Start options kept with a job's decision (every k-th of a longer grid): enough to draw, small to store. */
+export const MAX_START_OPTIONS = 200;
+
+function thin(options: JobPlan["candidates"]): StartOption[] {
+  const every = Math.ceil(options.length / MAX_START_OPTIONS);
+  return options
+    .filter((_, i) => i % every === 0)
+    .map((c) => ({ startMs: c.startMs, carbonG: c.carbonG, feasible: c.feasible }));
 }
 
 export interface AppPlan {
@@ -76,6 +94,7 @@ function chooseStart(inventory: Inventory, entry: AppEntry, options: PlanAllOpti
     carbonG: j.carbonG,
     nowCarbonG: j.nowCarbonG,
     savingG: j.savingG,
+    startOptions: thin(j.candidates),
   };
 }
 

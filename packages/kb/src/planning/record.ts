@@ -28,6 +28,12 @@ function compactExplanation(a: AppPlan): unknown {
   };
 }
 
+/** A job's decision as the Placement keeps it: without the start options (the job's status has them). */
+function placementJob(job: NonNullable<AppPlan["job"]>): Omit<NonNullable<AppPlan["job"]>, "startOptions"> {
+  const { startOptions: _, ...rest } = job;
+  return rest;
+}
+
 function phaseOf(a: AppPlan, nowMs: number): string {
   if (!a.plan.feasible) return "Infeasible";
   if (!a.job) return "Placed";
@@ -61,7 +67,8 @@ export async function recordRound(
       problems: a.plan.problems,
       ...(a.plan.explain ? { explanation: compactExplanation(a) } : {}),
       planId,
-      ...(a.job ? { job: a.job } : {}),
+      // the start options go to the job's status only (the Signals screen draws them)
+      ...(a.job ? { job: placementJob(a.job) } : {}),
     };
     const key = { kind: "Placement", namespace: ns, name };
     const before = ctx.placement(ns, name);
@@ -100,6 +107,7 @@ export async function recordRound(
                 carbonG: a.job.carbonG,
                 nowCarbonG: a.job.nowCarbonG,
                 carbonSavedG: a.job.savingG,
+                ...(a.job.startOptions ? { startOptions: a.job.startOptions } : {}),
               }
             : {}),
         },

@@ -242,6 +242,9 @@ export class SummaryConsumer {
               ...(d.battery ? { soc: d.battery.soc } : {}),
               solarExcessW: d.solarExcessW,
               cpuUtil: d.cpuUtil,
+              ...(d.memoryTotalBytes > 0
+                ? { memoryUsedBytes: d.memoryUsedBytes, memoryTotalBytes: d.memoryTotalBytes }
+                : {}),
               workloads: d.workloads.length,
               ...memo.totals,
             },
@@ -260,6 +263,7 @@ export class SummaryConsumer {
           carbonG: memo.totals.carbonG,
           cost: memo.totals.cost,
           soc: d.battery ? d.battery.soc : null,
+          solarExcessW: d.solarExcessW,
         });
       }
     }

@@ -173,7 +173,8 @@ export function openApiDocument(): Record<string, unknown> {
   };
   paths["/api/v1/devices/{name}/series"] = {
     get: {
-      summary: "A device's time series (power, cumulative energy, carbon, cost, state of charge)",
+      summary:
+        "A device's time series (power, cumulative energy, carbon, cost, state of charge, solar excess)",
       parameters: [
         { name: "name", in: "path", required: true, schema: { type: "string" } },
         { name: "from", in: "query", schema: { type: "integer", description: "Unix ms" } },

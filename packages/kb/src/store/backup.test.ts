@@ -88,7 +88,17 @@ async function fill(store: Store): Promise<void> {
       cost: 0.01,
       soc: null,
     },
-    { device: "d1", tsMs: 2, powerW: 4, energyWh: 2, solarEnergyWh: 0.5, carbonG: 0.7, cost: 0.02, soc: 0.8 },
+    {
+      device: "d1",
+      tsMs: 2,
+      powerW: 4,
+      energyWh: 2,
+      solarEnergyWh: 0.5,
+      carbonG: 0.7,
+      cost: 0.02,
+      soc: 0.8,
+      solarExcessW: 1.25,
+    },
   ]);
 }
 

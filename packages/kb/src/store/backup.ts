@@ -36,7 +36,17 @@ export const TABLES: Record<string, readonly string[]> = {
   ],
   changes: ["rv", "type", "kind", "namespace", "name", "object"],
   tokens: ["id", "hash", "role", "description", "create_ms", "expire_ms", "revoked"],
-  samples: ["device", "ts_ms", "power_w", "energy_wh", "solar_energy_wh", "carbon_g", "cost", "soc"],
+  samples: [
+    "device",
+    "ts_ms",
+    "power_w",
+    "energy_wh",
+    "solar_energy_wh",
+    "carbon_g",
+    "cost",
+    "soc",
+    "solar_excess_w",
+  ],
 };
 
 /** Each table's primary key, for a stable export order. */
@@ -62,6 +72,7 @@ const NUMERIC = new Set([
   "carbon_g",
   "cost",
   "soc",
+  "solar_excess_w",
 ]);
 
 export type Row = Record<string, string | number | boolean | null>;
@@ -181,8 +192,14 @@ async function openSqliteBackup(file: string): Promise<BackupSource> {
     async *chunks() {
       for (const table of Object.keys(TABLES)) {
         let rows: Row[] = [];
+        // a backup of an older schema lacks the newer columns (samples.solar_excess_w before version 3):
+        // read what it has, the rest restores as null
+        const has = new Set(
+          (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name),
+        );
+        const cols = TABLES[table]!.filter((c) => has.has(c));
         for (const r of db
-          .prepare(`SELECT ${TABLES[table]!.join(", ")} FROM ${table} ORDER BY ${TABLE_KEYS[table]}`)
+          .prepare(`SELECT ${cols.join(", ")} FROM ${table} ORDER BY ${TABLE_KEYS[table]}`)
           .iterate() as Iterable<Record<string, unknown>>) {
           rows.push(normaliseRow(table, r));
           if (rows.length >= CHUNK) {

@@ -40,6 +40,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX telemetry_by_time ON telemetry (device, ts_ms);
     `,
   },
+  {
+    version: 3,
+    description: "device samples keep the solar excess the region reported (the dashboard's solar history)",
+    sql: "ALTER TABLE samples ADD COLUMN solar_excess_w REAL;",
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -77,5 +82,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (device, seq));
       CREATE INDEX telemetry_by_time ON telemetry (device, ts_ms);
     `,
+  },
+  {
+    version: 3,
+    description: "device samples keep the solar excess the region reported (the dashboard's solar history)",
+    sql: "ALTER TABLE samples ADD COLUMN solar_excess_w DOUBLE PRECISION;",
   },
 ];

@@ -288,12 +288,22 @@ export class PostgresStore extends StoreBase {
     await this.#tx(async (c) => {
       for (const s of samples)
         await c.query(
-          `INSERT INTO samples (device, ts_ms, power_w, energy_wh, solar_energy_wh, carbon_g, cost, soc)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          `INSERT INTO samples (device, ts_ms, power_w, energy_wh, solar_energy_wh, carbon_g, cost, soc,
+             solar_excess_w) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (device, ts_ms) DO UPDATE SET power_w = excluded.power_w, energy_wh = excluded.energy_wh,
              solar_energy_wh = excluded.solar_energy_wh, carbon_g = excluded.carbon_g, cost = excluded.cost,
-             soc = excluded.soc`,
-          [s.device, s.tsMs, s.powerW, s.energyWh, s.solarEnergyWh, s.carbonG, s.cost, s.soc],
+             soc = excluded.soc, solar_excess_w = excluded.solar_excess_w`,
+          [
+            s.device,
+            s.tsMs,
+            s.powerW,
+            s.energyWh,
+            s.solarEnergyWh,
+            s.carbonG,
+            s.cost,
+            s.soc,
+            s.solarExcessW ?? null,
+          ],
         );
     });
   }

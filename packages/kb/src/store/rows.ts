@@ -142,5 +142,7 @@ export function sampleFromRow(r: Record<string, number | string | null>): Sample
     carbonG: Number(r.carbon_g),
     cost: Number(r.cost),
     soc: r.soc === null ? null : Number(r.soc),
+    solarExcessW:
+      r.solar_excess_w === null || r.solar_excess_w === undefined ? null : Number(r.solar_excess_w),
   };
 }

@@ -199,12 +199,22 @@ export class SqliteStore extends StoreBase {
 
   async addSamples(samples: readonly Sample[]): Promise<void> {
     const stmt = this.#db.prepare(
-      `INSERT OR REPLACE INTO samples (device, ts_ms, power_w, energy_wh, solar_energy_wh, carbon_g, cost, soc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO samples (device, ts_ms, power_w, energy_wh, solar_energy_wh, carbon_g, cost, soc,
+         solar_excess_w) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#db.transaction(() => {
       for (const s of samples)
-        stmt.run(s.device, s.tsMs, s.powerW, s.energyWh, s.solarEnergyWh, s.carbonG, s.cost, s.soc);
+        stmt.run(
+          s.device,
+          s.tsMs,
+          s.powerW,
+          s.energyWh,
+          s.solarEnergyWh,
+          s.carbonG,
+          s.cost,
+          s.soc,
+          s.solarExcessW ?? null,
+        );
     })();
   }
 

@@ -245,12 +245,14 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
           carbonG: k / 10,
           cost: 0,
           soc: k === 2 ? null : 0.5,
+          ...(k === 3 ? { solarExcessW: 1.5 } : {}),
         })),
       );
       const s = await store.series("pi", 1500, 5000, 10);
       expect(s.map((x) => x.tsMs)).toEqual([2000, 3000]);
       expect(s[0]?.soc).toBeNull();
-      expect(s[1]).toMatchObject({ powerW: 3, energyWh: 6 });
+      expect(s[0]?.solarExcessW).toBeNull();
+      expect(s[1]).toMatchObject({ powerW: 3, energyWh: 6, solarExcessW: 1.5 });
     });
 
     it("keeps each telemetry sample once by (device, seq) and reports the gaps of each device's sequence", async () => {

@@ -103,6 +103,8 @@ export interface Sample {
   carbonG: number;
   cost: number;
   soc: number | null;
+  /** W of solar power beyond the device's own draw, as its region reported it; null in older samples. */
+  solarExcessW?: number | null;
 }
 
 /** One write of a batch. Each op that changes something takes the next version and one watch entry. */

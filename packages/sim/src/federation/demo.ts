@@ -50,6 +50,10 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<Feder
         o.say(
           `secure: the CA is ${fed.security.caFile} (qonnect get apps --server ${fed.kb.grpc} --ca ${fed.security.caFile} --token …)`,
         );
+      if (fed.security)
+        o.say(
+          `the dashboard is served over HTTPS: let your browser trust that CA (Chromium on Linux: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n qonnect-demo -i ${fed.security.caFile}), or run the demo with --insecure`,
+        );
       o.say(`NATS: ${fed.nats.cloudUrls().join(", ")}${o.stateFile ? `; state in ${o.stateFile}` : ""}`);
       o.say("running; Ctrl-C stops everything");
       await o.stopSignal;

@@ -7,26 +7,18 @@ import { ago, clock, fmt, pct, watts } from "./format.js";
 import { html } from "./html.js";
 import { deviceRows } from "./model.js";
 
-/** W covered by solar between two cumulative readings. */
-const solarW = (a, b) => {
-  const dtH = (b.tsMs - a.tsMs) / 3_600_000;
-  return dtH > 0 ? Math.max(0, (b.solarEnergyWh - a.solarEnergyWh) / dtH) : undefined;
-};
-
+/** The three histories of a device's samples; samples recorded before the Knowledge Base kept the solar
+ * excess (schema version 1) have none and add no solar point. */
 function toPoints(samples) {
   const power = [];
   const soc = [];
   const solar = [];
-  samples.forEach((s, i) => {
+  for (const s of samples) {
     const t = s.tsMs / 1000;
     power.push({ t, v: s.powerW });
     if (s.soc !== null && s.soc !== undefined) soc.push({ t, v: s.soc * 100 });
-    const prev = samples[i - 1];
-    if (prev) {
-      const w = solarW(prev, s);
-      if (w !== undefined) solar.push({ t, v: w });
-    }
-  });
+    if (s.solarExcessW !== null && s.solarExcessW !== undefined) solar.push({ t, v: s.solarExcessW });
+  }
   return { power, soc, solar };
 }
 
@@ -90,10 +82,14 @@ export function DevicePage({ live, name }) {
       history
         ? html`<div class="charts">
           <${Chart} id="power" title="power" unit="W" color="#0550ae" points=${history.power} subscribe=${feeds.power} />
-          <${Chart} id="soc" title="battery state of charge" unit="%" color="#1a7f37" points=${history.soc} subscribe=${feeds.soc} />
+          ${
+            row.hasBattery || history.soc.length
+              ? html`<${Chart} id="soc" title="battery state of charge" unit="%" color="#1a7f37" points=${history.soc} subscribe=${feeds.soc} />`
+              : html`<figure class="chart" data-chart="soc"><figcaption>battery state of charge</figcaption><p class="muted">No battery reported or declared.</p></figure>`
+          }
           <${Chart} id="solar" title="solar excess" unit="W" color="#9a6700" points=${history.solar} subscribe=${feeds.solar} />
         </div>
-        <p class="muted">Last hour from the Knowledge Base, then live. Solar: the history is the power the device drew from solar (from its cumulative solar energy); live points are the solar excess the region reports.</p>`
+        <p class="muted">The last hour from the Knowledge Base's samples, then each report of the device's region as it arrives. Solar excess is the solar power beyond what the device draws, as its region reports it.</p>`
         : html`<p>Loading the last hour…</p>`
     }
     <h2>Events</h2>

@@ -77,11 +77,11 @@ export function Devices({ live }) {
           <th scope="row"><a href=${`#/devices/${encodeURIComponent(r.name)}`}>${r.name}</a></th>
           <td>${r.site}</td><td>${r.tier}</td><td>${r.arch}</td>
           <td><span class=${`pill v-${r.verdict}`} title=${r.verdictReason}>${r.verdict}</span></td>
-          <td class="num">${watts(r.powerW)}${r.powerW !== undefined && !r.powerMeasured ? html` <abbr title="modelled (idle power of the declared model)">m</abbr>` : ""}</td>
-          <td class="num">${r.soc === undefined ? "–" : pct(r.soc)}</td>
-          <td class="num">${r.solarExcessW === undefined ? "–" : watts(r.solarExcessW)}</td>
-          <td class="num">${r.cpuUtil === undefined ? "–" : pct(r.cpuUtil)}</td>
-          <td class="num">${r.memUtil === undefined ? "–" : pct(r.memUtil)}</td>
+          <td class="num" data-col="powerW">${watts(r.powerW)}${r.powerW !== undefined && !r.powerMeasured ? html` <abbr title="modelled (idle power of the declared model)">m</abbr>` : ""}</td>
+          <td class="num" data-col="soc">${r.soc === undefined ? "–" : pct(r.soc)}</td>
+          <td class="num" data-col="solarExcessW">${r.solarExcessW === undefined ? "–" : watts(r.solarExcessW)}</td>
+          <td class="num" data-col="cpuUtil">${r.cpuUtil === undefined ? "–" : pct(r.cpuUtil)}</td>
+          <td class="num" data-col="memUtil">${r.memUtil === undefined ? "–" : pct(r.memUtil)}</td>
           <td data-workloads>${r.workloads.join(", ") || "–"}</td>
         </tr>`,
       )}</tbody>

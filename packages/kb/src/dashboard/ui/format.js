@@ -14,4 +14,16 @@ export function ago(ms) {
   return `${Math.round(s / 86400)}d ago`;
 }
 
+/** Day and time, for instants that may be another day (job windows). */
+export const when = (ms) =>
+  ms
+    ? new Date(ms).toLocaleString([], {
+        month: "short",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        hour12: false,
+      })
+    : "–";
+
 export const clock = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour12: false }) : "–");

@@ -1,7 +1,9 @@
 // Signals: grid intensity and price per zone (the inventory's figure, or a Signal resource's), solar per
-// site, and the window each Job will use. Answers "how clean is each grid now, and when will jobs run".
-import { clock, fmt } from "./format.js";
+// site, and the window each Job will use against its forecast. Answers "how clean is each grid now, and when
+// will jobs run".
+import { fmt } from "./format.js";
 import { html } from "./html.js";
+import { JobWindows } from "./job-window.js";
 import { declared } from "./model.js";
 
 export function Signals({ live }) {
@@ -23,11 +25,6 @@ export function Signals({ live }) {
     };
   });
   const solar = signals.filter((s) => s.spec?.quantity === "solar");
-  const jobs = live.list("Job").map((j) => ({
-    name: j.metadata.name,
-    job: live.get("Placement", j.metadata.name)?.spec?.job,
-    spec: j.spec,
-  }));
   return html`<section aria-labelledby="h-signals">
     <h1 id="h-signals">Signals</h1>
     <h2>Grid zones</h2>
@@ -38,13 +35,8 @@ export function Signals({ live }) {
     <h2>Solar</h2>
     ${solar.length ? html`<ul>${solar.map((s) => html`<li>${s.spec.site}: ${s.spec.source === "constant" ? `${fmt(s.spec.value, 1)} W` : `${s.spec.source} (${s.metadata.name})`}</li>`)}</ul>` : html`<p class="muted">No solar signals; devices report their own solar excess.</p>`}
     <h2>Job windows</h2>
-    ${
-      jobs.length
-        ? html`<div class="table-wrap"><table>
-          <thead><tr><th scope="col">job</th><th scope="col">start</th><th scope="col">end</th><th scope="col">carbon</th><th scope="col">saved vs now</th></tr></thead>
-          <tbody>${jobs.map((j) => html`<tr><th scope="row">${j.name}</th><td>${clock(j.job?.startMs)}</td><td>${clock(j.job?.endMs)}</td><td>${fmt(j.job?.carbonG, 1)} g</td><td>${fmt(j.job?.savingG, 1)} g</td></tr>`)}</tbody>
-        </table></div>`
-        : html`<p class="muted">No jobs.</p>`
-    }
+    <p class="muted">Each job starts where the planner scores it best between its earliest start and its deadline, its
+      carbon taken from the forecast (a Signal of source <code>forecast</code>, else the zone's figure).</p>
+    <${JobWindows} jobs=${live.list("Job")} />
   </section>`;
 }

@@ -5,7 +5,10 @@ import { useEffect, useState } from "preact/hooks";
 import { html } from "./html.js";
 
 const DOT = 22;
-const CELL = 64;
+/** Room for a dot and a name of up to LABEL_CHARS characters beneath it, side by side without overlap. */
+const CELL = 96;
+const LABEL_CHARS = 14;
+const ROW = 68;
 const PER_ROW = 4;
 const SITE_PAD = 14;
 const GLYPH = { alive: "✓", suspect: "?", dead: "✕", unreachable: "⌁", unknown: "·" };
@@ -24,7 +27,7 @@ function layout(regions, width) {
       const perRow = Math.max(1, Math.min(PER_ROW, Math.floor((width - 4 * SITE_PAD) / CELL)));
       const cols = Math.min(perRow, devices.length);
       const w = Math.max(150, cols * CELL + SITE_PAD * 2);
-      const h = 36 + Math.ceil(devices.length / perRow) * (CELL + 4);
+      const h = 36 + Math.ceil(devices.length / perRow) * ROW;
       if (x + w > width - SITE_PAD && x > SITE_PAD) {
         x = SITE_PAD;
         rowY += rowH + SITE_PAD;
@@ -75,14 +78,16 @@ export function Topology({ regions }) {
             <text x=${s.x + 10} y=${s.y + 22} class="site-label">${s.site || "(no site)"}<tspan class="muted"> ${s.tier}</tspan></text>
             ${s.devices.map((d, i) => {
               const cx = s.x + SITE_PAD + (i % s.perRow) * CELL + CELL / 2;
-              const cy = s.y + 36 + Math.floor(i / s.perRow) * (CELL + 4) + DOT;
+              const cy = s.y + 36 + Math.floor(i / s.perRow) * ROW + DOT;
               return html`<a href=${`#/devices/${encodeURIComponent(d.name)}`} class="dot"
                 data-device=${d.name} data-verdict=${d.verdict}
                 aria-label=${`${d.name}: ${d.verdict}${d.workloads.length ? `, runs ${d.workloads.join(", ")}` : ""}`}>
                 <title>${d.name}: ${d.verdict}${d.verdictReason ? ` (${d.verdictReason})` : ""}</title>
                 <circle cx=${cx} cy=${cy} r=${DOT / 1.6} class=${`v-${d.verdict}`} />
                 <text x=${cx} y=${cy + 5} class="glyph" aria-hidden="true">${GLYPH[d.verdict]}</text>
-                <text x=${cx} y=${cy + DOT + 10} class="dot-label" aria-hidden="true">${d.name}</text>
+                <text x=${cx} y=${cy + DOT + 10} class="dot-label" aria-hidden="true">${
+                  d.name.length > LABEL_CHARS ? `${d.name.slice(0, LABEL_CHARS - 1)}…` : d.name
+                }</text>
               </a>`;
             })}
           </g>`,
