@@ -60,6 +60,16 @@ export class Story {
     return r;
   }
 
+  /** Records (and prints) a step told in another file (story-energy.ts, story-site-cut.ts, story-nats.ts). */
+  record(step: string, t0: number, ok: boolean, detail: string): StepResult {
+    return this.#record(step, t0, ok, detail);
+  }
+
+  /** True once productpage on `port` answers with its whole call tree (within `timeoutMs`). */
+  answersWithin(port: number, timeoutMs: number): Promise<boolean> {
+    return until(() => answers(port), timeoutMs);
+  }
+
   async placement(app: string): Promise<PlacementResource["spec"]> {
     return (await this.fed.rest.get<PlacementResource>("placements", app))?.spec;
   }
@@ -238,6 +248,10 @@ export class Story {
       "fog leader loss": "etcd election at equal settings (100 ms heartbeat, 1 s election) ~1.8 s p99",
       "stale command": "QONNECT prototype: a partitioned old leader keeps scheduling",
       "kb away": "Karmada's application failover waits 300 s; OpenYurt users ask for local autonomy",
+      "kb reconcile": "—",
+      "cloud NATS loss": "a NATS cluster of 3 tolerates one server down",
+      "grid + sunset": "Kubernetes does not re-place running pods when energy changes",
+      "site cut": "Kubernetes evicts after ~340 s, a cut or not; QONNECT prototype moved at once",
     };
     const rows = this.results.map(
       (r) =>

@@ -1,0 +1,119 @@
+// A site behind a cable that can be pulled: a network namespace joined to the host by a veth pair (host end
+// 10.78.N.1, site end 10.78.N.2). The region's leafnode listens on the host's loopback, so a relay on the host
+// end of the veth forwards the site's NATS connections to it; the site's agents (and their workloads) run
+// inside the namespace and reach NATS only over the veth. Cutting takes the site end down: the site's traffic
+// vanishes without a reset, the way a cut uplink behaves; healing brings it back up.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+
+function ip(...args: string[]): void {
+  execFileSync("ip", args, { stdio: "pipe" });
+}
+
+/** Network namespaces cannot be made here (not root, no iproute2, or a sandbox forbids it). */
+export class SiteNetUnavailableError extends Error {
+  override name = "SiteNetUnavailableError";
+  constructor(readonly detail: string) {
+    super(
+      `network namespaces are unavailable (${detail.trim().split("\n")[0]}); a site cut needs root and iproute2 (apt-get install -y iproute2)`,
+    );
+  }
+}
+
+export interface SiteNet {
+  site: string;
+  ns: string;
+  /** The host end of the veth (the relay listens here). */
+  hostAddress: string;
+  /** The NATS URL the site's agents use: the relay on the host end of the veth. */
+  natsUrl: string;
+  /** Command prefix that runs a process inside the site. */
+  wrap: string[];
+  cut(): void;
+  heal(): void;
+  remove(): Promise<void>;
+}
+
+/** A TCP relay on `host` (port chosen by the system) to 127.0.0.1:`toPort`. */
+async function relay(
+  host: string,
+  toPort: number,
+): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = createConnection({ host: "127.0.0.1", port: toPort });
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => {
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve());
+  });
+  const addr = server.address();
+  return { server, port: typeof addr === "object" && addr ? addr.port : 0, sockets };
+}
+
+/** Creates the site's namespace, its veth and the NATS relay to the region's leafnode on `leafPort`. */
+export async function createSiteNet(site: string, leafPort: number): Promise<SiteNet> {
+  const tag = randomBytes(2).toString("hex");
+  const subnet = 16 + (Number.parseInt(tag, 16) % 200);
+  const ns = `qsite${tag}`;
+  const hostDev = `qsh${tag}`;
+  const siteDev = `qsn${tag}`;
+  const hostAddress = `10.78.${subnet}.1`;
+  try {
+    ip("netns", "add", ns);
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    throw new SiteNetUnavailableError(e.stderr?.toString() || e.message);
+  }
+  const removeLinks = () => {
+    for (const args of [
+      ["netns", "del", ns],
+      ["link", "del", hostDev],
+    ])
+      try {
+        ip(...args);
+      } catch {
+        // already gone (the host end goes with the namespace)
+      }
+  };
+  let r: Awaited<ReturnType<typeof relay>>;
+  try {
+    ip("link", "add", hostDev, "type", "veth", "peer", "name", siteDev);
+    ip("link", "set", siteDev, "netns", ns);
+    ip("addr", "add", `${hostAddress}/24`, "dev", hostDev);
+    ip("link", "set", hostDev, "up");
+    ip("-n", ns, "addr", "add", `10.78.${subnet}.2/24`, "dev", siteDev);
+    ip("-n", ns, "link", "set", siteDev, "up");
+    ip("-n", ns, "link", "set", "lo", "up");
+    r = await relay(hostAddress, leafPort);
+  } catch (err) {
+    removeLinks();
+    const e = err as { stderr?: Buffer; message: string };
+    throw new SiteNetUnavailableError(e.stderr?.toString() || e.message);
+  }
+  return {
+    site,
+    ns,
+    hostAddress,
+    natsUrl: `nats://${hostAddress}:${r.port}`,
+    wrap: ["ip", "netns", "exec", ns],
+    cut: () => ip("-n", ns, "link", "set", siteDev, "down"),
+    heal: () => ip("-n", ns, "link", "set", siteDev, "up"),
+    remove: async () => {
+      for (const s of r.sockets) s.destroy();
+      await new Promise<void>((resolve) => r.server.close(() => resolve()));
+      removeLinks();
+    },
+  };
+}
