@@ -25,6 +25,7 @@ interface ReplicaWhy {
 interface PlacementView {
   planId?: string;
   placements: Spot[];
+  totals?: { carbonGPerH?: number; energyW?: number; objective?: number };
   moves?: { op: string; service: string; replica: number; device: string; why: string }[];
   explanation?: { replicas?: ReplicaWhy[] };
 }
@@ -57,9 +58,9 @@ async function settled(fed: Federation, app: string, quietMs: number, timeoutMs:
 }
 
 export interface EnergyShiftOptions {
-  /** The zone whose grid intensity jumps (default DE). */
+  /** The zone whose grid intensity jumps (default PL, where a solar board runs a replica). */
   zone?: string;
-  /** Its new intensity, g CO2/kWh (default 950: a coal-heavy hour). */
+  /** Its new intensity, g CO2/kWh (default 2000: deliberately far above any real hour, so that moving pays). */
   intensityGPerKWh?: number;
   timeoutMs?: number;
 }
@@ -67,12 +68,17 @@ export interface EnergyShiftOptions {
 /** Step 5: a dirty grid in one zone and a sunset on the solar boards; the planner moves only what is worth it. */
 export async function energyShift(story: Story, o: EnergyShiftOptions = {}): Promise<StepResult> {
   const fed = story.fed;
-  const zone = o.zone ?? "DE";
-  const intensity = o.intensityGPerKWh ?? 950;
+  const zone = o.zone ?? "PL";
+  const intensity = o.intensityGPerKWh ?? 2000;
   const timeoutMs = o.timeoutMs ?? 90_000;
   const before = await placementOf(fed, "bookinfo");
   if (!before) return story.record("grid + sunset", Date.now(), false, "bookinfo is not placed");
   const solar = [...fed.devices.values()].filter((d) => d.device.solarExcessW > 0 && d.process.running());
+  const status = async (name: string) =>
+    (await fed.rest.get<DeviceView>("devices", name).catch(() => undefined))?.status ?? {};
+  const sunny = new Map(
+    await Promise.all(solar.map(async (d) => [d.device.name, await status(d.device.name)] as const)),
+  );
   const t0 = Date.now();
   const file = join(fed.options.dir, `signal-${zone.toLowerCase()}.yaml`);
   writeFileSync(
@@ -105,6 +111,13 @@ export async function energyShift(story: Story, o: EnergyShiftOptions = {}): Pro
     if (sawDark) break;
     await sleep(500);
   }
+  for (const d of solar) {
+    const [a, b] = [sunny.get(d.device.name) ?? {}, await status(d.device.name)];
+    const pct = (v?: number) => (v === undefined ? "?" : `${Math.round(v * 100)} %`);
+    story.say(
+      `  ${d.device.name} (emulated INA219 + UPS HAT): solar excess ${a.solarExcessW?.toFixed(1)} → ${b.solarExcessW?.toFixed(1)} W, draw ${a.powerW?.toFixed(2)} W, battery ${pct(a.soc)} → ${pct(b.soc)}`,
+    );
+  }
   const after = await settled(fed, "bookinfo", 8000, Math.max(10_000, deadline - Date.now()));
   if (!after || !sawDark)
     return story.record(
@@ -134,6 +147,9 @@ export async function energyShift(story: Story, o: EnergyShiftOptions = {}): Pro
       `  kept ${key(r)} on ${r.device}: ${r.runnerUp?.device} would gain only ${(-(r.runnerUp?.objectiveDelta ?? 0)).toFixed(4)} (below the hysteresis)`,
     );
   const kept = after.placements.length - moved.length;
+  const t = (v: PlacementView) =>
+    `carbon ${v.totals?.carbonGPerH?.toFixed(2)} g/h, objective ${v.totals?.objective?.toFixed(4)}`;
+  story.say(`  before: ${t(before)} (at the old intensity); after: ${t(after)}`);
   return story.record(
     "grid + sunset",
     t0,
