@@ -19,7 +19,7 @@ import { cliArgv, cliOk, REPO_ROOT } from "./cli-process.js";
 import { agentConfig, fogConfig, solarFileOf, writeYaml } from "./configs.js";
 import { KbRest } from "./kb-rest.js";
 import { OsProcess } from "./os-process.js";
-import { createSiteNet, type SiteNet } from "./site-net.js";
+import { type SiteNet, startSiteNets } from "./site-net.js";
 import type { DemoState } from "./state-file.js";
 
 export interface FederationOptions {
@@ -144,28 +144,13 @@ export class Federation {
     this.#say(
       `NATS: ${this.nats.cloud.length} cloud servers with JetStream, leafnodes for ${this.regions.join(", ")} (${Date.now() - t0} ms)`,
     );
-    await this.#startSiteNets();
+    const nets = await startSiteNets(this.options.siteNamespaces ?? [], this.inventory, this.nats, this.#say);
+    for (const net of nets.nets) this.siteNets.set(net.site, net);
+    this.siteNetProblem = nets.problem;
     await this.#startKb();
     for (const region of this.regions) await this.#startRegion(region);
     await this.#applyRegions();
     await this.#startDevices();
-  }
-
-  async #startSiteNets(): Promise<void> {
-    for (const site of this.options.siteNamespaces ?? []) {
-      const region = this.inventory.sites.find((x) => x.name === site)?.region;
-      const leaf = region ? this.nats.leaves[region] : undefined;
-      if (!leaf) continue;
-      try {
-        const net = await createSiteNet(site, leaf.port);
-        this.siteNets.set(site, net);
-        this.#say(`site ${site}: network namespace ${net.ns}, NATS over its veth (${net.natsUrl})`);
-      } catch (err) {
-        this.siteNetProblem = (err as Error).message;
-        this.#say(`site ${site} runs on the host: ${this.siteNetProblem}`);
-        return;
-      }
-    }
   }
 
   async #startKb(): Promise<void> {

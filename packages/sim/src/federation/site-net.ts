@@ -6,6 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import type { Inventory } from "@qonnect/core";
+import type { NatsDeployment } from "@qonnect/natsd";
 
 function ip(...args: string[]): void {
   execFileSync("ip", args, { stdio: "pipe" });
@@ -116,4 +118,31 @@ export async function createSiteNet(site: string, leafPort: number): Promise<Sit
       removeLinks();
     },
   };
+}
+
+/**
+ * The network namespaces of `sites` (each joined to its region's leafnode); stops at the first that cannot be
+ * made and says why in `problem` (those sites' agents then run on the host).
+ */
+export async function startSiteNets(
+  sites: string[],
+  inventory: Inventory,
+  nats: NatsDeployment,
+  say: (line: string) => void,
+): Promise<{ nets: SiteNet[]; problem?: string }> {
+  const nets: SiteNet[] = [];
+  for (const site of sites) {
+    const region = inventory.sites.find((x) => x.name === site)?.region;
+    const leaf = region ? nats.leaves[region] : undefined;
+    if (!leaf) continue;
+    try {
+      const net = await createSiteNet(site, leaf.port);
+      nets.push(net);
+      say(`site ${site}: network namespace ${net.ns}, NATS over its veth (${net.natsUrl})`);
+    } catch (err) {
+      say(`site ${site} runs on the host: ${(err as Error).message}`);
+      return { nets, problem: (err as Error).message };
+    }
+  }
+  return { nets };
 }
