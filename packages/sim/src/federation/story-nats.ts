@@ -28,7 +28,13 @@ export async function cloudNatsLoss(story: Story, timeoutMs = 60_000): Promise<S
       ?.lastSeenMs;
     flowing = (seen ?? 0) > killedAt + 1000;
   }
-  checks.push(flowing ? `telemetry of ${device} still arrives` : `no telemetry of ${device} since the kill`);
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  checks.push(
+    flowing
+      ? `telemetry of ${device} reached the Knowledge Base ${secs(Date.now() - killedAt)} after the kill`
+      : `no telemetry of ${device} since the kill`,
+  );
+  const applyAt = Date.now();
   // the control API: an apply goes through (Bookinfo again, unchanged)
   let applied = false;
   try {
@@ -37,7 +43,8 @@ export async function cloudNatsLoss(story: Story, timeoutMs = 60_000): Promise<S
   } catch (err) {
     checks.push(`apply failed: ${(err as Error).message.split("\n")[0]}`);
   }
-  if (applied) checks.push("qonnect apply works");
+  if (applied)
+    checks.push(`qonnect apply works (${secs(Date.now() - applyAt)}, a CLI process start included)`);
   const spec = await story.placement("bookinfo");
   const pp = spec?.placements.find((p) => p.service === "productpage");
   const answers = pp ? await story.answersWithin(story.productpagePort(pp.app, pp.replica), 20_000) : false;

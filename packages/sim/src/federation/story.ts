@@ -251,7 +251,7 @@ export class Story {
       "kb reconcile": "—",
       "cloud NATS loss": "a NATS cluster of 3 tolerates one server down",
       "grid + sunset": "Kubernetes does not re-place running pods when energy changes",
-      "site cut": "Kubernetes evicts after ~340 s, a cut or not; QONNECT prototype moved at once",
+      "site cut": "Kubernetes evicts after ~340 s whether a node is cut off or dead",
     };
     const rows = this.results.map(
       (r) =>
