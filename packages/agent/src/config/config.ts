@@ -35,6 +35,12 @@ export interface EmulatedSensorSpec {
   solarFile?: string;
   /** A battery on a UPS HAT: usable capacity, state of charge at start, the floor it never discharges below. */
   battery?: { capacityWh: number; soc: number; minSoc: number };
+  /**
+   * A JSON file `{"busVoltageV", "currentA"}` that an outside electrical model (the simulated HIL rig) keeps
+   * current; when set, the emulator reads the truth from it (re-read at most every 100 ms) instead of the
+   * constants above, so a rig's meter and the agent's own sensor see the same load.
+   */
+  truthFile?: string;
 }
 
 /** The device's power profile P(u) = idleW + (maxW − idleW)·u^gamma, used where nothing is measured. */
@@ -310,6 +316,7 @@ function readSensors(
     "currentA",
     "shuntResistanceOhm",
     LEGACY_SHUNT_KEY,
+    "truthFile",
     "followLoad",
     "cpuCores",
     "solarW",
@@ -317,6 +324,8 @@ function readSensors(
     "battery",
   ]);
   readBoard(r, em, emulate, path);
+  const truthFile = r.string(em, "truthFile", "sensors.emulate");
+  if (truthFile !== undefined) emulate.truthFile = truthFile;
   emulate.busVoltageV =
     r.number(em, "busVoltageV", "sensors.emulate", { min: 0, max: 32 }) ?? emulate.busVoltageV;
   emulate.currentA = r.number(em, "currentA", "sensors.emulate", { min: -3.2, max: 3.2 }) ?? emulate.currentA;

@@ -17,6 +17,8 @@ export interface AgentConfigInput {
   samplePeriodMs: number;
   /** The emulated sun (watts, re-read every sample). */
   solarFile?: string;
+  /** The device's `qonnect enroll device` bundle (NATS JWT creds, TLS with the CA pinned); plaintext without. */
+  bundleDir?: string;
 }
 
 /** The supply rail of an emulated board: 5.1 V USB-C up to 15 W, else 12 V, else a 19 V barrel (an INA219 with
@@ -45,7 +47,11 @@ export function agentConfig(input: AgentConfigInput): Record<string, unknown> {
     site: device.site,
     tier: device.tier,
     labels: device.labels,
-    nats: { servers: [input.natsUrl], reconnectWaitMs: 200 },
+    nats: {
+      servers: [input.natsUrl],
+      reconnectWaitMs: 200,
+      ...(input.bundleDir ? { bundle: input.bundleDir } : {}),
+    },
     sensors: {
       mode: "emulate",
       emulate: {
@@ -84,11 +90,14 @@ export interface FogConfigInput {
   natsUrl: string;
   kbGrpc: string;
   http: string;
+  /** The member's `qonnect enroll fog fog-<member>` bundle and the CRL to check peers against. */
+  security?: { bundleDir: string; crlFile: string };
 }
 
 /**
- * One fog lead, plaintext (`insecure: true`, said explicitly) on loopback, with the demo's short timings:
- * the detector's defaults (dead within about 3 s) and summaries every second.
+ * One fog lead on loopback with its bundle (mutual TLS, NATS JWT creds) — or plaintext (`insecure: true`,
+ * said explicitly) without one — and the demo's short timings: the detector's defaults (dead within about
+ * 3 s) and summaries every second.
  */
 export function fogConfig(input: FogConfigInput): Record<string, unknown> {
   return {
@@ -98,7 +107,9 @@ export function fogConfig(input: FogConfigInput): Record<string, unknown> {
     peers: input.peers,
     dataDir: input.dataDir,
     nats: { servers: [input.natsUrl] },
-    insecure: true,
+    ...(input.security
+      ? { bundle: input.security.bundleDir, crlFile: input.security.crlFile }
+      : { insecure: true }),
     kb: { address: input.kbGrpc },
     http: input.http,
     summary: { intervalMs: 1000 },

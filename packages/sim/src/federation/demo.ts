@@ -22,6 +22,8 @@ export interface FederationDemoOptions {
   inventoryFile?: string;
   /** Keep the working directory (logs, data) after stopping. */
   keepDir?: boolean;
+  /** Plaintext everywhere (the demo's `--insecure` opt-out); secure by default. */
+  insecure?: boolean;
 }
 
 export interface FederationDemoResult {
@@ -39,6 +41,7 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<Feder
     inventoryFile: o.inventoryFile ?? join(REPO_ROOT, "examples/inventory-9-sites.yaml"),
     siteNamespaces: ["lyon-edge"],
     say: (line) => o.say(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}`),
+    ...(o.insecure ? { insecure: true } : {}),
   });
   const story = new Story(fed, o.say);
   try {
@@ -47,6 +50,10 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<Feder
       if (o.stateFile) writeStateFile(o.stateFile, fed.state());
       o.say(`dashboard: ${fed.kb.http}/?token=${fed.tokens.viewer}`);
       o.say(`control API: gRPC ${fed.kb.grpc}, HTTP ${fed.kb.http}; operator token ${fed.tokens.operator}`);
+      if (fed.security)
+        o.say(
+          `secure: the CA is ${fed.security.caFile} (qonnect get apps --server ${fed.kb.grpc} --ca ${fed.security.caFile} --token …)`,
+        );
       o.say(`NATS: ${fed.nats.cloudUrls().join(", ")}${o.stateFile ? `; state in ${o.stateFile}` : ""}`);
       o.say("running; Ctrl-C stops everything");
       await o.stopSignal;
