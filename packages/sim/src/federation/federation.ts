@@ -20,7 +20,7 @@ import { agentConfig, fogConfig, solarFileOf, writeYaml } from "./configs.js";
 import { FederationPki } from "./federation-pki.js";
 import { httpGet, KbRest } from "./kb-rest.js";
 import { OsProcess } from "./os-process.js";
-import { type SiteNet, startSiteNets } from "./site-net.js";
+import { createSiteNets, relaySiteNets, type SiteNet } from "./site-net.js";
 import type { DemoState } from "./state-file.js";
 
 export interface FederationOptions {
@@ -151,8 +151,16 @@ export class Federation {
     const { dir } = this.options;
     mkdirSync(dir, { recursive: true });
     const t0 = Date.now();
+    const nets = await createSiteNets(this.options.siteNamespaces ?? [], this.inventory, this.#say);
+    for (const net of nets.nets) this.siteNets.set(net.site, net);
+    this.siteNetProblem = nets.problem;
     if (!this.options.insecure) {
-      this.security = await FederationPki.create(dir, { regions: this.regions, cloudServers: 3 });
+      this.security = await FederationPki.create(dir, {
+        regions: this.regions,
+        cloudServers: 3,
+        // a site in a network namespace reaches its leafnode at the host end of its veth
+        extraHosts: nets.nets.map((n) => n.hostAddress),
+      });
       this.#observer = join(await this.security.admin(), "nats.creds");
       this.#say(`PKI: a CA and NATS operator in ${join(dir, "pki")}; every process gets its own bundle`);
     }
@@ -164,9 +172,7 @@ export class Federation {
     this.#say(
       `NATS: ${this.nats.cloud.length} cloud servers with JetStream, leafnodes for ${this.regions.join(", ")} (${Date.now() - t0} ms)`,
     );
-    const nets = await startSiteNets(this.options.siteNamespaces ?? [], this.inventory, this.nats, this.#say);
-    for (const net of nets.nets) this.siteNets.set(net.site, net);
-    this.siteNetProblem = nets.problem;
+    await relaySiteNets(this.siteNets.values(), this.inventory, this.nats, this.#say);
     await this.#startKb();
     for (const region of this.regions) await this.#startRegion(region);
     await this.#applyRegions();

@@ -33,7 +33,8 @@ describe("site network namespace (real netns, veth and relay)", () => {
   it("reaches the host's loopback server over the veth, loses it when cut, gets it back when healed", async () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const port = (server.address() as { port: number }).port;
-    net = await createSiteNet("test-site", port);
+    net = await createSiteNet("test-site");
+    await net.relayTo(port);
     expect(await fromInside(net, net.natsUrl)).toBe("got pong ping");
     // the host's loopback itself is not reachable from inside: the site has its own
     expect(await fromInside(net, `nats://127.0.0.1:${port}`)).toMatch(/error ECONNREFUSED/);

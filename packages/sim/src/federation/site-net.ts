@@ -28,8 +28,10 @@ export interface SiteNet {
   ns: string;
   /** The host end of the veth (the relay listens here). */
   hostAddress: string;
-  /** The NATS URL the site's agents use: the relay on the host end of the veth. */
+  /** The NATS URL the site's agents use: the relay on the host end of the veth (empty until `relayTo`). */
   natsUrl: string;
+  /** Starts the relay from the host end of the veth to the region's leafnode on 127.0.0.1:`leafPort`. */
+  relayTo(leafPort: number): Promise<void>;
   /** Command prefix that runs a process inside the site. */
   wrap: string[];
   cut(): void;
@@ -64,8 +66,8 @@ async function relay(
   return { server, port: typeof addr === "object" && addr ? addr.port : 0, sockets };
 }
 
-/** Creates the site's namespace, its veth and the NATS relay to the region's leafnode on `leafPort`. */
-export async function createSiteNet(site: string, leafPort: number): Promise<SiteNet> {
+/** Creates the site's namespace and its veth; `relayTo` then joins it to the region's leafnode. */
+export async function createSiteNet(site: string): Promise<SiteNet> {
   const tag = randomBytes(2).toString("hex");
   const subnet = 16 + (Number.parseInt(tag, 16) % 200);
   const ns = `qsite${tag}`;
@@ -89,7 +91,7 @@ export async function createSiteNet(site: string, leafPort: number): Promise<Sit
         // already gone (the host end goes with the namespace)
       }
   };
-  let r: Awaited<ReturnType<typeof relay>>;
+  let r: Awaited<ReturnType<typeof relay>> | undefined;
   try {
     ip("link", "add", hostDev, "type", "veth", "peer", "name", siteDev);
     ip("link", "set", siteDev, "netns", ns);
@@ -98,51 +100,70 @@ export async function createSiteNet(site: string, leafPort: number): Promise<Sit
     ip("-n", ns, "addr", "add", `10.78.${subnet}.2/24`, "dev", siteDev);
     ip("-n", ns, "link", "set", siteDev, "up");
     ip("-n", ns, "link", "set", "lo", "up");
-    r = await relay(hostAddress, leafPort);
   } catch (err) {
     removeLinks();
     const e = err as { stderr?: Buffer; message: string };
     throw new SiteNetUnavailableError(e.stderr?.toString() || e.message);
   }
-  return {
+  const net: SiteNet = {
     site,
     ns,
     hostAddress,
-    natsUrl: `nats://${hostAddress}:${r.port}`,
+    natsUrl: "",
+    async relayTo(leafPort) {
+      r = await relay(hostAddress, leafPort);
+      net.natsUrl = `nats://${hostAddress}:${r.port}`;
+    },
     wrap: ["ip", "netns", "exec", ns],
     cut: () => ip("-n", ns, "link", "set", siteDev, "down"),
     heal: () => ip("-n", ns, "link", "set", siteDev, "up"),
     remove: async () => {
-      for (const s of r.sockets) s.destroy();
-      await new Promise<void>((resolve) => r.server.close(() => resolve()));
+      const relayed = r;
+      if (relayed) {
+        for (const s of relayed.sockets) s.destroy();
+        await new Promise<void>((resolve) => relayed.server.close(() => resolve()));
+      }
       removeLinks();
     },
   };
+  return net;
 }
 
 /**
- * The network namespaces of `sites` (each joined to its region's leafnode); stops at the first that cannot be
- * made and says why in `problem` (those sites' agents then run on the host).
+ * The network namespaces of `sites` (made before the NATS servers' certificates, which must name the host
+ * ends of their veths); stops at the first that cannot be made and says why in `problem` (those sites'
+ * agents then run on the host). `relayTo` joins each to its region's leafnode once NATS runs.
  */
-export async function startSiteNets(
+export async function createSiteNets(
   sites: string[],
   inventory: Inventory,
-  nats: NatsDeployment,
   say: (line: string) => void,
 ): Promise<{ nets: SiteNet[]; problem?: string }> {
   const nets: SiteNet[] = [];
   for (const site of sites) {
-    const region = inventory.sites.find((x) => x.name === site)?.region;
-    const leaf = region ? nats.leaves[region] : undefined;
-    if (!leaf) continue;
+    if (!inventory.sites.some((x) => x.name === site)) continue;
     try {
-      const net = await createSiteNet(site, leaf.port);
-      nets.push(net);
-      say(`site ${site}: network namespace ${net.ns}, NATS over its veth (${net.natsUrl})`);
+      nets.push(await createSiteNet(site));
     } catch (err) {
       say(`site ${site} runs on the host: ${(err as Error).message}`);
       return { nets, problem: (err as Error).message };
     }
   }
   return { nets };
+}
+
+/** Starts each site's relay to its region's leafnode. */
+export async function relaySiteNets(
+  nets: Iterable<SiteNet>,
+  inventory: Inventory,
+  nats: NatsDeployment,
+  say: (line: string) => void,
+): Promise<void> {
+  for (const net of nets) {
+    const region = inventory.sites.find((x) => x.name === net.site)?.region;
+    const leaf = region ? nats.leaves[region] : undefined;
+    if (!leaf) continue;
+    await net.relayTo(leaf.port);
+    say(`site ${net.site}: network namespace ${net.ns}, NATS over its veth (${net.natsUrl})`);
+  }
 }

@@ -56,6 +56,10 @@ export async function cloudNatsLoss(story: Story, timeoutMs = 60_000): Promise<S
     ok,
     `kill -9 ${victim.name} (pid ${pid}): ${checks.join(", ")}`,
   );
-  await victim.start();
+  try {
+    await victim.start();
+  } catch (err) {
+    story.say(`  ${victim.name} did not start again: ${(err as Error).message.split("\n")[0]}`);
+  }
   return r;
 }
