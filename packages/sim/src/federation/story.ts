@@ -175,12 +175,23 @@ export class Story {
       return (d?.ackedToken?.term ?? 0) > oldTerm;
     }, timeoutMs);
     if (!held) return this.#record("stale command", t0, false, `${name} never acknowledged the new leader`);
-    const ack = await sendDeviceCommand([this.fed.nats.leaves[region]?.url ?? ""], region, {
-      device: name,
-      token: telemetryV1.FencingToken.create({ term: oldTerm, planVersion: 1_000_000 }),
-      workloads: [],
-      tsMs: Date.now(),
-    });
+    let ack: Awaited<ReturnType<typeof sendDeviceCommand>>;
+    try {
+      ack = await sendDeviceCommand([this.fed.nats.leaves[region]?.url ?? ""], region, {
+        device: name,
+        token: telemetryV1.FencingToken.create({ term: oldTerm, planVersion: 1_000_000 }),
+        workloads: [],
+        tsMs: Date.now(),
+      });
+    } catch (err) {
+      // (a step that cannot run says why and the story goes on)
+      return this.#record(
+        "stale command",
+        t0,
+        false,
+        `could not send the old term's command: ${(err as Error).message}`,
+      );
+    }
     return this.#record(
       "stale command",
       t0,
