@@ -61,6 +61,8 @@ export class Agent {
   private sampling = false;
   private stopped = false;
   private lastPowerSource: "measured" | "model" = "model";
+  /** the workloads' CPU use at the last sample (cores): the load an emulated board draws */
+  private workloadCores = 0;
   private readonly startedAtMs: number;
   /** spool drops already added to the counter (the spool counts them since its directory was created) */
   private droppedCounted = 0;
@@ -129,7 +131,7 @@ export class Agent {
       (await createRuntime(config, (e) =>
         logger.info({ ...e, event: e.kind }, `workload ${e.workload} ${e.kind}`),
       ));
-    const sensors = options.sensors ?? (await discoverSensors(config.sensors));
+    const sensors = options.sensors ?? (await discoverSensors(config.sensors, "/", config.power));
     const agent = new Agent(config, logger, sensors, serialised(runtime), options.nowMs ?? Date.now);
     await agent.begin();
     return agent;
@@ -257,6 +259,8 @@ export class Agent {
     if (this.sampling || this.stopped) return; // a slow sample never overlaps the next
     this.sampling = true;
     try {
+      // an emulated board draws what the workloads used over the last period, under the sun of now
+      await this.sensors.board?.update(this.workloadCores);
       const tsMs = this.nowMs();
       const [system, power, battery, workloads] = await Promise.all([
         this.system.sample(),
@@ -265,6 +269,7 @@ export class Agent {
         this.runtime.status(),
       ]);
       if (this.stopped) return;
+      this.workloadCores = workloads.reduce((sum, w) => sum + w.cpuCores, 0);
       const telemetry = buildTelemetry({
         device: this.config.device,
         region: this.config.region,
@@ -276,6 +281,7 @@ export class Agent {
         battery,
         model: this.powerModel(),
         workloads,
+        solarExcessW: this.sensors.board?.solarExcessW() ?? 0,
       });
       if (telemetry.powerSource === telemetryV1.PowerSource.POWER_SOURCE_MEASURED)
         this.calibrator.observe(system.cpuUtil, telemetry.powerW);

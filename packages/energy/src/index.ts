@@ -60,6 +60,12 @@ export {
   socFromOcv,
 } from "./sensors/battery-soc.js";
 export { type DetectOptions, detectSensors, type SensorDetection } from "./sensors/detect.js";
+export {
+  type BoardState,
+  EmulatedBoard,
+  type EmulatedBoardBattery,
+  type EmulatedBoardConfig,
+} from "./sensors/emulated-board.js";
 export { createEmulatedRig, type EmulatedRig } from "./sensors/emulated-sensors.js";
 // sensors
 export {

@@ -19,8 +19,22 @@ export type SensorSpec =
 /** What the emulated INA219 on a virtual I2C bus reports (sensors.mode = emulate). */
 export interface EmulatedSensorSpec {
   busVoltageV: number;
+  /** The constant load current, unless `followLoad`. */
   currentA: number;
   shuntResistanceOhm: number;
+  /**
+   * An electrically honest board (@qonnect/energy's EmulatedBoard): the load follows the workloads' CPU use
+   * through the power profile (`power`), a solar panel feeds it and a battery (a UPS HAT at 0x42) buffers it.
+   */
+  followLoad?: boolean;
+  /** Cores the workloads' CPU use is counted against (the device's declared cores); default the host's. */
+  cpuCores?: number;
+  /** The solar panel's output, W (default 0). */
+  solarW?: number;
+  /** A file holding the panel's output in watts, read at every sample: the emulator's stand-in for the sun. */
+  solarFile?: string;
+  /** A battery on a UPS HAT: usable capacity, state of charge at start, the floor it never discharges below. */
+  battery?: { capacityWh: number; soc: number; minSoc: number };
   /**
    * A JSON file `{"busVoltageV", "currentA"}` that an outside electrical model (the simulated HIL rig) keeps
    * current; when set, the emulator reads the truth from it (re-read at most every 100 ms) instead of the
@@ -201,7 +215,7 @@ export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig
   const ackTimeoutMs = r.number(nats, "ackTimeoutMs", "nats", { min: 50, max: 60_000 }) ?? 3000;
   const ackRetryMs = r.number(nats, "ackRetryMs", "nats", { min: 50, max: 600_000 }) ?? 5000;
 
-  const sensors = readSensors(r, top["sensors"]);
+  const sensors = readSensors(r, top["sensors"], path);
   const runtime = readRuntime(r, top["runtime"], base, device ?? "");
   const power = readPower(r, top["power"]);
 
@@ -265,8 +279,46 @@ export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig
   };
 }
 
-function readSensors(r: FieldReader, value: unknown): AgentConfig["sensors"] {
-  const emulate: EmulatedSensorSpec = { busVoltageV: 5.1, currentA: 0.6, shuntResistanceOhm: 0.1 };
+/** The electrically honest board's fields of `sensors.emulate` (followLoad, cpuCores, solar, battery). */
+function readBoard(
+  r: FieldReader,
+  em: Record<string, unknown>,
+  emulate: EmulatedSensorSpec,
+  path: (p: string | undefined) => string | undefined,
+): void {
+  const at = "sensors.emulate";
+  const follow = em["followLoad"];
+  if (follow !== undefined && typeof follow !== "boolean")
+    r.problem(`${at}.followLoad`, "must be true or false");
+  emulate.followLoad = follow === true;
+  const cores = r.number(em, "cpuCores", at, { min: 0.001 });
+  if (cores !== undefined) emulate.cpuCores = cores;
+  emulate.solarW = r.number(em, "solarW", at, { min: 0, max: 10_000 }) ?? 0;
+  const file = path(r.string(em, "solarFile", at));
+  if (file !== undefined) emulate.solarFile = file;
+  const b = r.object(em["battery"], `${at}.battery`);
+  if (b) {
+    r.unknownKeys(b, `${at}.battery`, ["capacityWh", "soc", "minSoc"]);
+    emulate.battery = {
+      capacityWh: r.number(b, "capacityWh", `${at}.battery`, { min: 0.01, required: true }) ?? 1,
+      soc: r.number(b, "soc", `${at}.battery`, { min: 0, max: 1 }) ?? 0.5,
+      minSoc: r.number(b, "minSoc", `${at}.battery`, { min: 0, max: 1 }) ?? 0,
+    };
+  }
+}
+
+function readSensors(
+  r: FieldReader,
+  value: unknown,
+  path: (p: string | undefined) => string | undefined,
+): AgentConfig["sensors"] {
+  const emulate: EmulatedSensorSpec = {
+    busVoltageV: 5.1,
+    currentA: 0.6,
+    shuntResistanceOhm: 0.1,
+    followLoad: false,
+    solarW: 0,
+  };
   if (value === "auto" || value === "emulate") return { mode: value, devices: [], emulate };
   if (typeof value === "string") {
     r.problem("sensors", `must be auto, emulate or a mapping with mode, got "${value}"`);
@@ -283,7 +335,13 @@ function readSensors(r: FieldReader, value: unknown): AgentConfig["sensors"] {
     "shuntResistanceOhm",
     LEGACY_SHUNT_KEY,
     "truthFile",
+    "followLoad",
+    "cpuCores",
+    "solarW",
+    "solarFile",
+    "battery",
   ]);
+  readBoard(r, em, emulate, path);
   const truthFile = r.string(em, "truthFile", "sensors.emulate");
   if (truthFile !== undefined) emulate.truthFile = truthFile;
   emulate.busVoltageV =

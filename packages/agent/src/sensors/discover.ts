@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import {
   findHwmonIna2xx,
@@ -9,20 +10,29 @@ import {
   UpsHat,
   WAVESHARE_UPS_HAT,
 } from "@qonnect/energy";
-import type { AgentConfig, SensorSpec } from "../config/config.js";
+import type { AgentConfig, PowerProfile, SensorSpec } from "../config/config.js";
+import { openEmulatedBoard } from "./emulated-board.js";
 import { openEmulatedIna219, openIna219 } from "./ina219.js";
 import type { AgentSensor, SensorSet } from "./sensor.js";
 
 /**
  * Builds the sensor set from the configuration, with @qonnect/energy's drivers:
- * - `emulate`: the register-accurate INA219 emulator on a virtual I2C bus, read through the real driver;
+ * - `emulate`: the register-accurate INA219 emulator on a virtual I2C bus, read through the real driver; with
+ *   `followLoad`, a battery or a sun (and the `power` profile), an emulated board behind it (emulated-board.ts);
  * - `explicit`: the listed sensors (the first power source and the first battery that open are used);
  * - `auto`: power from an hwmon ina2xx chip, else an INA3221 rail (VDD_IN preferred); battery from
  *   /sys/class/power_supply.
  * `notes` says what was found and what could not be used; without a power sensor the agent reports its power
  * model's figure, marked as modelled. `root` is the filesystem root (tests use a fake sysfs tree).
  */
-export async function discoverSensors(config: AgentConfig["sensors"], root = "/"): Promise<SensorSet> {
+export async function discoverSensors(
+  config: AgentConfig["sensors"],
+  root = "/",
+  power?: PowerProfile,
+): Promise<SensorSet> {
+  const em = config.emulate;
+  if (config.mode === "emulate" && power && (em.followLoad || em.battery || em.solarW || em.solarFile))
+    return openEmulatedBoard(em, power, availableParallelism());
   if (config.mode === "emulate") {
     const power = await openEmulatedIna219(config.emulate);
     return { power, notes: [`${power.id}: emulated INA219 on a virtual I2C bus`] };

@@ -26,4 +26,14 @@ export interface SensorSet {
   /** human-readable notes from discovery (what was probed, what was missing) */
   notes: string[];
   close?(): Promise<void>;
+  /** An emulated board (sensors: emulate with followLoad): told the load, asked for the solar excess. */
+  board?: BoardHooks;
+}
+
+/** What the agent tells an emulated board before each sample, and what it reads back for its telemetry. */
+export interface BoardHooks {
+  /** The workloads' CPU use now (cores); the board also re-reads its sun (`solarFile`). */
+  update(workloadCores: number): Promise<void>;
+  /** The panel's output above the board's own draw, W. */
+  solarExcessW(): number;
 }

@@ -16,6 +16,8 @@ export interface SampleInputs {
   battery?: AgentSensorReading;
   model: PowerModel;
   workloads: telemetryV1.WorkloadStatus[];
+  /** Solar power above the device's own draw, W (an emulated board's; 0 where nothing measures it). */
+  solarExcessW?: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export function buildTelemetry(input: SampleInputs): telemetryV1.DeviceTelemetry
     gpuUtil: input.system.gpuUtil,
     temperatureC: input.system.temperatureC,
     workloads,
+    solarExcessW: round(input.solarExcessW ?? 0, 3),
   });
 }
 

@@ -1,6 +1,7 @@
 // Configuration files of the federation's processes, built as objects and written as YAML (never text
 // concatenation): one agent.yaml per device, one fog.yaml per fog lead.
 import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Device } from "@qonnect/core";
 import { stringify } from "yaml";
 
@@ -14,14 +15,32 @@ export interface AgentConfigInput {
   /** Where process workloads run: the repository root (examples/bookinfo/service.mjs). */
   workDir: string;
   samplePeriodMs: number;
+  /** The emulated sun (watts, re-read every sample). */
+  solarFile?: string;
   /** The device's `qonnect enroll device` bundle (NATS JWT creds, TLS with the CA pinned); plaintext without. */
   bundleDir?: string;
 }
 
-/** A device agent with an emulated INA219 drawing the device's idle power, and the process runtime. */
+/** The supply rail of an emulated board: 5.1 V USB-C up to 15 W, else 12 V, else a 19 V barrel (an INA219 with
+ * a 0.1 Ω shunt measures up to 3.2 A). */
+export function busVoltageFor(device: Device): number {
+  return device.maxW <= 15 ? 5.1 : device.maxW <= 36 ? 12 : 19;
+}
+
+/** The file a device's emulated sun is read from (watts): the demo's sunset writes 0 here. */
+export function solarFileOf(deviceDir: string): string {
+  return join(deviceDir, "solar-w");
+}
+
+/**
+ * A device agent on an emulated board (the INA219 emulator, register-accurate): its load follows the
+ * workloads through the device's power profile; a solar board's panel gives its idle draw plus its declared
+ * excess (so the excess at idle is the inventory's), settable through `solarFile`; a declared battery sits on
+ * an emulated UPS HAT. The process runtime.
+ */
 export function agentConfig(input: AgentConfigInput): Record<string, unknown> {
   const { device } = input;
-  const busVoltageV = 5.1;
+  const solarW = device.solarExcessW > 0 ? Number((device.idleW + device.solarExcessW).toFixed(3)) : 0;
   return {
     device: device.name,
     region: device.region,
@@ -35,7 +54,23 @@ export function agentConfig(input: AgentConfigInput): Record<string, unknown> {
     },
     sensors: {
       mode: "emulate",
-      emulate: { busVoltageV, currentA: Number((device.idleW / busVoltageV).toFixed(4)), shuntOhms: 0.1 },
+      emulate: {
+        busVoltageV: busVoltageFor(device),
+        shuntResistanceOhm: 0.1,
+        followLoad: true,
+        cpuCores: device.cpuCores,
+        solarW,
+        ...(input.solarFile ? { solarFile: input.solarFile } : {}),
+        ...(device.battery
+          ? {
+              battery: {
+                capacityWh: device.battery.capacityWh,
+                soc: device.battery.soc,
+                minSoc: device.battery.minSoc,
+              },
+            }
+          : {}),
+      },
     },
     runtime: { kind: "process", workDir: input.workDir, stopGraceMs: 2000 },
     power: { idleW: device.idleW, maxW: device.maxW, gamma: device.gamma },

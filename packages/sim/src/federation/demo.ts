@@ -7,6 +7,9 @@ import { REPO_ROOT, useBundledCli } from "./cli-process.js";
 import { Federation } from "./federation.js";
 import { writeStateFile } from "./state-file.js";
 import { type StepResult, Story } from "./story.js";
+import { energyShift } from "./story-energy.js";
+import { cloudNatsLoss } from "./story-nats.js";
+import { siteCut } from "./story-site-cut.js";
 
 export interface FederationDemoOptions {
   say(line: string): void;
@@ -36,6 +39,7 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<Feder
   const fed = await Federation.start({
     dir,
     inventoryFile: o.inventoryFile ?? join(REPO_ROOT, "examples/inventory-9-sites.yaml"),
+    siteNamespaces: ["lyon-edge"],
     say: (line) => o.say(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}`),
     ...(o.insecure ? { insecure: true } : {}),
   });
@@ -60,10 +64,13 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<Feder
     } else {
       const applied = await story.applyBookinfo();
       if (applied.ok) {
+        await cloudNatsLoss(story);
         const lost = await story.killDevice();
         const region = fed.devices.get(lost.victim)?.device.region ?? "eu-central";
         await story.killLeader(region, lost.ok ? lost.victim : undefined);
         await story.kbAway();
+        await energyShift(story);
+        await siteCut(story);
       }
     }
   } finally {

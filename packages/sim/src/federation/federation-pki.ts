@@ -19,7 +19,10 @@ export class FederationPki {
   ) {}
 
   /** `pki init` into `<dir>/pki` (once; an existing PKI is reused) and the NATS servers' bundles. */
-  static async create(dir: string, o: { regions: string[]; cloudServers: number }): Promise<FederationPki> {
+  static async create(
+    dir: string,
+    o: { regions: string[]; cloudServers: number; extraHosts?: string[] },
+  ): Promise<FederationPki> {
     const pkiDir = join(dir, "pki");
     const pki = existsSync(join(pkiDir, "ca.pem"))
       ? Pki.open(pkiDir)
@@ -28,6 +31,7 @@ export class FederationPki {
       cloudServers: o.cloudServers,
       regions: o.regions,
       nowMs: Date.now(),
+      hosts: [...LOOPBACK, ...(o.extraHosts ?? [])],
     });
     return new FederationPki(dir, pki, nats);
   }

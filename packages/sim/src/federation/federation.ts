@@ -3,7 +3,7 @@
 // serve`), three fog leads per region (`qonnect fog run`) and one device agent per inventory device
 // (`qonnect agent run`, each in a PID namespace of its own so that killing it is a power cut). Everything is
 // driven through public interfaces only: the CLI over the control API, the REST API, FogLead.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Device,
@@ -16,10 +16,11 @@ import { FogClient } from "@qonnect/fog";
 import { freePort, type NatsDeployment, startNatsDeployment } from "@qonnect/natsd";
 import type { fogV1 } from "@qonnect/proto";
 import { cliArgv, cliOk, REPO_ROOT } from "./cli-process.js";
-import { agentConfig, fogConfig, writeYaml } from "./configs.js";
+import { agentConfig, fogConfig, solarFileOf, writeYaml } from "./configs.js";
 import { FederationPki } from "./federation-pki.js";
 import { httpGet, KbRest } from "./kb-rest.js";
 import { OsProcess } from "./os-process.js";
+import { createSiteNets, relaySiteNets, type SiteNet } from "./site-net.js";
 import type { DemoState } from "./state-file.js";
 
 export interface FederationOptions {
@@ -33,6 +34,12 @@ export interface FederationOptions {
   devices?: string[];
   leadsPerRegion?: number;
   samplePeriodMs?: number;
+  /**
+   * Sites whose agents run in a network namespace of their own, joined to the region's leafnode by a veth
+   * that a site cut takes down (site-net.ts). Where namespaces cannot be made, the agents run on the host and
+   * `siteNetProblem` says why.
+   */
+  siteNamespaces?: string[];
   say?: (line: string) => void;
   /**
    * Everything plaintext (NATS without auth, gRPC and HTTP without TLS): the demo's `--insecure` opt-out.
@@ -66,6 +73,15 @@ export class FederationStartError extends Error {
   }
 }
 
+export class FederationStopError extends Error {
+  override name = "FederationStopError";
+  constructor(readonly processGroups: number[]) {
+    super(
+      `process groups ${processGroups.join(", ")} still have processes after stop; kill them with kill -9 -PGID`,
+    );
+  }
+}
+
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -93,6 +109,12 @@ export class Federation {
   #observer: string | undefined;
   readonly fog = new Map<string, FogLeadProcess[]>();
   readonly devices = new Map<string, DeviceProcess>();
+  /** Sites in a network namespace of their own (options.siteNamespaces), by site name. */
+  readonly siteNets = new Map<string, SiteNet>();
+  /** Why the sites of options.siteNamespaces run on the host instead, if they do. */
+  siteNetProblem: string | undefined;
+  /** Every device process started (restarts included): stop() waits for each one's process group to empty. */
+  readonly #deviceProcesses: OsProcess[] = [];
   readonly #say: (line: string) => void;
 
   private constructor(
@@ -129,8 +151,16 @@ export class Federation {
     const { dir } = this.options;
     mkdirSync(dir, { recursive: true });
     const t0 = Date.now();
+    const nets = await createSiteNets(this.options.siteNamespaces ?? [], this.inventory, this.#say);
+    for (const net of nets.nets) this.siteNets.set(net.site, net);
+    this.siteNetProblem = nets.problem;
     if (!this.options.insecure) {
-      this.security = await FederationPki.create(dir, { regions: this.regions, cloudServers: 3 });
+      this.security = await FederationPki.create(dir, {
+        regions: this.regions,
+        cloudServers: 3,
+        // a site in a network namespace reaches its leafnode at the host end of its veth
+        extraHosts: nets.nets.map((n) => n.hostAddress),
+      });
       this.#observer = join(await this.security.admin(), "nats.creds");
       this.#say(`PKI: a CA and NATS operator in ${join(dir, "pki")}; every process gets its own bundle`);
     }
@@ -142,6 +172,7 @@ export class Federation {
     this.#say(
       `NATS: ${this.nats.cloud.length} cloud servers with JetStream, leafnodes for ${this.regions.join(", ")} (${Date.now() - t0} ms)`,
     );
+    await relaySiteNets(this.siteNets.values(), this.inventory, this.nats, this.#say);
     await this.#startKb();
     for (const region of this.regions) await this.#startRegion(region);
     await this.#applyRegions();
@@ -306,7 +337,6 @@ export class Federation {
         `spec: { fogLeads: [${(this.fog.get(region) ?? []).map((l) => JSON.stringify(l.grpc)).join(", ")}] }`,
       ].join("\n"),
     );
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(file, `${docs.join("\n---\n")}\n`);
     await cliOk(["apply", "-f", file, ...this.serverFlags("admin")]);
   }
@@ -337,14 +367,16 @@ export class Federation {
     const dataDir = join(this.options.dir, "devices", device.name);
     mkdirSync(dataDir, { recursive: true });
     const configFile = join(dataDir, "agent.yaml");
+    const net = this.siteNets.get(device.site);
     writeYaml(
       configFile,
       agentConfig({
         device,
-        natsUrl: this.nats.leaves[device.region]?.url ?? "",
+        natsUrl: net?.natsUrl ?? this.nats.leaves[device.region]?.url ?? "",
         dataDir: join(dataDir, "data"),
         workDir: REPO_ROOT,
         samplePeriodMs: this.options.samplePeriodMs ?? 1000,
+        solarFile: solarFileOf(dataDir),
         ...(this.security
           ? { bundleDir: join(this.security.dir, "bundles", `${device.region}-device-${device.name}`) }
           : {}),
@@ -358,10 +390,17 @@ export class Federation {
       logFile: join(dataDir, "agent.log"),
       cwd: REPO_ROOT,
       pidNamespace: true,
+      ...(net ? { wrap: net.wrap } : {}),
     });
+    this.#deviceProcesses.push(process);
     const proc = { device, configFile, process };
     this.devices.set(device.name, proc);
     return proc;
+  }
+
+  /** Sets the sun on a device's emulated board (its panel's output, W); the agent reads it at its next sample. */
+  setSolar(name: string, solarW: number): void {
+    writeFileSync(solarFileOf(join(this.options.dir, "devices", name)), `${solarW}\n`);
   }
 
   /** kill -9 of the device's whole process group: agent and workloads die at once. */
@@ -419,11 +458,20 @@ export class Federation {
     };
   }
 
-  /** Stops every process it started, by PID: devices, fog leads, the Knowledge Base, then NATS. */
+  /**
+   * Stops every process it started, by PID: devices, fog leads, the Knowledge Base, then NATS, and removes the
+   * site namespaces. Returns once every device's process group is empty (a workload that outlived its agent
+   * is SIGKILLed); throws FederationStopError naming the groups that would not empty.
+   */
   async stop(): Promise<void> {
     await Promise.all([...this.devices.values()].map((d) => d.process.stop(3000)));
+    const reaped = await Promise.all(this.#deviceProcesses.map((p) => p.reapGroup(30_000)));
     await Promise.all([...this.fog.values()].flat().map((l) => l.process.stop(3000)));
     await this.kb?.process.stop(5000);
     await this.nats?.stop();
+    for (const net of this.siteNets.values()) await net.remove();
+    this.siteNets.clear();
+    const left = this.#deviceProcesses.filter((_, i) => !reaped[i]).map((p) => p.pgid);
+    if (left.length) throw new FederationStopError(left);
   }
 }

@@ -65,6 +65,34 @@ describe("OsProcess (real processes and signals)", () => {
     expect(alive(proc.pid)).toBe(false);
   });
 
+  it("reapGroup() returns only once the group is empty: a member that outlived its leader is killed", async () => {
+    const marker = `qonnect-reap-${process.pid}-${Date.now()}`;
+    // the leader leaves a member of its group behind (no new session) and exits
+    const proc = new OsProcess({
+      label: "leaver",
+      command: "bash",
+      args: ["-c", `bash -c 'trap "" TERM; sleep 300; : ${marker}' & sleep 0.2; exit 0`],
+      logFile: join(dir.path, "leaver.log"),
+    });
+    expect(await proc.exited()).toBe(0);
+    expect(proc.groupAlive()).toBe(true);
+    expect(await proc.reapGroup(10_000)).toBe(true);
+    expect(proc.groupAlive()).toBe(false);
+    expect(pidsWith(marker)).toEqual([]);
+  });
+
+  it("wrap runs the command through a prefix that exec()s it (as `ip netns exec NS` does)", async () => {
+    const proc = new OsProcess({
+      label: "wrapped",
+      command: "bash",
+      args: ["-c", "echo wrapped as $WRAPPED"],
+      wrap: ["env", "WRAPPED=yes"],
+      logFile: join(dir.path, "wrapped.log"),
+    });
+    expect(await proc.exited()).toBe(0);
+    expect(proc.logTail()).toContain("wrapped as yes");
+  });
+
   it("keeps the output in its log file", async () => {
     const proc = new OsProcess({
       label: "talker",

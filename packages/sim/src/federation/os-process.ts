@@ -16,6 +16,8 @@ export interface OsProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Run inside a new PID namespace (needs root and util-linux `unshare`); falls back to a plain group. */
   pidNamespace?: boolean;
+  /** A command prefix that exec()s the rest, e.g. `ip netns exec NS` to run inside a network namespace. */
+  wrap?: string[];
 }
 
 let unshareWorks: boolean | undefined;
@@ -49,10 +51,11 @@ export class OsProcess {
   constructor(readonly options: OsProcessOptions) {
     const fd = openSync(options.logFile, "a");
     const ns = options.pidNamespace === true && pidNamespacesAvailable();
-    const [command, args] = ns
-      ? ["unshare", ["--pid", "--fork", "--kill-child", options.command, ...options.args]]
-      : [options.command, options.args];
-    this.child = spawn(command, args as string[], {
+    const inner = ns
+      ? ["unshare", "--pid", "--fork", "--kill-child", options.command, ...options.args]
+      : [options.command, ...options.args];
+    const [command, ...args] = [...(options.wrap ?? []), ...inner] as [string, ...string[]];
+    this.child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["ignore", fd, fd],
@@ -101,6 +104,34 @@ export class OsProcess {
     } catch {
       // already gone
     }
+  }
+
+  /** True while any process of its group is left (the group outlives its leader until the last one exits). */
+  groupAlive(): boolean {
+    try {
+      process.kill(-this.pgid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+  }
+
+  /**
+   * Waits until no process of its group is left, SIGKILLing whatever still is (a workload that outlived its
+   * agent); resolves false when some remain after `timeoutMs`.
+   */
+  async reapGroup(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.groupAlive()) {
+      if (Date.now() > deadline) return false;
+      try {
+        process.kill(-this.pgid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
   }
 
   /** SIGKILL to the whole group: a power cut. */
