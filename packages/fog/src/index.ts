@@ -10,6 +10,7 @@ export { FogClient, FogUnreachableError, type MemberView } from "./fog-client.js
 export { type FogLead, startFogLead } from "./fog-lead.js";
 export { LEADER_METADATA, PLAN_VERSION_METADATA } from "./fog-service.js";
 export { createFogLogger } from "./log.js";
+export { FogRecoverError, type RecoverResult, recoverRegion } from "./recover.js";
 export {
   type ApplicationRecord,
   type ContextRecord,
