@@ -64,6 +64,10 @@ const JSON_RUNS: [string[], number][] = [
   [["fog", "status", "--json", "--endpoints", nowhere, "--insecure"], 1],
   [["fog", "recover", "--config", "no-such-fog.yaml", "--json"], 2],
   [["kb", "token", "create", "--json", "--role", "viewer", "--data", join(scratch, "kb")], 0],
+  // in this order: a backup of the store just made, restored into an empty one, then refused a second time
+  [["kb", "backup", "--json", "--data", join(scratch, "kb"), "--out", join(scratch, "kb.backup")], 0],
+  [["kb", "restore", "--json", "--data", join(scratch, "kb-copy"), "--in", join(scratch, "kb.backup")], 0],
+  [["kb", "restore", "--json", "--data", join(scratch, "kb-copy"), "--in", join(scratch, "kb.backup")], 1],
   [["apply", "-f", "examples/bookinfo.yaml", "--json", "--server", nowhere, "--insecure"], 1],
   [["events", "--json", "--server", nowhere, "--insecure"], 1],
   [["config", "get-contexts", "--json"], 0],
