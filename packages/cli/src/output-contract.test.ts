@@ -62,6 +62,7 @@ const JSON_RUNS: [string[], number][] = [
   [["agent", "status", "--json", "--url", "http://127.0.0.1:1"], 1],
   [["dev", "raft-kv", "status", "--endpoints", nowhere], 1],
   [["fog", "status", "--json", "--endpoints", nowhere, "--insecure"], 1],
+  [["fog", "recover", "--config", "no-such-fog.yaml", "--json"], 2],
   [["kb", "token", "create", "--json", "--role", "viewer", "--data", join(scratch, "kb")], 0],
   // in this order: a backup of the store just made, restored into an empty one, then refused a second time
   [["kb", "backup", "--json", "--data", join(scratch, "kb"), "--out", join(scratch, "kb.backup")], 0],

@@ -26,6 +26,39 @@ describe("FailureDetector", () => {
     expect(d.evaluate(deadAt!).get("a2")?.verdict).toBe("alive");
   });
 
+  it("a disconnect is evidence: suspect at once, dead after one missed sample while the site's connected devices report", () => {
+    const d = new FailureDetector();
+    feed(d, SITES, 0, 30_000);
+    d.disconnect("a1", 30_100, "Client Closed");
+    expect(d.evaluate(30_100).get("a1")).toMatchObject({ verdict: "suspect", evidence: true });
+    const others = { a2: "s1", a3: "s1", b1: "s2", b2: "s2" };
+    let deadAt: number | undefined;
+    for (let t = 30_110; t <= 40_000 && deadAt === undefined; t += 10) {
+      if (t % 1000 === 0) for (const [n, s] of Object.entries(others)) d.observe(n, s, t);
+      if (d.evaluate(t).get("a1")?.verdict === "dead") deadAt = t;
+    }
+    // silent at 1.5 s after its last sample (not 2.0–2.5 s), and a2/a3 were heard after the disconnect
+    expect(deadAt).toBe(30_000 + DEFAULT_DETECTOR.disconnectedSilenceMs);
+    // a sample clears the evidence
+    d.observe("a1", "s1", 40_000);
+    expect(d.evaluate(40_010).get("a1")?.verdict).toBe("alive");
+  });
+
+  it("a whole site disconnecting at once is unreachable, never dead", () => {
+    const d = new FailureDetector();
+    feed(d, SITES, 0, 30_000);
+    d.disconnect("b1", 30_100, "Client Closed");
+    d.disconnect("b2", 30_120, "Client Closed");
+    const seen = new Set<string>();
+    for (let t = 30_130; t <= 36_000; t += 10) {
+      if (t % 1000 === 0) for (const n of ["a1", "a2", "a3"]) d.observe(n, "s1", t);
+      const j = d.evaluate(t);
+      seen.add(j.get("b1")!.verdict).add(j.get("b2")!.verdict);
+    }
+    expect(seen).toEqual(new Set(["suspect", "unreachable"]));
+    expect(d.evaluate(36_000).get("b1")?.reason).toMatch(/every device of site s2 silent \(cut\)/);
+  });
+
   it("passes through suspect before dead, and tolerates one late sample", () => {
     const d = new FailureDetector();
     feed(d, { x: "s1", y: "s1" }, 0, 20_000);

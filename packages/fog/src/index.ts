@@ -18,6 +18,7 @@ export {
 } from "./fog-security.js";
 export { LEADER_METADATA, PLAN_VERSION_METADATA } from "./fog-service.js";
 export { createFogLogger } from "./log.js";
+export { FogRecoverError, type RecoverResult, recoverRegion } from "./recover.js";
 export {
   type ApplicationRecord,
   type ContextRecord,

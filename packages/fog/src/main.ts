@@ -1,4 +1,5 @@
-// The fog lead's own entry point (also what the process tests bundle): `node fog.mjs run --config fog.yaml`.
+// The fog lead's own entry point (also what the process tests bundle): `node fog.mjs run --config fog.yaml`,
+// and `node fog.mjs recover --config fog.yaml` (recover.ts; prints the result as JSON).
 // A configuration with problems prints every one of them and exits 2 with nothing started.
 
 import { BundleError } from "@qonnect/pki";
@@ -6,14 +7,15 @@ import { FogConfigError, loadFogConfig } from "./config.js";
 import { startFogLead } from "./fog-lead.js";
 import { FogIdentityError } from "./fog-security.js";
 import { createFogLogger } from "./log.js";
+import { FogRecoverError, recoverRegion } from "./recover.js";
 
-const USAGE = "usage: qonnect-fog run --config fog.yaml\n";
+const USAGE = "usage: qonnect-fog run|recover --config fog.yaml\n";
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const i = rest.findIndex((a) => a === "--config" || a === "-c");
   const file = i >= 0 ? rest[i + 1] : undefined;
-  if (command !== "run" || !file) {
+  if ((command !== "run" && command !== "recover") || !file) {
     process.stderr.write(USAGE);
     return 2;
   }
@@ -25,6 +27,16 @@ async function main(argv: string[]): Promise<number> {
     for (const p of err.problems) process.stderr.write(`${p}\n`);
     process.stderr.write("fix the configuration above and start the fog lead again; nothing was started\n");
     return 2;
+  }
+  if (command === "recover") {
+    try {
+      process.stdout.write(`${JSON.stringify(recoverRegion(config, Date.now()))}\n`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof FogRecoverError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
   }
   const log = createFogLogger(config.log.level);
   let lead: Awaited<ReturnType<typeof startFogLead>>;

@@ -23,6 +23,7 @@ export type { PeerStatus, Ready, SoftState, Status } from "./raw-node.js";
 export { RawNode } from "./raw-node.js";
 export type { ReadState } from "./read-only.js";
 // The driver and the replicated key-value harness (`qonnect dev raft-kv`).
+export { BatchDecodeError, decodeBatch, encodeBatch } from "./server/batch.js";
 export { type DriverLogger, RaftDriver, type RaftDriverOptions, type StateMachine } from "./server/driver.js";
 export {
   DriverStoppedError,

@@ -106,6 +106,43 @@ export const registerFog: Register = (program, io, outcome) => {
       await lead.stop();
     });
 
+  fog
+    .command("recover")
+    .description(
+      "bring a region that lost its quorum back from this stopped member's data: a one-member group (re-add the others)",
+    )
+    .requiredOption("-c, --config <file>", "the surviving member's fog lead configuration")
+    .option("--json", "print one JSON document")
+    .action(async (opts: { config: string; json?: boolean }) => {
+      const { FogConfigError, FogRecoverError, loadFogConfig, recoverRegion } = await fogPackage();
+      let config: ReturnType<typeof loadFogConfig>;
+      try {
+        config = loadFogConfig(resolve(io.cwd, opts.config));
+      } catch (err) {
+        if (!(err instanceof FogConfigError)) throw err;
+        for (const p of err.problems) io.err(`${p}\n`);
+        io.err("fix the configuration above and run `qonnect fog recover` again; nothing was changed\n");
+        outcome.exitCode = EXIT.usage;
+        return;
+      }
+      try {
+        const r = recoverRegion(config, Date.now());
+        if (opts.json) io.out(`${JSON.stringify(r)}\n`);
+        else
+          io.out(
+            `member ${r.member} now leads a one-member group of region ${config.region}: state at index ${r.index} ` +
+              `(term ${r.term}, plan version ${r.planVersion}, ${r.devices} devices; ${r.droppedEntries} uncommitted ` +
+              `entries dropped); the old data is kept in ${r.keptAs}\n` +
+              "start it with `qonnect fog run`, then add each other member back (an empty data directory, " +
+              "initialClusterState: existing) with `qonnect fog member add --id N --learner`, and once it has " +
+              "caught up promote it with `qonnect fog member add --id N`\n",
+          );
+      } catch (err) {
+        if (!(err instanceof FogRecoverError)) throw err;
+        throw new CliError(err.message, EXIT.failed);
+      }
+    });
+
   withClientOptions(
     fog
       .command("status")
