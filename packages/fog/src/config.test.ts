@@ -48,7 +48,7 @@ describe("parseFogConfig", () => {
 
   it("refuses plaintext unless `insecure: true` is said explicitly", () => {
     expect(problems(GOOD.replace("insecure: true\n", ""))).toEqual([
-      expect.stringMatching(/tls: is required .* unless `insecure: true`/),
+      expect.stringMatching(/bundle: is required \(or tls: .*\) unless `insecure: true`/),
     ]);
     expect(problems(GOOD.replace("insecure: true", "insecure: false"))).toHaveLength(1);
     const tls = GOOD.replace(
@@ -56,6 +56,11 @@ describe("parseFogConfig", () => {
       "tls: { caFile: ca.pem, certFile: cert.pem, keyFile: key.pem }",
     );
     expect(parseFogConfig(tls, "/x/fog.yaml").tls?.keyFile).toBe("/x/key.pem");
+    const bundled = GOOD.replace("insecure: true", "bundle: bundles/eu-fog-fog-1");
+    expect(parseFogConfig(bundled, "/x/fog.yaml").bundle).toBe("/x/bundles/eu-fog-fog-1");
+    expect(problems(bundled.replace("insecure", "x").concat("insecure: true\n"))).toEqual([
+      expect.stringMatching(/insecure: cannot be true together with tls or bundle/),
+    ]);
   });
 
   it("checks cross-field rules: this member among the peers, election above heartbeat", () => {

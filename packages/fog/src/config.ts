@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "@qonnect/core";
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import { DEFAULT_DETECTOR } from "./detector.js";
+import { DEFAULT_PLAUSIBILITY } from "./plausibility.js";
 
 const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, "must be HOST:PORT");
 const name = z
@@ -34,6 +35,13 @@ const schema = z
       token: z.string().optional(),
     }),
     tls: z.strictObject({ caFile: z.string(), certFile: z.string(), keyFile: z.string() }).optional(),
+    /**
+     * The member's `qonnect enroll fog fog-<member> --region <region>` bundle: mutual TLS on the gRPC port
+     * (peer ids and FogLead callers from certificates), NATS with its JWT credentials and TLS, the CA pinned.
+     */
+    bundle: z.string().min(1).optional(),
+    /** CRL to check peers against (default: crl.pem in the bundle, if there is one). */
+    crlFile: z.string().min(1).optional(),
     /** Plaintext gRPC; only when said explicitly. */
     insecure: z.boolean().optional(),
     kb: z.strictObject({ address }).optional(),
@@ -55,9 +63,21 @@ const schema = z
         expectedIntervalMs: z.number().positive().default(DEFAULT_DETECTOR.expectedIntervalMs),
         windowSize: z.number().int().min(2).default(DEFAULT_DETECTOR.windowSize),
         regionCutFraction: z.number().gt(0).lte(1).default(DEFAULT_DETECTOR.regionCutFraction),
+        disconnectedSilenceMs: z.number().positive().default(DEFAULT_DETECTOR.disconnectedSilenceMs),
+        /** Listen to the NATS server's disconnect events (qonnect.events.disconnect.>, DESIGN.md §10). */
+        disconnectEvents: z.boolean().default(true),
         evaluateMs: z.number().int().min(10).default(100),
       })
-      .default({ ...DEFAULT_DETECTOR, evaluateMs: 100 }),
+      .default({ ...DEFAULT_DETECTOR, disconnectEvents: true, evaluateMs: 100 }),
+    /** Bounds on reported figures (plausibility.ts): implausible samples are dropped and counted. */
+    plausibility: z
+      .strictObject({
+        powerMarginFraction: z.number().min(0).default(DEFAULT_PLAUSIBILITY.powerMarginFraction),
+        maxPowerW: z.number().positive().default(DEFAULT_PLAUSIBILITY.maxPowerW),
+        maxClockSkewMs: z.number().int().min(1000).default(DEFAULT_PLAUSIBILITY.maxClockSkewMs),
+        suspectAfterSamples: z.number().int().min(1).default(DEFAULT_PLAUSIBILITY.suspectAfterSamples),
+      })
+      .default({ ...DEFAULT_PLAUSIBILITY }),
     execution: z
       .strictObject({
         commandTimeoutMs: z.number().int().min(100).default(5000),
@@ -81,14 +101,27 @@ const schema = z
   .superRefine((c, ctx) => {
     if (!c.peers[String(c.member)])
       ctx.addIssue({ code: "custom", path: ["peers"], message: `must list this member (${c.member})` });
-    if (!c.tls && c.insecure !== true)
+    if (!c.tls && !c.bundle && c.insecure !== true)
       ctx.addIssue({
         code: "custom",
-        path: ["tls"],
-        message: "is required (caFile, certFile, keyFile) unless `insecure: true` is set explicitly",
+        path: ["bundle"],
+        message:
+          "is required (or tls: {caFile, certFile, keyFile}) unless `insecure: true` is set explicitly",
       });
-    if (c.tls && c.insecure === true)
-      ctx.addIssue({ code: "custom", path: ["insecure"], message: "cannot be true together with tls" });
+    if ((c.tls || c.bundle) && c.insecure === true)
+      ctx.addIssue({
+        code: "custom",
+        path: ["insecure"],
+        message: "cannot be true together with tls or bundle",
+      });
+    if (c.tls && c.bundle)
+      ctx.addIssue({ code: "custom", path: ["tls"], message: "give either tls or bundle, not both" });
+    if (c.bundle && (c.nats.credentials || c.nats.user || c.nats.token))
+      ctx.addIssue({
+        code: "custom",
+        path: ["nats"],
+        message: "takes its credentials from the bundle: remove credentials, user and token",
+      });
     if (c.raft.electionMs <= c.raft.heartbeatMs)
       ctx.addIssue({ code: "custom", path: ["raft", "electionMs"], message: "must exceed raft.heartbeatMs" });
     if (c.detector.maxSilenceMs < c.detector.minSilenceMs)
@@ -169,6 +202,8 @@ export function parseFogConfig(text: string, file = "fog.yaml"): FogConfig {
     ...(c.tls
       ? { tls: { caFile: path(c.tls.caFile), certFile: path(c.tls.certFile), keyFile: path(c.tls.keyFile) } }
       : {}),
+    ...(c.bundle ? { bundle: path(c.bundle) } : {}),
+    ...(c.crlFile ? { crlFile: path(c.crlFile) } : {}),
     nats: { ...c.nats, ...(c.nats.credentials ? { credentials: path(c.nats.credentials) } : {}) },
     file,
     peerMap: new Map(Object.entries(c.peers).map(([id, a]) => [Number(id), a])),

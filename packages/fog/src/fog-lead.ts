@@ -20,6 +20,7 @@ import type { FogConfig } from "./config.js";
 import { FailureDetector } from "./detector.js";
 import { DeviceLink } from "./device-link.js";
 import { PlanExecutor } from "./executor.js";
+import { fogSecurity, guardFogService } from "./fog-security.js";
 import { fogService } from "./fog-service.js";
 import { startHttpServer } from "./http-server.js";
 import { LeaderDuties } from "./leader-duties.js";
@@ -44,13 +45,16 @@ export interface FogLead {
 
 const TICKS_PER_HEARTBEAT = 5;
 
-function natsOptions(c: FogConfig): ConnectionOptions {
+function natsOptions(c: FogConfig, secured?: ConnectionOptions): ConnectionOptions {
   const n = c.nats;
   return {
     servers: n.servers,
     name: `qonnect-fog-${c.region}-${c.member}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 200,
+    // a lead started before its NATS server (or whose first TLS handshake times out) keeps trying
+    waitOnFirstConnect: true,
+    ...(secured ? { ...secured, servers: n.servers } : {}),
     ...(n.credentials ? { authenticator: credsAuthenticator(readFileSync(n.credentials)) } : {}),
     ...(n.user ? { user: n.user, pass: n.password ?? "" } : {}),
     ...(n.token ? { token: n.token } : {}),
@@ -61,6 +65,14 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
   const log = logger ?? createFogLogger(config.log.level);
   const nowMs = () => Date.now();
   const peers = config.peerMap;
+  // a bundle is checked before anything is opened: the wrong identity starts nothing
+  const secured = config.bundle
+    ? fogSecurity(config.bundle, {
+        region: config.region,
+        member: config.member,
+        ...(config.crlFile ? { crlFile: config.crlFile } : {}),
+      })
+    : undefined;
   const storage = WalStorage.open(config.dataDir);
   if (storage.lastIndex() === 0 && storage.initialState().hardState.term === 0) {
     if (config.initialClusterState === "new") {
@@ -75,9 +87,11 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
         "empty data directory and initialClusterState: existing: waiting to be added by the leader",
       );
   }
-  const security = config.tls
-    ? tlsSecurityFromFiles({ ca: config.tls.caFile, cert: config.tls.certFile, key: config.tls.keyFile })
-    : insecureSecurity();
+  const security = secured
+    ? secured.transport
+    : config.tls
+      ? tlsSecurityFromFiles({ ca: config.tls.caFile, cert: config.tls.certFile, key: config.tls.keyFile })
+      : insecureSecurity();
   const sm = new RegionStateMachine();
   const events = new RegionEvents(sm);
   let driver: RaftDriver<RegionResult> | undefined;
@@ -88,6 +102,8 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     security,
     onMessage: (m) => driver?.receive(m),
     onRejected: (reason) => log.warn({ reason }, "refused peer traffic"),
+    // a killed leader's sockets close at once: its followers campaign then, not an election timeout later
+    onPeerConnectionLost: (peer) => driver?.peerConnectionLost(peer),
     keepaliveMs: Math.max(1000, config.raft.electionMs),
     backoff: { initialMs: 50, maxMs: 100 },
   });
@@ -110,14 +126,30 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     const id = `${config.member}-${salt}-${seq++}`;
     return d.propose(encodeRegionCommand(id, cmd), id).then((r) => r.result);
   };
-  const nc: NatsConnection = await connect(natsOptions(config));
+  const nc: NatsConnection = await connect(natsOptions(config, secured?.nats(config.nats.servers)));
   const detector = new FailureDetector(config.detector);
   const siteOf = (device: string) =>
     sm.devices.get(device)?.site ??
     link.registrations.get(device)?.site ??
     regionModel(sm.context).inventory?.devices.find((x) => x.name === device)?.site ??
     device;
-  const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs);
+  // declared maximum power per device, from the inventory of the current region context (built once per context)
+  const maxW = new WeakMap<object, Map<string, number>>();
+  const declaredMaxW = (device: string) => {
+    const inv = regionModel(sm.context).inventory;
+    if (!inv) return undefined;
+    let m = maxW.get(inv);
+    if (!m) {
+      m = new Map(inv.devices.map((x) => [x.name, x.maxW]));
+      maxW.set(inv, m);
+    }
+    return m.get(device);
+  };
+  const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs, {
+    declaredMaxW,
+    plausibility: config.plausibility,
+    disconnectEvents: config.detector.disconnectEvents,
+  });
   const executor = new PlanExecutor(config.execution, config.workloads);
   const duties = new LeaderDuties({
     sm,
@@ -164,7 +196,10 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     watch: (l) => events.subscribe(l),
     nowMs,
   });
-  server.addService(fog.definition, fog.implementation);
+  server.addService(
+    fog.definition,
+    secured ? guardFogService(fog.implementation, secured.authorize) : fog.implementation,
+  );
   let port: number;
   let http: { server: Server; port: number };
   try {
@@ -194,6 +229,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     });
   } catch (err) {
     server.forceShutdown();
+    secured?.close();
     await nc.close();
     storage.close();
     throw err;
@@ -247,6 +283,9 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
       port,
       http: http.port,
       lastIndex: storage.lastIndex(),
+      identity: secured
+        ? `spiffe://qonnect/${config.region}/fog/${secured.bundle.identity.id}`
+        : "none (insecure)",
     },
     "fog lead started",
   );
@@ -273,6 +312,7 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
       await new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeAllConnections?.();
       await nc.close().catch(() => {});
+      secured?.close();
       storage.close();
     },
   };

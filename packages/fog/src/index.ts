@@ -8,6 +8,14 @@ export { DeviceLink, fogSubjects } from "./device-link.js";
 export { type ExecStep, type ExecutorOptions, type OutgoingCommand, PlanExecutor } from "./executor.js";
 export { FogClient, FogUnreachableError, type MemberView } from "./fog-client.js";
 export { type FogLead, startFogLead } from "./fog-lead.js";
+export {
+  FogIdentityError,
+  type FogMethod,
+  fogCallAllowed,
+  fogClientCredentials,
+  fogSecurity,
+  guardFogService,
+} from "./fog-security.js";
 export { LEADER_METADATA, PLAN_VERSION_METADATA } from "./fog-service.js";
 export { createFogLogger } from "./log.js";
 export {

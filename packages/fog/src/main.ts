@@ -1,7 +1,10 @@
 // The fog lead's own entry point (also what the process tests bundle): `node fog.mjs run --config fog.yaml`.
 // A configuration with problems prints every one of them and exits 2 with nothing started.
+
+import { BundleError } from "@qonnect/pki";
 import { FogConfigError, loadFogConfig } from "./config.js";
 import { startFogLead } from "./fog-lead.js";
+import { FogIdentityError } from "./fog-security.js";
 import { createFogLogger } from "./log.js";
 
 const USAGE = "usage: qonnect-fog run --config fog.yaml\n";
@@ -24,7 +27,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = createFogLogger(config.log.level);
-  const lead = await startFogLead(config, log);
+  let lead: Awaited<ReturnType<typeof startFogLead>>;
+  try {
+    lead = await startFogLead(config, log);
+  } catch (err) {
+    if (!(err instanceof FogIdentityError || err instanceof BundleError)) throw err;
+    process.stderr.write(`${err.message}\nnothing was started\n`);
+    return 2;
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGTERM", stop);

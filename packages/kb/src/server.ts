@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { serve } from "@hono/node-server";
+import { type Bundle, grpcClientCredentials, loadBundle, natsConnectOptions } from "@qonnect/pki";
 import type { Logger } from "pino";
 import { ControlApi } from "./api/control-api.js";
 import { EventLog } from "./api/event-log.js";
@@ -14,6 +15,7 @@ import { registerKbKinds } from "./kinds.js";
 import { KbMetrics } from "./metrics.js";
 import { dryRun } from "./planning/dry-run.js";
 import { PlanningLoop, type PlanningLoopOptions } from "./planning/loop.js";
+import { loadWorld } from "./planning/world.js";
 import { FogClient } from "./region/fog-client.js";
 import { SummaryConsumer, type SummaryConsumerOptions } from "./region/summaries.js";
 import { restApp } from "./rest/app.js";
@@ -36,7 +38,14 @@ export interface KbServerOptions {
   grpc: string;
   http: string;
   tls?: TlsFiles;
-  /** Plaintext listeners; required when `tls` is absent. */
+  /**
+   * The Knowledge Base's `qonnect enroll kb` bundle (enrolled with `--host` for its listen address): TLS on
+   * both listeners with its certificate (gRPC asks clients for certificates of the CA, tokens still decide),
+   * mutual TLS towards the fog leads (which must present fog certificates), NATS with its JWT credentials and
+   * TLS with the CA pinned.
+   */
+  bundle?: string;
+  /** Plaintext listeners; required when neither `tls` nor `bundle` is given. */
   insecure?: boolean;
   logger?: Logger;
   nowMs?: () => number;
@@ -78,19 +87,27 @@ function hostPort(address: string): { host: string; port: number } {
 }
 
 export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
-  if (!o.tls && !o.insecure)
+  if (!o.tls && !o.bundle && !o.insecure)
     throw new TlsConfigError(
-      "no TLS files given: pass --tls-cert and --tls-key, or --insecure for plaintext (tests only)",
+      "no TLS: pass --bundle DIR (qonnect enroll kb), or --tls-cert and --tls-key, or --insecure for plaintext (tests only)",
+    );
+  if (o.tls && o.bundle) throw new TlsConfigError("give either --bundle or --tls-cert/--tls-key, not both");
+  const bundle: Bundle | undefined = o.bundle ? loadBundle(o.bundle) : undefined;
+  if (bundle && bundle.identity.role !== "kb")
+    throw new TlsConfigError(
+      `${o.bundle} holds a ${bundle.identity.role} identity; the Knowledge Base needs one from 'qonnect enroll kb'`,
     );
   registerKbKinds();
   const nowMs = o.nowMs ?? Date.now;
-  const tls = o.tls
-    ? {
-        cert: readFileSync(o.tls.certFile),
-        key: readFileSync(o.tls.keyFile),
-        ca: o.tls.caFile ? readFileSync(o.tls.caFile) : undefined,
-      }
-    : undefined;
+  const tls = bundle
+    ? { cert: Buffer.from(bundle.certPem), key: Buffer.from(bundle.keyPem), ca: Buffer.from(bundle.caPem) }
+    : o.tls
+      ? {
+          cert: readFileSync(o.tls.certFile),
+          key: readFileSync(o.tls.keyFile),
+          ca: o.tls.caFile ? readFileSync(o.tls.caFile) : undefined,
+        }
+      : undefined;
   const store = await openStore(o.store ?? "sqlite", o.dataDir, o.schema ? { schema: o.schema } : {});
   const metrics = new KbMetrics();
   const hub = new WatchHub(store);
@@ -102,7 +119,13 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
     events,
     hub,
     nowMs,
-    dryRun: (manifests, explain) => dryRun(store, manifests, explain, nowMs()),
+    dryRun: async (manifests, explain) => {
+      const now = nowMs();
+      const loop = kb.loop;
+      if (loop) await loop.cache.refresh();
+      const world = loop ? loop.cache.world(now) : await loadWorld(store, now);
+      return dryRun(world, manifests, explain, now);
+    },
     onChange: (r) => {
       for (const l of listeners) l(r);
     },
@@ -167,7 +190,11 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
   };
   const extras: { close(): Promise<void> }[] = [];
   if (o.planning !== false) {
-    const fog = new FogClient();
+    const fog = new FogClient(
+      bundle
+        ? { credentials: grpcClientCredentials(bundle, { expectServer: (peer) => peer.role === "fog" }) }
+        : {},
+    );
     const loop = new PlanningLoop({ store, events, metrics, fog, nowMs, ...(o.planning ?? {}) });
     kb.loop = loop;
     // planning follows the store's change log, so writes made through any server sharing the store count;
@@ -196,7 +223,7 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
         nowMs,
         ...(o.summaries ?? {}),
       });
-      await summaries.start(o.nats);
+      await summaries.start(o.nats, bundle ? natsConnectOptions(bundle, o.nats) : {});
       kb.summaries = summaries;
       extras.push(summaries);
     }
@@ -211,7 +238,13 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
   for (const ext of o.extensions ?? []) extras.push(await ext(kb));
   ready = true;
   o.logger?.info(
-    { grpc: kb.grpcAddress, http: kb.httpUrl, store: store.flavour, tls: Boolean(tls) },
+    {
+      grpc: kb.grpcAddress,
+      http: kb.httpUrl,
+      store: store.flavour,
+      tls: Boolean(tls),
+      identity: bundle ? `spiffe://qonnect/${bundle.identity.region}/kb/${bundle.identity.id}` : "none",
+    },
     "kb serving",
   );
   return kb;

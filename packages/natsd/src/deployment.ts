@@ -1,9 +1,12 @@
 // A NATS deployment as qonnect runs it (DESIGN.md §1): a cloud cluster of nats-servers with JetStream
 // (domain "cloud") and one leafnode server per fog region with its own JetStream domain. It starts the
 // files under infra/nats/ exactly as they are, filling in their environment variables, so the demo and the
-// tests run the configuration an operator deploys.
+// tests run the configuration an operator deploys: with `secure` (files from the PKI, see
+// @qonnect/pki enrollNatsDeployment) cloud.conf and leaf.conf (operator/JWT auth, TLS with client
+// certificates on every port); without it the PLAINTEXT variants cloud.plaintext.conf and
+// leaf.plaintext.conf, for tests that need no identities.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { findNatsServerBinary, freePort, waitForPort } from "./nats-server.js";
 
@@ -22,6 +25,8 @@ export interface DeploymentServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again with the same ports and store. */
   start(): Promise<void>;
+  /** SIGHUP: the server re-reads its configuration (resolver.conf: revocations apply). */
+  reload(): void;
 }
 
 export interface NatsDeployment {
@@ -43,6 +48,21 @@ export interface NatsDeploymentOptions {
   configDir?: string;
   /** Bind address. Default 127.0.0.1. */
   host?: string;
+  /**
+   * The deployment's secure files (structurally @qonnect/pki's NatsDeploymentFiles): operator/JWT auth and
+   * TLS everywhere with cloud.conf and leaf.conf. Without it: the PLAINTEXT variants (tests only).
+   */
+  secure?: SecureNatsFiles;
+}
+
+/** Paths from the deployment's PKI (see the options' `secure`). */
+export interface SecureNatsFiles {
+  operatorJwtFile: string;
+  resolverFile: string;
+  accountKey: string;
+  caFile: string;
+  servers: Record<string, { certFile: string; keyFile: string }>;
+  leafCreds: Record<string, string>;
 }
 
 /** Where infra/nats is, from this file (packages/natsd/src → repository root). */
@@ -64,10 +84,16 @@ class ConfiguredServer implements DeploymentServer {
     private readonly configFile: string,
     private readonly env: Record<string, string>,
     private readonly logFile: string,
+    private readonly tls = false,
   ) {}
 
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `${this.tls ? "tls" : "nats"}://127.0.0.1:${this.port}`;
+  }
+
+  reload(): void {
+    const c = this.child;
+    if (c && c.exitCode === null && c.signalCode === null) c.kill("SIGHUP");
   }
 
   pid(): number | undefined {
@@ -109,7 +135,23 @@ class ConfiguredServer implements DeploymentServer {
 /** Starts the cloud cluster, then one leafnode server per region, and waits until every server listens. */
 export async function startNatsDeployment(options: NatsDeploymentOptions): Promise<NatsDeployment> {
   const binary = findNatsServerBinary();
-  const configDir = options.configDir ?? defaultNatsConfigDir();
+  const secure = options.secure;
+  const configDir = secure
+    ? linkedConfigDir(options.configDir ?? defaultNatsConfigDir(), options.dir, secure)
+    : (options.configDir ?? defaultNatsConfigDir());
+  const variant = secure ? "" : ".plaintext";
+  const tlsEnv = (name: string): Record<string, string> => {
+    if (!secure) return {};
+    const files = secure.servers[name];
+    if (!files)
+      throw new Error(`secure.servers has no certificate for ${name}; enrol it with enrollNatsDeployment`);
+    return {
+      QONNECT_NATS_TLS_CERT: files.certFile,
+      QONNECT_NATS_TLS_KEY: files.keyFile,
+      QONNECT_NATS_TLS_CA: secure.caFile,
+      QONNECT_NATS_OPERATOR: secure.operatorJwtFile,
+    };
+  };
   const host = options.host ?? "127.0.0.1";
   const size = options.cloudServers ?? 3;
   const ports = async () => ({ client: await freePort(), http: await freePort(), other: await freePort() });
@@ -132,8 +174,9 @@ export async function startNatsDeployment(options: NatsDeploymentOptions): Promi
       p.client,
       p.http,
       binary,
-      join(configDir, "cloud.conf"),
+      join(configDir, `cloud${variant}.conf`),
       {
+        ...tlsEnv(name),
         QONNECT_NATS_NAME: name,
         QONNECT_NATS_HOST: host,
         QONNECT_NATS_PORT: String(p.client),
@@ -146,6 +189,7 @@ export async function startNatsDeployment(options: NatsDeploymentOptions): Promi
         QONNECT_NATS_STORE: join(dir, "store"),
       },
       join(dir, "nats.log"),
+      Boolean(secure),
     );
   });
   const leaves: Record<string, ConfiguredServer> = {};
@@ -159,8 +203,15 @@ export async function startNatsDeployment(options: NatsDeploymentOptions): Promi
       p.client,
       p.http,
       binary,
-      join(configDir, "leaf.conf"),
+      join(configDir, `leaf${variant}.conf`),
       {
+        ...tlsEnv(name),
+        ...(secure
+          ? {
+              QONNECT_NATS_ACCOUNT: secure.accountKey,
+              QONNECT_NATS_LEAF_CREDS: secure.leafCreds[region] ?? "",
+            }
+          : {}),
         QONNECT_NATS_NAME: name,
         QONNECT_NATS_HOST: host,
         QONNECT_NATS_PORT: String(p.client),
@@ -172,6 +223,7 @@ export async function startNatsDeployment(options: NatsDeploymentOptions): Promi
         QONNECT_NATS_CLOUD_3: leafUrl(2),
       },
       join(dir, "nats.log"),
+      Boolean(secure),
     );
   }
   const all = [...cloud, ...Object.values(leaves)];
@@ -186,4 +238,22 @@ export async function startNatsDeployment(options: NatsDeploymentOptions): Promi
     throw err;
   }
   return { cloud, leaves, cloudUrls: () => cloud.map((s) => s.url), stop };
+}
+
+/**
+ * `<dir>/conf/`: links to cloud.conf and leaf.conf as they are, and resolver.conf linked to the PKI's, which
+ * they include from their own folder (so `qonnect revoke` followed by a SIGHUP reaches every server).
+ */
+function linkedConfigDir(source: string, dir: string, secure: SecureNatsFiles): string {
+  const conf = join(dir, "conf");
+  mkdirSync(conf, { recursive: true });
+  for (const [name, target] of [
+    ["cloud.conf", join(source, "cloud.conf")],
+    ["leaf.conf", join(source, "leaf.conf")],
+    ["resolver.conf", secure.resolverFile],
+  ] as const) {
+    rmSync(join(conf, name), { force: true });
+    symlinkSync(resolve(target), join(conf, name));
+  }
+  return conf;
 }

@@ -5,6 +5,7 @@ export {
   defaultNatsConfigDir,
   type NatsDeployment,
   type NatsDeploymentOptions,
+  type SecureNatsFiles,
   startNatsDeployment,
 } from "./deployment.js";
 export {

@@ -27,8 +27,16 @@ export {
   type Role,
   spiffeUri,
 } from "./identity.js";
-export { ACCOUNT_LIMITS, accountJwts, type NatsKeys, newNatsKeys, userCreds } from "./nats-auth.js";
+export {
+  ACCOUNT_LIMITS,
+  accountJwts,
+  leafnodeLinkCreds,
+  type NatsKeys,
+  newNatsKeys,
+  userCreds,
+} from "./nats-auth.js";
 export { type NatsServerConfigOptions, natsConnectOptions, natsServerConfig } from "./nats-config.js";
+export { enrollNatsDeployment, type NatsDeploymentFiles } from "./nats-deployment.js";
 export {
   type NatsPermissions,
   natsInboxPrefix,

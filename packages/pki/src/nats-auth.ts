@@ -148,3 +148,31 @@ export async function userCreds(
   );
   return { creds: new TextDecoder().decode(fmtCreds(jwt, user)), userKey: user.getPublicKey() };
 }
+
+/**
+ * The user a region's leafnode server links to the cloud cluster with (leafnode remote `credentials`). The
+ * link carries the region's subjects and JetStream domain traffic, so it may publish and subscribe broadly,
+ * with one exception: no device command (`qonnect.*.cmd.>`) may enter the cloud from a leafnode, so a
+ * compromised region's server cannot command another region's devices (commands never need to cross a link:
+ * a region's fog leads and devices share its leafnode server).
+ */
+export async function leafnodeLinkCreds(
+  keys: NatsKeys,
+  region: string,
+  options: { notAfter: Date },
+): Promise<{ creds: string; userKey: string }> {
+  const user = createUser() as KeyPair;
+  const jwt = await encodeUser(
+    spiffeUri({ region, role: "nats", id: `leaf-${region}` }),
+    user,
+    kp(keys.accountSeed),
+    {
+      pub: { allow: [">"], deny: ["qonnect.*.cmd.>"] },
+      sub: { allow: [">"], deny: [] },
+      bearer_token: false,
+      payload: ACCOUNT_LIMITS.payload,
+    },
+    { ...V2, exp: Math.floor(options.notAfter.getTime() / 1000) },
+  );
+  return { creds: new TextDecoder().decode(fmtCreds(jwt, user)), userKey: user.getPublicKey() };
+}

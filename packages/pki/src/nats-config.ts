@@ -45,7 +45,7 @@ export function natsServerConfig(options: NatsServerConfigOptions): string {
     `  key_file: ${q(server.key)}`,
     `  ca_file: ${q(server.ca)}`,
     `  verify: ${options.verifyClients === false ? "false" : "true"}`,
-    "  timeout: 2",
+    "  timeout: 5", // seconds for the TLS handshake: a client on a loaded 2-core board needs more than 2
     "}",
     "max_payload: 1048576",
     "max_control_line: 4096",

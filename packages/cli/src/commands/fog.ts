@@ -12,13 +12,14 @@ interface ClientOpts {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  bundle?: string;
   insecure?: boolean;
 }
 
 const VERDICTS = ["unspecified", "alive", "suspect", "dead", "unreachable"];
 
 async function client(o: ClientOpts, io: Io) {
-  const { FogClient } = await fogPackage();
+  const { FogClient, fogClientCredentials } = await fogPackage();
   const endpoints = o.endpoints
     .split(",")
     .map((s) => s.trim())
@@ -30,9 +31,19 @@ async function client(o: ClientOpts, io: Io) {
   const tls = [o.tlsCa, o.tlsCert, o.tlsKey].filter(Boolean).length;
   if (tls > 0 && tls < 3)
     throw new CliError("TLS needs all three of --tls-ca, --tls-cert and --tls-key", EXIT.usage);
+  if (o.bundle) {
+    if (tls > 0) throw new CliError("give either --bundle or --tls-ca/--tls-cert/--tls-key", EXIT.usage);
+    const { BundleError, loadBundle } = await import("@qonnect/pki");
+    try {
+      return new FogClient(endpoints, fogClientCredentials(loadBundle(resolve(io.cwd, o.bundle))));
+    } catch (err) {
+      if (err instanceof BundleError) throw new CliError(err.message, EXIT.usage);
+      throw err;
+    }
+  }
   if (tls === 0 && !o.insecure)
     throw new CliError(
-      "give --tls-ca, --tls-cert and --tls-key, or --insecure for a plaintext connection",
+      "give --bundle DIR (an admin or kb bundle), or --tls-ca, --tls-cert and --tls-key, or --insecure for plaintext",
       EXIT.usage,
     );
   const read = (f: string) => readFileSync(resolve(io.cwd, f));
@@ -51,6 +62,7 @@ function withClientOptions<
     .option("--tls-ca <file>", "CA certificate (PEM)")
     .option("--tls-cert <file>", "client certificate (PEM)")
     .option("--tls-key <file>", "client key (PEM)")
+    .option("--bundle <dir>", "mutual TLS with a `qonnect enroll admin` (or kb) bundle")
     .option("--insecure", "plaintext gRPC (tests and loopback only)");
 }
 
@@ -64,7 +76,9 @@ export const registerFog: Register = (program, io, outcome) => {
     .description("run one fog lead of a region (stops on Ctrl-C)")
     .requiredOption("-c, --config <file>", "fog lead configuration (YAML; see docs/fog.md)")
     .action(async (opts: { config: string }) => {
-      const { FogConfigError, loadFogConfig, startFogLead, createFogLogger } = await fogPackage();
+      const { FogConfigError, FogIdentityError, loadFogConfig, startFogLead, createFogLogger } =
+        await fogPackage();
+      const { BundleError } = await import("@qonnect/pki");
       let config: ReturnType<typeof loadFogConfig>;
       try {
         config = loadFogConfig(resolve(io.cwd, opts.config));
@@ -76,7 +90,15 @@ export const registerFog: Register = (program, io, outcome) => {
         return;
       }
       const log = createFogLogger(config.log.level);
-      const lead = await startFogLead(config, log);
+      let lead: Awaited<ReturnType<typeof startFogLead>>;
+      try {
+        lead = await startFogLead(config, log);
+      } catch (err) {
+        if (!(err instanceof FogIdentityError || err instanceof BundleError)) throw err;
+        io.err(`${err.message}\nnothing was started\n`);
+        outcome.exitCode = EXIT.usage;
+        return;
+      }
       await new Promise<void>((done) => {
         process.once("SIGINT", () => done());
         process.once("SIGTERM", () => done());

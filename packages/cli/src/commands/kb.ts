@@ -29,6 +29,10 @@ export const registerKb: Register = (program, io: Io) => {
     .option("--tls-cert <file>", "server certificate (PEM) for both listeners")
     .option("--tls-key <file>", "server private key (PEM)")
     .option("--tls-ca <file>", "CA that client certificates are checked against (gRPC)")
+    .option(
+      "--bundle <dir>",
+      "the kb's identity (qonnect enroll kb --host ADDR): TLS, mTLS to fog leads, NATS creds",
+    )
     .option("--insecure", "plaintext listeners (development and tests only)")
     .action(
       async (opts: {
@@ -40,16 +44,20 @@ export const registerKb: Register = (program, io: Io) => {
         tlsCert?: string;
         tlsKey?: string;
         tlsCa?: string;
+        bundle?: string;
         insecure?: boolean;
       }) => {
         if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey))
           throw new CliError("--tls-cert and --tls-key go together", EXIT.usage);
-        if (!opts.tlsCert && !opts.insecure)
+        if (opts.bundle && opts.tlsCert)
+          throw new CliError("give either --bundle or --tls-cert/--tls-key, not both", EXIT.usage);
+        if (!opts.tlsCert && !opts.bundle && !opts.insecure)
           throw new CliError(
-            "no TLS: pass --tls-cert FILE --tls-key FILE, or --insecure for plaintext (development only)",
+            "no TLS: pass --bundle DIR (qonnect enroll kb), or --tls-cert FILE --tls-key FILE, or --insecure for plaintext (development only)",
             EXIT.usage,
           );
-        const { runKbServe } = await kbPackage();
+        const { runKbServe, TlsConfigError } = await kbPackage();
+        const { BundleError } = await import("@qonnect/pki");
         await runKbServe(
           {
             dataDir: resolve(io.cwd, opts.data),
@@ -66,11 +74,16 @@ export const registerKb: Register = (program, io: Io) => {
                   },
                 }
               : {}),
-            insecure: Boolean(opts.insecure) && !opts.tlsCert,
+            ...(opts.bundle ? { bundle: resolve(io.cwd, opts.bundle) } : {}),
+            insecure: Boolean(opts.insecure) && !opts.tlsCert && !opts.bundle,
           },
           (server) =>
             io.err(`kb serving: grpc ${server.grpcAddress}, http ${server.httpUrl} (pid ${process.pid})\n`),
-        );
+        ).catch((err: unknown) => {
+          if (err instanceof BundleError || err instanceof TlsConfigError)
+            throw new CliError(err.message, EXIT.usage);
+          throw err;
+        });
       },
     );
 

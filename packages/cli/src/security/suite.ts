@@ -10,6 +10,7 @@ import { enroll, loadBundle, natsConnectOptions, Pki, startSecureNatsServer } fr
 import { connect } from "nats";
 import { agentAttacks } from "./agent-attacks.js";
 import type { Attempt } from "./attempt.js";
+import { fogAttacks } from "./fog-attacks.js";
 import { type NatsTarget, natsAttacks } from "./nats-attacks.js";
 import { raftAttacks } from "./raft-attacks.js";
 import { storageAttacks } from "./storage-attacks.js";
@@ -67,6 +68,9 @@ export async function runSecuritySuite(onAttempt: (a: Attempt) => void): Promise
     const raft = await raftAttacks(target);
     stops.push(raft.stop);
     record(raft.attempts);
+    const fog = await fogAttacks(target);
+    stops.push(fog.stop);
+    record(fog.attempts);
     record(await storageAttacks(target));
     // the server under attack is still serving
     const alive = await connect({

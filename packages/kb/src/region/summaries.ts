@@ -2,7 +2,7 @@
 // (Device and Region resources), events on verdict changes, reconciliation of local re-plans, accounting
 // per device, application and region, and device time series. Bad messages are dropped and counted.
 import { fogV1 } from "@qonnect/proto";
-import { connect, type NatsConnection, type Subscription } from "nats";
+import { type ConnectionOptions, connect, type NatsConnection, type Subscription } from "nats";
 import { accountDelta, addTotals, type DeviceCounters, type Tariff, type Totals } from "../accounting.js";
 import type { EventLog } from "../api/event-log.js";
 import type { KbMetrics } from "../metrics.js";
@@ -67,8 +67,9 @@ export class SummaryConsumer {
 
   constructor(readonly o: SummaryConsumerOptions) {}
 
-  async start(servers: string[]): Promise<void> {
-    this.#nc = await connect({ servers, name: "qonnect-kb", maxReconnectAttempts: -1 });
+  /** `secured`: nats.js options from the kb bundle (TLS, CA pinned, JWT creds); plaintext without. */
+  async start(servers: string[], secured: ConnectionOptions = {}): Promise<void> {
+    this.#nc = await connect({ ...secured, servers, name: "qonnect-kb", maxReconnectAttempts: -1 });
     this.#sub = this.#nc.subscribe("qonnect.*.summary", {
       callback: (err, msg) => {
         if (err) return;

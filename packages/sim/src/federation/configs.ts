@@ -14,6 +14,8 @@ export interface AgentConfigInput {
   /** Where process workloads run: the repository root (examples/bookinfo/service.mjs). */
   workDir: string;
   samplePeriodMs: number;
+  /** The device's `qonnect enroll device` bundle (NATS JWT creds, TLS with the CA pinned); plaintext without. */
+  bundleDir?: string;
 }
 
 /** A device agent with an emulated INA219 drawing the device's idle power, and the process runtime. */
@@ -26,7 +28,11 @@ export function agentConfig(input: AgentConfigInput): Record<string, unknown> {
     site: device.site,
     tier: device.tier,
     labels: device.labels,
-    nats: { servers: [input.natsUrl], reconnectWaitMs: 200 },
+    nats: {
+      servers: [input.natsUrl],
+      reconnectWaitMs: 200,
+      ...(input.bundleDir ? { bundle: input.bundleDir } : {}),
+    },
     sensors: {
       mode: "emulate",
       emulate: { busVoltageV, currentA: Number((device.idleW / busVoltageV).toFixed(4)), shuntOhms: 0.1 },
@@ -49,11 +55,14 @@ export interface FogConfigInput {
   natsUrl: string;
   kbGrpc: string;
   http: string;
+  /** The member's `qonnect enroll fog fog-<member>` bundle and the CRL to check peers against. */
+  security?: { bundleDir: string; crlFile: string };
 }
 
 /**
- * One fog lead, plaintext (`insecure: true`, said explicitly) on loopback, with the demo's short timings:
- * the detector's defaults (dead within about 3 s) and summaries every second.
+ * One fog lead on loopback with its bundle (mutual TLS, NATS JWT creds) — or plaintext (`insecure: true`,
+ * said explicitly) without one — and the demo's short timings: the detector's defaults (dead within about
+ * 3 s) and summaries every second.
  */
 export function fogConfig(input: FogConfigInput): Record<string, unknown> {
   return {
@@ -63,7 +72,9 @@ export function fogConfig(input: FogConfigInput): Record<string, unknown> {
     peers: input.peers,
     dataDir: input.dataDir,
     nats: { servers: [input.natsUrl] },
-    insecure: true,
+    ...(input.security
+      ? { bundle: input.security.bundleDir, crlFile: input.security.crlFile }
+      : { insecure: true }),
     kb: { address: input.kbGrpc },
     http: input.http,
     summary: { intervalMs: 1000 },

@@ -19,6 +19,8 @@ export interface FederationDemoOptions {
   inventoryFile?: string;
   /** Keep the working directory (logs, data) after stopping. */
   keepDir?: boolean;
+  /** Plaintext everywhere (the demo's `--insecure` opt-out); secure by default. */
+  insecure?: boolean;
 }
 
 export interface FederationDemoResult {
@@ -35,6 +37,7 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<Feder
     dir,
     inventoryFile: o.inventoryFile ?? join(REPO_ROOT, "examples/inventory-9-sites.yaml"),
     say: (line) => o.say(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}`),
+    ...(o.insecure ? { insecure: true } : {}),
   });
   const story = new Story(fed, o.say);
   try {
@@ -43,6 +46,10 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<Feder
       if (o.stateFile) writeStateFile(o.stateFile, fed.state());
       o.say(`dashboard: ${fed.kb.http}/?token=${fed.tokens.viewer}`);
       o.say(`control API: gRPC ${fed.kb.grpc}, HTTP ${fed.kb.http}; operator token ${fed.tokens.operator}`);
+      if (fed.security)
+        o.say(
+          `secure: the CA is ${fed.security.caFile} (qonnect get apps --server ${fed.kb.grpc} --ca ${fed.security.caFile} --token …)`,
+        );
       o.say(`NATS: ${fed.nats.cloudUrls().join(", ")}${o.stateFile ? `; state in ${o.stateFile}` : ""}`);
       o.say("running; Ctrl-C stops everything");
       await o.stopSignal;

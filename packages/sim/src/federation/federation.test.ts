@@ -1,5 +1,6 @@
-// The federation of `qonnect demo` as real OS processes (nats-server deployment, `qonnect kb serve`, three fog
-// leads, one agent per device in a PID namespace), on the eu-central region of examples/inventory-9-sites.yaml:
+// The federation of `qonnect demo` as real OS processes (secure by default: a PKI, the operator/JWT + TLS
+// nats-server deployment, `qonnect kb serve --bundle`, three fog leads with bundles, one agent per device with
+// its bundle, in a PID namespace), on the eu-central region of examples/inventory-9-sites.yaml:
 // Bookinfo applied through the Story answers, a kill -9 of productpage/0's device moves it to a device that
 // answers, and stop() leaves no process of the federation behind. Slow on a loaded machine (every process
 // starts through tsx), hence the generous limits; nothing here asserts a time.
@@ -49,6 +50,11 @@ describe("federation as real processes", () => {
     expect(moved?.device).not.toBe(lost.victim);
 
     const state = fed.state();
+    // secure by default: the deployment's CA, TLS NATS URLs, an observer's creds from an admin bundle
+    expect(state.ca).toMatch(/pki\/ca\.pem$/);
+    expect(state.kb.http).toMatch(/^https:/);
+    expect(state.natsLeaf["eu-central"]).toMatch(/^tls:/);
+    expect(state.credentials.observer).toMatch(/cloud-admin-demo\/nats\.creds$/);
     const pids = [
       state.kb.pid,
       ...Object.values(state.regions).flatMap((r) => r.fog.map((f) => f.pid)),

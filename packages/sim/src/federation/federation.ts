@@ -17,7 +17,8 @@ import { freePort, type NatsDeployment, startNatsDeployment } from "@qonnect/nat
 import type { fogV1 } from "@qonnect/proto";
 import { cliArgv, cliOk, REPO_ROOT } from "./cli-process.js";
 import { agentConfig, fogConfig, writeYaml } from "./configs.js";
-import { KbRest } from "./kb-rest.js";
+import { FederationPki } from "./federation-pki.js";
+import { httpGet, KbRest } from "./kb-rest.js";
 import { OsProcess } from "./os-process.js";
 import type { DemoState } from "./state-file.js";
 
@@ -33,6 +34,11 @@ export interface FederationOptions {
   leadsPerRegion?: number;
   samplePeriodMs?: number;
   say?: (line: string) => void;
+  /**
+   * Everything plaintext (NATS without auth, gRPC and HTTP without TLS): the demo's `--insecure` opt-out.
+   * By default the federation is secure: a PKI in `<dir>/pki`, a bundle per process (DESIGN.md §10).
+   */
+  insecure?: boolean;
 }
 
 export interface FogLeadProcess {
@@ -69,9 +75,9 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
   }
 }
 
-async function httpOk(url: string): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  return res.ok;
+async function httpOk(url: string, caPem?: string): Promise<boolean> {
+  const res = await httpGet(url, { timeoutMs: 2000, ...(caPem ? { caPem } : {}) });
+  return res.status >= 200 && res.status < 300;
 }
 
 export class Federation {
@@ -81,6 +87,10 @@ export class Federation {
   kb!: { process: OsProcess; grpc: string; http: string; dataDir: string };
   tokens!: { admin: string; operator: string; viewer: string };
   rest!: KbRest;
+  /** The deployment's identities; undefined when the federation runs with `insecure`. */
+  security: FederationPki | undefined;
+  /** NATS creds that may subscribe to everything and publish nothing (an admin bundle's nats.creds). */
+  #observer: string | undefined;
   readonly fog = new Map<string, FogLeadProcess[]>();
   readonly devices = new Map<string, DeviceProcess>();
   readonly #say: (line: string) => void;
@@ -111,14 +121,24 @@ export class Federation {
 
   /** The control API flags every CLI call against this Knowledge Base needs. */
   serverFlags(role: "admin" | "operator" | "viewer" = "operator"): string[] {
-    return ["--server", this.kb.grpc, "--token", this.tokens[role], "--insecure"];
+    const tls = this.security ? ["--ca", this.security.caFile] : ["--insecure"];
+    return ["--server", this.kb.grpc, "--token", this.tokens[role], ...tls];
   }
 
   async #startAll(): Promise<void> {
     const { dir } = this.options;
     mkdirSync(dir, { recursive: true });
     const t0 = Date.now();
-    this.nats = await startNatsDeployment({ regions: this.regions, dir: join(dir, "nats") });
+    if (!this.options.insecure) {
+      this.security = await FederationPki.create(dir, { regions: this.regions, cloudServers: 3 });
+      this.#observer = join(await this.security.admin(), "nats.creds");
+      this.#say(`PKI: a CA and NATS operator in ${join(dir, "pki")}; every process gets its own bundle`);
+    }
+    this.nats = await startNatsDeployment({
+      regions: this.regions,
+      dir: join(dir, "nats"),
+      ...(this.security ? { secure: this.security.nats } : {}),
+    });
     this.#say(
       `NATS: ${this.nats.cloud.length} cloud servers with JetStream, leafnodes for ${this.regions.join(", ")} (${Date.now() - t0} ms)`,
     );
@@ -155,8 +175,14 @@ export class Federation {
     };
     const grpc = `127.0.0.1:${await freePort()}`;
     const http = `127.0.0.1:${await freePort()}`;
-    this.kb = { process: this.#spawnKb(dataDir, grpc, http), grpc, http: `http://${http}`, dataDir };
-    this.rest = new KbRest(this.kb.http, this.tokens.operator);
+    const scheme = this.security ? "https" : "http";
+    this.kb = {
+      process: await this.#spawnKb(dataDir, grpc, http),
+      grpc,
+      http: `${scheme}://${http}`,
+      dataDir,
+    };
+    this.rest = new KbRest(this.kb.http, this.tokens.operator, this.security?.caPem);
     await this.#kbReady();
     this.#say(`Knowledge Base: gRPC ${grpc}, HTTP ${this.kb.http} (pid ${this.kb.process.pid})`);
   }
@@ -165,7 +191,7 @@ export class Federation {
     const { process } = this.kb;
     await waitUntil(
       "the Knowledge Base",
-      async () => process.running() && httpOk(`${this.kb.http}/readyz`),
+      async () => process.running() && httpOk(`${this.kb.http}/readyz`, this.security?.caPem),
       60_000,
     );
   }
@@ -176,12 +202,15 @@ export class Federation {
   }
 
   async startKb(): Promise<void> {
-    const http = this.kb.http.replace("http://", "");
-    this.kb.process = this.#spawnKb(this.kb.dataDir, this.kb.grpc, http);
+    const http = this.kb.http.replace(/^https?:\/\//, "");
+    this.kb.process = await this.#spawnKb(this.kb.dataDir, this.kb.grpc, http);
     await this.#kbReady();
   }
 
-  #spawnKb(dataDir: string, grpc: string, http: string): OsProcess {
+  async #spawnKb(dataDir: string, grpc: string, http: string): Promise<OsProcess> {
+    const identity = this.security
+      ? ["--bundle", await this.security.enroll({ region: "cloud", role: "kb", id: "kb" })]
+      : ["--insecure"];
     const { command, args } = cliArgv([
       "kb",
       "serve",
@@ -193,7 +222,7 @@ export class Federation {
       http,
       "--nats",
       ...this.nats.cloudUrls(),
-      "--insecure",
+      ...identity,
     ]);
     return new OsProcess({ label: "kb", command, args, logFile: join(dataDir, "kb.log"), cwd: REPO_ROOT });
   }
@@ -209,9 +238,27 @@ export class Federation {
       const http = `127.0.0.1:${await freePort()}`;
       const configFile = join(dataDir, "..", `fog-${id}.yaml`);
       const natsUrl = this.nats.leaves[region]?.url ?? "";
+      const security = this.security
+        ? {
+            bundleDir: await this.security.enroll(
+              { region, role: "fog", id: `fog-${id}` },
+              { nats: [natsUrl], fog: Object.values(peers), kb: this.kb.grpc },
+            ),
+            crlFile: this.security.crlFile,
+          }
+        : undefined;
       writeYaml(
         configFile,
-        fogConfig({ region, member: id, peers, dataDir, natsUrl, kbGrpc: this.kb.grpc, http }),
+        fogConfig({
+          region,
+          member: id,
+          peers,
+          dataDir,
+          natsUrl,
+          kbGrpc: this.kb.grpc,
+          http,
+          ...(security ? { security } : {}),
+        }),
       );
       leads.push({
         region,
@@ -273,6 +320,12 @@ export class Federation {
 
   async #startDevices(): Promise<void> {
     const devices = this.#selectedDevices();
+    if (this.security)
+      for (const device of devices)
+        await this.security.enroll(
+          { region: device.region, role: "device", id: device.name },
+          { nats: [this.nats.leaves[device.region]?.url ?? ""] },
+        );
     for (const device of devices) this.startDevice(device);
     this.#say(
       `devices: ${devices.length} agents, each in its own PID namespace (emulated INA219, process runtime)`,
@@ -292,6 +345,9 @@ export class Federation {
         dataDir: join(dataDir, "data"),
         workDir: REPO_ROOT,
         samplePeriodMs: this.options.samplePeriodMs ?? 1000,
+        ...(this.security
+          ? { bundleDir: join(this.security.dir, "bundles", `${device.region}-device-${device.name}`) }
+          : {}),
       }),
     );
     const { command, args } = cliArgv(["agent", "run", "--config", configFile]);
@@ -315,7 +371,10 @@ export class Federation {
 
   /** The region as its fog leads see it (the freshest member's view), read over FogLead.GetRegion. */
   async regionState(region: string): Promise<fogV1.RegionState | undefined> {
-    const client = new FogClient((this.fog.get(region) ?? []).map((l) => l.grpc));
+    const client = new FogClient(
+      (this.fog.get(region) ?? []).map((l) => l.grpc),
+      ...(this.security ? [await this.security.fogCredentials()] : []),
+    );
     try {
       const views = (await client.status(region)).flatMap((v) => (v.region ? [v.region] : []));
       return views.reduce<fogV1.RegionState | undefined>(
@@ -340,8 +399,8 @@ export class Federation {
       kb: { http: this.kb.http, grpc: this.kb.grpc, pid: this.kb.process.pid },
       token: this.tokens.operator,
       tokens: this.tokens,
-      ca: null,
-      credentials: { observer: null },
+      ca: this.security?.caFile ?? null,
+      credentials: { observer: this.#observer ?? null },
       nats: this.nats.cloudUrls(),
       natsLeaf: Object.fromEntries(Object.entries(this.nats.leaves).map(([r, s]) => [r, s.url])),
       regions: Object.fromEntries(
