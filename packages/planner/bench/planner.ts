@@ -1,4 +1,4 @@
-// `pnpm bench planner [--json] [--quick|--smoke] [--only replan|scale|families|quality] [--families a,b]`: plan time and memory
+// `pnpm bench planner [--json] [--quick|--smoke] [--only replan|scale|families|quality] [--families a,b] [--small N] [--medium N]`: plan time and memory
 // at scale, re-plan after a device loss, every strategy's gap to the proven optimum on each instance family
 // (bench/lib/families.ts, checked against CBC), and the Borda baseline against ours.
 import { cpus } from "node:os";
@@ -18,6 +18,7 @@ const section = (name: string) => !only || only === name;
 /** `--families a,b` runs those instance families only (to split the families section over processes). */
 const familiesAt = process.argv.indexOf("--families");
 const mediumAt = process.argv.indexOf("--medium");
+const smallAt = process.argv.indexOf("--small");
 const familyList = familiesAt >= 0 ? (process.argv[familiesAt + 1]!.split(",") as Family[]) : undefined;
 /** CPU time of this process, ms: on a shared machine wall time also counts other processes' turns. */
 const cpuMs = () => {
@@ -139,7 +140,7 @@ if (section("families")) {
   Object.assign(
     metrics,
     await runFamilies({
-      small: smoke ? 1 : quick ? 3 : 10,
+      small: smallAt >= 0 ? Number(process.argv[smallAt + 1]) : smoke ? 1 : quick ? 3 : 10,
       medium: mediumAt >= 0 ? Number(process.argv[mediumAt + 1]) : smoke ? 0 : quick ? 1 : 3,
       referenceLimitS: smoke ? 20 : 60,
       ...(familyList ? { families: familyList } : {}),

@@ -101,5 +101,5 @@ describe("call-cluster neighbourhood of the large-neighbourhood search", () => {
     expect(optimum).toBeLessThan(stuck);
     expect(state.objective).toBeCloseTo(optimum, 12);
     for (let i = 0; i < 4; i++) expect(p.siteOf[state.device[i]!]).toBe(p.siteOf[dev("c1")]);
-  });
+  }, 120_000);
 });

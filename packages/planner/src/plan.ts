@@ -1,7 +1,9 @@
 import type { Application, Inventory } from "@qonnect/core";
 import { combinatorialBound } from "./bound.js";
 import { problemMps, relaxationBound, solveExact } from "./exact.js";
+import { type HeuristicResult, solveHeuristic } from "./heuristic.js";
 import { buildProblem, type Problem, type ProblemOptions } from "./problem.js";
+import type { PlacementState } from "./state.js";
 import { bordaPlan, exactPlan, heuristicPlan, type PlanRequest, runHeuristic } from "./strategies.js";
 import type { Plan } from "./types.js";
 import { updateProblem } from "./update.js";
@@ -16,6 +18,8 @@ const AUTO_MAX_COLUMNS = 20_000;
 /** ... and get the LP relaxation as their bound below this many columns, the combinatorial bound above. */
 const LP_MAX_COLUMNS = 60_000;
 const DEFAULT_AUTO_BUDGET_MS = 3000;
+/** LNS iterations that polish HiGHS's incumbent when it is not proven optimal. */
+const POLISH_ITERATIONS = 300;
 
 function problemOptions(options: PlanRequest): ProblemOptions {
   return {
@@ -67,14 +71,28 @@ function columns(p: Problem): number {
   return n;
 }
 
+/** The LNS from HiGHS's incumbent: polishes what the solver found when it could not prove it. */
+function polish(p: Problem, options: PlanRequest, from: PlacementState): HeuristicResult {
+  return solveHeuristic(p, {
+    seed: options.seed ?? 1,
+    start: from.clone(),
+    lnsIterations: options.lnsIterations ?? POLISH_ITERATIONS,
+    ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
+  });
+}
+
 async function autoPlan(p: Problem, options: PlanRequest): Promise<Plan> {
   const t0 = performance.now();
   const budgetMs = options.autoBudgetMs ?? DEFAULT_AUTO_BUDGET_MS;
-  const h = runHeuristic(p, options);
   const cheap = combinatorialBound(p);
   const size = columns(p);
   const leftS = () => (budgetMs - (performance.now() - t0)) / 1000;
-  if (options.current || size > AUTO_MAX_COLUMNS || leftS() < 0.05) {
+  // HiGHS gets most of the budget: its warm start is the heuristic without the LNS (constructions and local
+  // search), and the LNS runs only when HiGHS does not prove the optimum
+  const tryExact = !options.current && size <= AUTO_MAX_COLUMNS;
+  const quick = tryExact ? runHeuristic(p, { ...options, lnsIterations: 0 }) : undefined;
+  if (!tryExact || leftS() < 0.05) {
+    const h = runHeuristic(p, options);
     const why = options.current
       ? "re-plan: the incremental heuristic keeps what runs (hysteresis)"
       : size > AUTO_MAX_COLUMNS
@@ -95,26 +113,33 @@ async function autoPlan(p: Problem, options: PlanRequest): Promise<Plan> {
   }
   const exact = await solveExact(p, {
     timeLimitS: Math.max(0.05, leftS()),
-    ...(h.unplaced.length === 0 ? { start: h.state } : {}),
+    ...(quick!.unplaced.length === 0 ? { start: quick!.state } : {}),
   });
   if (exact.optimal) return exactPlan(p, options, exact, "HiGHS proved the optimum within the budget");
+  const h = runHeuristic(p, options);
   if (!exact.feasible && exact.status.startsWith("Infeasible") && h.unplaced.length > 0)
     return exactPlan(p, options, exact, "HiGHS proved that no plan satisfies every hard constraint");
   const bound = Math.max(cheap, exact.lowerBound ?? Number.NEGATIVE_INFINITY);
   const why = `HiGHS did not prove the optimum within ${budgetMs} ms (${exact.status})`;
-  if (
-    exact.feasible &&
-    (h.unplaced.length > 0 || exact.state.totals().objective < h.state.totals().objective - 1e-12)
-  )
-    return exactPlan(p, options, { ...exact, lowerBound: bound }, `${why}: its best plan`);
+  const objective = (r: { state: PlacementState; unplaced: number[] }) =>
+    r.unplaced.length > 0 ? Number.POSITIVE_INFINITY : r.state.totals().objective;
+  let best = h;
+  if (exact.feasible) {
+    const polished = polish(p, options, exact.state);
+    if (objective(polished) < objective(best) - 1e-12) best = polished;
+    // HiGHS's incumbent as it is, when the LNS could not improve on it (it never makes it worse)
+    if (exact.state.totals().objective < objective(best) - 1e-12)
+      return exactPlan(p, options, { ...exact, lowerBound: bound }, `${why}: its best plan`);
+  }
   const plan = heuristicPlan(
     p,
     options,
-    h,
+    best,
     bound,
     exact.lowerBound !== undefined ? "highs" : "combinatorial",
   );
-  return { ...plan, solver: { ...plan.solver!, reason: `${why}: the heuristic's plan` } };
+  const from = best === h ? "the heuristic's plan" : "HiGHS's best plan improved by the LNS";
+  return { ...plan, solver: { ...plan.solver!, reason: `${why}: ${from}` } };
 }
 
 /** Plans `app` onto `inventory` with any strategy; re-plans incrementally when `options.current` is given. */

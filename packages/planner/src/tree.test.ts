@@ -50,6 +50,9 @@ describe("latency tree", () => {
   });
 });
 
+/** 625 assessments plus HiGHS: seconds of CPU, more on a loaded shared machine. */
+const ENUMERATION_TIMEOUT_MS = 120_000;
+
 // Two calling services on a small tree of sites; the optimum by trying all 5^4 assignments.
 function instance(links: { from: string; to: string; ms: number }[]) {
   const inventory = inventoryOf({
@@ -121,26 +124,34 @@ describe("exact model of call latency", () => {
     { from: "b", to: "c", ms: 6 },
     { from: "b", to: "d", ms: 9 },
   ];
-  it("on a latency tree (one term per tree edge) equals enumeration", async () => {
-    const { inventory, app } = instance(tree);
-    const p = buildProblem(inventory, app);
-    expect(latencyTree(p.latMs, p.siteCount)).toHaveLength(3);
-    const optimum = enumerate(inventory, app);
-    const exact = await plan(inventory, app, { strategy: "exact" });
-    expect(exact.solver?.optimal).toBe(true);
-    expect(exact.totals.objective).toBeCloseTo(optimum, 9);
-  });
+  it(
+    "on a latency tree (one term per tree edge) equals enumeration",
+    async () => {
+      const { inventory, app } = instance(tree);
+      const p = buildProblem(inventory, app);
+      expect(latencyTree(p.latMs, p.siteCount)).toHaveLength(3);
+      const optimum = enumerate(inventory, app);
+      const exact = await plan(inventory, app, { strategy: "exact" });
+      expect(exact.solver?.optimal).toBe(true);
+      expect(exact.totals.objective).toBeCloseTo(optimum, 9);
+    },
+    ENUMERATION_TIMEOUT_MS,
+  );
 
-  it("without a tree (a shortcut link) falls back to site pairs and still equals enumeration", async () => {
-    const { inventory, app } = instance([...tree, { from: "c", to: "d", ms: 7 }]);
-    const p = buildProblem(inventory, app);
-    expect(latencyTree(p.latMs, p.siteCount)).toBeUndefined();
-    const optimum = enumerate(inventory, app);
-    const exact = await plan(inventory, app, { strategy: "exact" });
-    expect(exact.totals.objective).toBeCloseTo(optimum, 9);
-    // the tree form is smaller: fewer columns than the pairwise expansion of the same calls
-    expect(formulate(buildProblem(instance(tree).inventory, app)).milp.colCount).toBeLessThan(
-      formulate(p).milp.colCount,
-    );
-  });
+  it(
+    "without a tree (a shortcut link) falls back to site pairs and still equals enumeration",
+    async () => {
+      const { inventory, app } = instance([...tree, { from: "c", to: "d", ms: 7 }]);
+      const p = buildProblem(inventory, app);
+      expect(latencyTree(p.latMs, p.siteCount)).toBeUndefined();
+      const optimum = enumerate(inventory, app);
+      const exact = await plan(inventory, app, { strategy: "exact" });
+      expect(exact.totals.objective).toBeCloseTo(optimum, 9);
+      // the tree form is smaller: fewer columns than the pairwise expansion of the same calls
+      expect(formulate(buildProblem(instance(tree).inventory, app)).milp.colCount).toBeLessThan(
+        formulate(p).milp.colCount,
+      );
+    },
+    ENUMERATION_TIMEOUT_MS,
+  );
 });
