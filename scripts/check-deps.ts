@@ -87,6 +87,14 @@ function rules(table: Record<string, string[]>): IForbiddenRuleType[] {
       from: { path: "^packages/", pathNot: TEST_CODE },
       to: { path: TEST_CODE },
     },
+    {
+      name: "hil-public-faces-only",
+      comment:
+        "hil-tests/ (the HIL rig, test code as a whole) imports packages by name: their src/index.ts or src/testing.ts",
+      severity: "error",
+      from: { path: "^hil-tests/" },
+      to: { path: "^packages/", pathNot: PUBLIC_FACE },
+    },
   ];
   for (const [pkg, allowed] of Object.entries(table)) {
     const may = [pkg, ...allowed].join("|");
@@ -137,7 +145,8 @@ export async function checkGraph(
   table: Record<string, string[]> = ALLOWED,
 ): Promise<{ ok: boolean; report: string }> {
   const tsConfig = join(root, "tsconfig.json");
-  const result: IReporterOutput = await cruise(["packages"], {
+  const roots = ["packages", "hil-tests"].filter((d) => existsSync(join(root, d)));
+  const result: IReporterOutput = await cruise(roots, {
     baseDir: root,
     validate: true,
     ruleSet: { forbidden: rules(table) },

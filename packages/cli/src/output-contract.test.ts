@@ -63,6 +63,10 @@ const JSON_RUNS: [string[], number][] = [
   [["dev", "raft-kv", "status", "--endpoints", nowhere], 1],
   [["fog", "status", "--json", "--endpoints", nowhere, "--insecure"], 1],
   [["kb", "token", "create", "--json", "--role", "viewer", "--data", join(scratch, "kb")], 0],
+  // in this order: a backup of the store just made, restored into an empty one, then refused a second time
+  [["kb", "backup", "--json", "--data", join(scratch, "kb"), "--out", join(scratch, "kb.backup")], 0],
+  [["kb", "restore", "--json", "--data", join(scratch, "kb-copy"), "--in", join(scratch, "kb.backup")], 0],
+  [["kb", "restore", "--json", "--data", join(scratch, "kb-copy"), "--in", join(scratch, "kb.backup")], 1],
   [["apply", "-f", "examples/bookinfo.yaml", "--json", "--server", nowhere, "--insecure"], 1],
   [["events", "--json", "--server", nowhere, "--insecure"], 1],
   [["config", "get-contexts", "--json"], 0],

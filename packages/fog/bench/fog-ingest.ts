@@ -1,21 +1,23 @@
-// `pnpm bench fog-ingest [--devices N | --sizes 1000,5000,10000] [--measure-s S] [--json] [--smoke]`
+// `pnpm bench fog-ingest [--devices N | --sizes 1000,5000,10000] [--measure-s S] [--generators K] [--json] [--smoke]`
 // One fog lead (a real process) and N lightweight simulated devices: real NATS publishers of real
-// DeviceTelemetry at 1 Hz (after one DeviceRegistration each), from this process. Measures the leader's CPU
+// DeviceTelemetry at 1 Hz (after one DeviceRegistration each), from generator processes (lib/telemetry-generator.ts). Measures the leader's CPU
 // (percent of one core, from /proc, over the measurement window) and peak RSS, then stops a sample of devices
 // (spread over sites, so each is a crash, not a cut) and measures, per device, the time from its last sample
 // to its `dead` verdict (the WatchRegion event's timestamp). Measured, never asserted.
 import * as grpc from "@grpc/grpc-js";
-import { fogV1, telemetryV1 } from "@qonnect/proto";
+import { fogV1 } from "@qonnect/proto";
 import { argValue, benchEnv, percentile, round, table } from "@qonnect/testkit";
-import { connect } from "nats";
 import { cpuSeconds, rssMB } from "./lib/proc-stats.js";
 import { RegionRig } from "./lib/rig.js";
+import { GeneratorPool } from "./lib/telemetry-generator.js";
 
 const json = process.argv.includes("--json");
 const smoke = process.argv.includes("--smoke");
 const sizes = (argValue("--sizes", "") || argValue("--devices", smoke ? "200" : "1000"))
   .split(",")
   .map(Number);
+/** Generator processes; default one per 2,500 devices. */
+const generatorsArg = argValue("--generators", "");
 const measureS = Number(argValue("--measure-s", smoke ? "5" : "20"));
 const PER_SITE = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,16 +38,26 @@ interface Run {
   /** p99 and max of the generator's own sample intervals in the measurement window (1000 ms if it kept up). */
   sendGapP99Ms: number;
   sendGapMaxMs: number;
+  generators: number;
 }
 
 async function runSize(n: number): Promise<Run> {
+  const generators = generatorsArg ? Number(generatorsArg) : Math.max(1, Math.ceil(n / 2500));
   const devices: Record<string, string> = {};
   for (let i = 0; i < n; i++) devices[`d${i}`] = `s${Math.floor(i / PER_SITE)}`;
   const rig = await RegionRig.start({ leads: 1, devices });
   rig.writeFogConfig(1, "log: { level: warn }\nsummary: { intervalMs: 2000 }");
   rig.startLead(1);
-  const nc = await connect({ servers: [rig.natsUrl], name: "fog-ingest-load" });
   const names = Object.keys(devices);
+  // the load generator: worker processes of their own, each with its own NATS connection and share of devices
+  const per = Math.ceil(names.length / generators);
+  const workerOf = (name: string) => Math.floor(names.indexOf(name) / per);
+  const shards = Array.from({ length: Math.ceil(names.length / per) }, (_, w) => ({
+    natsUrl: rig.natsUrl,
+    region: rig.region,
+    devices: Object.fromEntries(names.slice(w * per, (w + 1) * per).map((d) => [d, devices[d]!])),
+  }));
+  let pool: GeneratorPool | undefined;
   try {
     // wait for the leader
     for (;;) {
@@ -53,73 +65,7 @@ async function runSize(n: number): Promise<Run> {
       if (r?.leaderId) break;
       await sleep(100);
     }
-    for (const name of names)
-      nc.publish(
-        `qonnect.${rig.region}.register.${name}`,
-        telemetryV1.DeviceRegistration.encode({
-          device: name,
-          region: rig.region,
-          site: devices[name]!,
-          tier: "edge",
-          arch: "arm64",
-          cpuModel: "sim",
-          cpuCores: 4,
-          memoryBytes: 4 * 2 ** 30,
-          gpus: 0,
-          sensors: ["ina219"],
-          runtime: "process",
-          labels: {},
-          agentVersion: "bench",
-          tsMs: Date.now(),
-        }).finish(),
-      );
-    const stopped = new Set<string>();
-    const lastSample = new Map<string, number>();
-    const seq = new Map<string, number>();
-    let running = true;
-    let measuring = false;
-    /** Intervals between consecutive samples of one device as this generator really published them. */
-    const gaps: number[] = [];
-    // 1 Hz per device, spread over the second in 20 slices
-    const genCpu0 = process.cpuUsage();
-    const gen0 = Date.now();
-    const generator = (async () => {
-      let slice = 0;
-      while (running) {
-        const t0 = Date.now();
-        for (let i = slice; i < names.length; i += 20) {
-          const name = names[i]!;
-          if (stopped.has(name)) continue;
-          const s = (seq.get(name) ?? 0) + 1;
-          seq.set(name, s);
-          const now = Date.now();
-          nc.publish(
-            `qonnect.${rig.region}.telemetry.${name}`,
-            telemetryV1.DeviceTelemetry.encode({
-              device: name,
-              region: rig.region,
-              tsMs: now,
-              seq: s,
-              late: false,
-              powerW: 3 + (i % 7) / 10,
-              powerSource: telemetryV1.PowerSource.POWER_SOURCE_MEASURED,
-              busVoltageV: 5.1,
-              currentA: 0.6,
-              cpuUtil: 0.1,
-              memoryUsedBytes: 2 ** 30,
-              memoryTotalBytes: 4 * 2 ** 30,
-              workloads: [],
-              solarExcessW: 0,
-            }).finish(),
-          );
-          const prev = lastSample.get(name);
-          if (prev !== undefined && measuring) gaps.push(now - prev);
-          lastSample.set(name, now);
-        }
-        slice = (slice + 1) % 20;
-        await sleep(Math.max(0, 50 - (Date.now() - t0)));
-      }
-    })();
+    pool = await GeneratorPool.start(shards);
     // warm up until every device is alive
     const alive = async () => {
       const r = await rig.kb.getRegion(rig.region);
@@ -127,9 +73,9 @@ async function runSize(n: number): Promise<Run> {
     };
     const warmDeadline = Date.now() + 120_000;
     while ((await alive().catch(() => 0)) < n && Date.now() < warmDeadline) await sleep(1000);
-    say(`  ${n} devices alive; measuring ${measureS} s`);
+    say(`  ${n} devices alive; measuring ${measureS} s (${shards.length} generator processes)`);
     const pid = rig.leadPid(1)!;
-    measuring = true;
+    pool.measure(true);
     const cpu0 = cpuSeconds(pid);
     const t0 = Date.now();
     let peakRss = 0;
@@ -138,7 +84,7 @@ async function runSize(n: number): Promise<Run> {
       await sleep(500);
     }
     const leaderCpuPercent = ((cpuSeconds(pid) - cpu0) / ((Date.now() - t0) / 1000)) * 100;
-    measuring = false;
+    pool.measure(false);
     // detection: watch verdicts, stop one device in each of up to 20 sites
     const client = new fogV1.FogLeadClient(rig.leadAddr.get(1)!, grpc.credentials.createInsecure());
     /** Every `dead` verdict event per device (a lagging generator can make devices flap before they stop). */
@@ -173,9 +119,12 @@ async function runSize(n: number): Promise<Run> {
     const victims: string[] = [];
     for (let s = 0; s < Math.min(20, sites); s++)
       victims.push(names[s * PER_SITE + ((s * 7) % Math.min(PER_SITE, n))]!);
+    const lastSample = new Map<string, number>();
     for (const v of victims) {
-      stopped.add(v);
-      stoppedAt.set(v, lastSample.get(v) ?? Date.now());
+      for (const [d, ms] of await pool.stop(new Map([[workerOf(v), [v]]]))) {
+        lastSample.set(d, ms);
+        stoppedAt.set(d, ms);
+      }
       await sleep(137);
     }
     const detDeadline = Date.now() + 15_000;
@@ -196,9 +145,8 @@ async function runSize(n: number): Promise<Run> {
           .join(", ")}`,
       );
     }
-    running = false;
-    await generator;
-    const gen = process.cpuUsage(genCpu0);
+    const gen = await pool.finish();
+    pool = undefined;
     const metricsText = await fetch(`http://127.0.0.1:${rig.leadHttp.get(1)}/metrics`)
       .then((x) => x.text())
       .catch(() => "");
@@ -216,12 +164,13 @@ async function runSize(n: number): Promise<Run> {
       detected: detections.length,
       stopped: victims.length,
       verdictChanges,
-      sendGapP99Ms: Math.round(percentile(gaps, 99)),
-      sendGapMaxMs: Math.round(gaps.reduce((m, g) => Math.max(m, g), 0)),
-      generatorCpuPercent: round(((gen.user + gen.system) / 1000 / (Date.now() - gen0)) * 100),
+      sendGapP99Ms: gen.gapP99Ms,
+      sendGapMaxMs: gen.gapMaxMs,
+      generatorCpuPercent: round(gen.cpuPercent),
+      generators: shards.length,
     };
   } finally {
-    await nc.close();
+    pool?.kill();
     await rig.stop();
   }
 }
@@ -242,6 +191,7 @@ console.log(
       "max ms",
       "detected",
       "load gen CPU %",
+      "send gap p99 ms",
     ],
     runs.map((r) => [
       r.devices,
@@ -252,6 +202,7 @@ console.log(
       r.detectionMaxMs,
       `${r.detected}/${r.stopped}`,
       r.generatorCpuPercent,
+      r.sendGapP99Ms,
     ]),
   ),
 );

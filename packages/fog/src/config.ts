@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "@qonnect/core";
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import { DEFAULT_DETECTOR } from "./detector.js";
+import { DEFAULT_PLAUSIBILITY } from "./plausibility.js";
 
 const address = z.string().regex(/^[^\s:]+:\d{1,5}$/, "must be HOST:PORT");
 const name = z
@@ -62,9 +63,21 @@ const schema = z
         expectedIntervalMs: z.number().positive().default(DEFAULT_DETECTOR.expectedIntervalMs),
         windowSize: z.number().int().min(2).default(DEFAULT_DETECTOR.windowSize),
         regionCutFraction: z.number().gt(0).lte(1).default(DEFAULT_DETECTOR.regionCutFraction),
+        disconnectedSilenceMs: z.number().positive().default(DEFAULT_DETECTOR.disconnectedSilenceMs),
+        /** Listen to the NATS server's disconnect events (qonnect.events.disconnect.>, DESIGN.md §10). */
+        disconnectEvents: z.boolean().default(true),
         evaluateMs: z.number().int().min(10).default(100),
       })
-      .default({ ...DEFAULT_DETECTOR, evaluateMs: 100 }),
+      .default({ ...DEFAULT_DETECTOR, disconnectEvents: true, evaluateMs: 100 }),
+    /** Bounds on reported figures (plausibility.ts): implausible samples are dropped and counted. */
+    plausibility: z
+      .strictObject({
+        powerMarginFraction: z.number().min(0).default(DEFAULT_PLAUSIBILITY.powerMarginFraction),
+        maxPowerW: z.number().positive().default(DEFAULT_PLAUSIBILITY.maxPowerW),
+        maxClockSkewMs: z.number().int().min(1000).default(DEFAULT_PLAUSIBILITY.maxClockSkewMs),
+        suspectAfterSamples: z.number().int().min(1).default(DEFAULT_PLAUSIBILITY.suspectAfterSamples),
+      })
+      .default({ ...DEFAULT_PLAUSIBILITY }),
     execution: z
       .strictObject({
         commandTimeoutMs: z.number().int().min(100).default(5000),

@@ -9,6 +9,11 @@
 //   - unreachable when every device of its site is silent (a lone device is a whole site), or when more than
 //     regionCutFraction of the region's devices are silent at once: a network cut, nothing should move yet;
 //   - dead otherwise: its site's other devices still report, so it crashed.
+//
+// A disconnect event (the NATS server saw the device's connection close) is evidence, not a verdict: the device
+// is suspect at once, and it is silent as soon as it has missed a sample after it (disconnectedSilenceMs since
+// its last one) instead of waiting for phi; a connected device of its site heard after the disconnect makes it
+// dead, and a site whose devices all disconnected (a cut site's router going down) is still unreachable.
 import type { VerdictName } from "./region-command.js";
 
 export interface DetectorConfig {
@@ -26,6 +31,8 @@ export interface DetectorConfig {
   windowSize: number;
   /** More than this fraction of the region silent at once is a cut of the region. */
   regionCutFraction: number;
+  /** A device whose connection closed is silent once this long has passed since its last sample. */
+  disconnectedSilenceMs: number;
 }
 
 export const DEFAULT_DETECTOR: DetectorConfig = {
@@ -37,17 +44,22 @@ export const DEFAULT_DETECTOR: DetectorConfig = {
   expectedIntervalMs: 1000,
   windowSize: 32,
   regionCutFraction: 0.5,
+  disconnectedSilenceMs: 1500,
 };
 
 export interface Judgement {
   verdict: Exclude<VerdictName, "unspecified">;
   reason: string;
+  /** Suspect on evidence (a closed connection), to be proposed at once rather than after it holds twice. */
+  evidence?: boolean;
 }
 
 class Arrivals {
   lastMs: number;
   /** True once a real sample arrived (false while only tracked since the leader took over). */
   heard = false;
+  /** When the NATS server reported its connection closed, and why (cleared by its next sample). */
+  disconnected: { atMs: number; why: string } | undefined;
   private readonly intervals: Float64Array;
   private n = 0;
   private next = 0;
@@ -77,6 +89,7 @@ class Arrivals {
       this.sumSq += dt * dt;
     }
     this.heard = true;
+    this.disconnected = undefined;
     this.lastMs = Math.max(this.lastMs, nowMs);
   }
 
@@ -120,6 +133,12 @@ export class FailureDetector {
       this.devices.set(device, new Arrivals(nowMs, this.config.windowSize, site));
   }
 
+  /** The NATS server reported `device`'s connection closed (ignored for a device not watched). */
+  disconnect(device: string, nowMs: number, why: string): void {
+    const a = this.devices.get(device);
+    if (a && !a.disconnected) a.disconnected = { atMs: nowMs, why };
+  }
+
   forget(device: string): void {
     this.devices.delete(device);
   }
@@ -146,7 +165,10 @@ export class FailureDetector {
       else bySite.set(a.site, [[name, a]]);
       const phi = a.phi(nowMs, c);
       const silentMs = nowMs - a.lastMs;
-      const silent = silentMs >= c.maxSilenceMs || (phi >= c.deadPhi && silentMs >= c.minSilenceMs);
+      const silent =
+        silentMs >= c.maxSilenceMs ||
+        (phi >= c.deadPhi && silentMs >= c.minSilenceMs) ||
+        (a.disconnected !== undefined && silentMs >= c.disconnectedSilenceMs);
       level.set(name, { phi, silentMs, silent });
       siteTotal.set(a.site, (siteTotal.get(a.site) ?? 0) + 1);
       if (silent) {
@@ -162,9 +184,15 @@ export class FailureDetector {
       if (!l.silent) {
         out.set(
           name,
-          l.phi >= c.suspectPhi
-            ? { verdict: "suspect", reason: `late: ${quiet} (phi ${l.phi.toFixed(1)})` }
-            : { verdict: "alive", reason: a.heard ? "reports" : "watched since the leader took over" },
+          a.disconnected
+            ? {
+                verdict: "suspect",
+                reason: `its connection closed (${a.disconnected.why}); ${quiet}`,
+                evidence: true,
+              }
+            : l.phi >= c.suspectPhi
+              ? { verdict: "suspect", reason: `late: ${quiet} (phi ${l.phi.toFixed(1)})` }
+              : { verdict: "alive", reason: a.heard ? "reports" : "watched since the leader took over" },
         );
         continue;
       }
@@ -197,8 +225,10 @@ export class FailureDetector {
     site: [string, Arrivals][],
     level: Map<string, { silent: boolean }>,
   ): boolean {
-    const after = a.lastMs + 1.5 * a.meanMs(this.config);
-    for (const [name, b] of site) if (b !== a && !level.get(name)?.silent && b.lastMs >= after) return true;
+    // after a disconnect event: a device of the site still connected and heard since then is enough
+    const after = a.disconnected ? a.disconnected.atMs : a.lastMs + 1.5 * a.meanMs(this.config);
+    for (const [name, b] of site)
+      if (b !== a && !b.disconnected && !level.get(name)?.silent && b.lastMs > after) return true;
     return false;
   }
 }

@@ -5,6 +5,14 @@
 import { telemetryV1 } from "@qonnect/proto";
 import type { NatsConnection, Subscription } from "nats";
 import type { FailureDetector } from "./detector.js";
+import { DISCONNECT_EVENTS, deviceDisconnect } from "./disconnect-event.js";
+import {
+  DEFAULT_PLAUSIBILITY,
+  type ImplausibleReason,
+  ImplausibleStreaks,
+  implausibility,
+  type PlausibilityConfig,
+} from "./plausibility.js";
 import type { DeviceFacts } from "./region-command.js";
 import type { LiveDevice } from "./region-view.js";
 
@@ -19,6 +27,29 @@ export interface LinkCounters {
   telemetry: number;
   registrations: number;
   dropped: number;
+  /** Samples dropped by the plausibility bounds, by reason (plausibility.ts). */
+  implausiblePower: number;
+  implausibleSoc: number;
+  implausibleClock: number;
+  implausibleSequence: number;
+  /** Disconnect advisories naming a device of this region. */
+  disconnects: number;
+}
+
+const COUNTER_OF: Record<ImplausibleReason, keyof LinkCounters> = {
+  power: "implausiblePower",
+  soc: "implausibleSoc",
+  clock: "implausibleClock",
+  sequence: "implausibleSequence",
+};
+
+export interface DeviceLinkOptions {
+  /** A device's declared maximum power (its inventory entry), if any. */
+  declaredMaxW?: (device: string) => number | undefined;
+  plausibility?: PlausibilityConfig;
+  /** Listen to the server's disconnect advisories (default true). */
+  disconnectEvents?: boolean;
+  onRegistration?: (facts: DeviceFacts) => void;
 }
 
 export class DeviceLink {
@@ -27,7 +58,20 @@ export class DeviceLink {
   readonly registrations = new Map<string, DeviceFacts>();
   /** Devices whose latest report lists workloads (candidates for stray checks). */
   readonly reportingWorkloads = new Set<string>();
-  readonly counters: LinkCounters = { telemetry: 0, registrations: 0, dropped: 0 };
+  readonly counters: LinkCounters = {
+    telemetry: 0,
+    registrations: 0,
+    dropped: 0,
+    implausiblePower: 0,
+    implausibleSoc: 0,
+    implausibleClock: 0,
+    implausibleSequence: 0,
+    disconnects: 0,
+  };
+  /** Devices sending implausible samples in a row (the leader judges them suspect once it persists). */
+  readonly implausible: ImplausibleStreaks;
+  /** Devices that registered since their last sample: their next sequence number is a fresh start. */
+  private readonly seqRestart = new Set<string>();
   private subs: Subscription[] = [];
 
   constructor(
@@ -36,8 +80,10 @@ export class DeviceLink {
     private readonly detector: FailureDetector,
     private readonly siteOf: (device: string) => string,
     private readonly nowMs: () => number,
-    private readonly onRegistration: (facts: DeviceFacts) => void = () => {},
-  ) {}
+    private readonly o: DeviceLinkOptions = {},
+  ) {
+    this.implausible = new ImplausibleStreaks((o.plausibility ?? DEFAULT_PLAUSIBILITY).suspectAfterSamples);
+  }
 
   start(): void {
     const tel = this.nc.subscribe(fogSubjects.telemetry(this.region, "*"), {
@@ -53,6 +99,22 @@ export class DeviceLink {
       },
     });
     this.subs = [tel, reg];
+    if (this.o.disconnectEvents !== false)
+      this.subs.push(
+        this.nc.subscribe(DISCONNECT_EVENTS, {
+          callback: (err, msg) => {
+            if (!err) this.onDisconnect(msg.data);
+          },
+        }),
+      );
+  }
+
+  /** A disconnect advisory: evidence for the detector about a device of this region (others are ignored). */
+  onDisconnect(data: Uint8Array): void {
+    const d = deviceDisconnect(data, this.region);
+    if (!d || !(this.live.has(d.device) || this.registrations.has(d.device))) return;
+    this.counters.disconnects++;
+    this.detector.disconnect(d.device, this.nowMs(), d.why);
   }
 
   private deviceOf(subject: string): string {
@@ -80,6 +142,29 @@ export class DeviceLink {
       if (prev) prev.lastSeq = Math.max(prev.lastSeq, t.seq);
       return;
     }
+    const doubt = implausibility(
+      t,
+      {
+        lastSeq: prev && !this.seqRestart.has(device) ? prev.lastSeq : undefined,
+        declaredMaxW: this.o.declaredMaxW?.(device),
+        nowMs: now,
+      },
+      this.o.plausibility,
+    );
+    if (doubt) {
+      this.counters[COUNTER_OF[doubt.reason]]++;
+      this.implausible.implausible(device, doubt.detail);
+      if (doubt.heartbeat) {
+        this.detector.observe(device, this.siteOf(device), now);
+        if (prev) {
+          prev.lastSeenMs = now;
+          prev.lastSeq = t.seq;
+        }
+      }
+      return;
+    }
+    this.implausible.plausible(device);
+    this.seqRestart.delete(device);
     this.detector.observe(device, this.siteOf(device), now);
     const dtH = prev ? Math.max(0, now - prev.lastSeenMs) / 3_600_000 : 0;
     const gap = prev && t.seq > prev.lastSeq + 1 ? t.seq - prev.lastSeq - 1 : 0;
@@ -128,7 +213,9 @@ export class DeviceLink {
       labels: Object.fromEntries(Object.entries(r.labels).sort(([a], [b]) => (a < b ? -1 : 1))),
     };
     this.registrations.set(r.device, facts);
-    this.onRegistration(facts);
+    // an agent registers on every (re)connect; one that lost its state numbers its samples from 0 again
+    this.seqRestart.add(r.device);
+    this.o.onRegistration?.(facts);
   }
 
   /** Sends a fenced command and returns the device's ack (throws on timeout or no responder). */

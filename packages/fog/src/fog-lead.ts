@@ -102,6 +102,8 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     security,
     onMessage: (m) => driver?.receive(m),
     onRejected: (reason) => log.warn({ reason }, "refused peer traffic"),
+    // a killed leader's sockets close at once: its followers campaign then, not an election timeout later
+    onPeerConnectionLost: (peer) => driver?.peerConnectionLost(peer),
     keepaliveMs: Math.max(1000, config.raft.electionMs),
     backoff: { initialMs: 50, maxMs: 100 },
   });
@@ -131,7 +133,23 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
     link.registrations.get(device)?.site ??
     regionModel(sm.context).inventory?.devices.find((x) => x.name === device)?.site ??
     device;
-  const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs);
+  // declared maximum power per device, from the inventory of the current region context (built once per context)
+  const maxW = new WeakMap<object, Map<string, number>>();
+  const declaredMaxW = (device: string) => {
+    const inv = regionModel(sm.context).inventory;
+    if (!inv) return undefined;
+    let m = maxW.get(inv);
+    if (!m) {
+      m = new Map(inv.devices.map((x) => [x.name, x.maxW]));
+      maxW.set(inv, m);
+    }
+    return m.get(device);
+  };
+  const link: DeviceLink = new DeviceLink(nc, config.region, detector, siteOf, nowMs, {
+    declaredMaxW,
+    plausibility: config.plausibility,
+    disconnectEvents: config.detector.disconnectEvents,
+  });
   const executor = new PlanExecutor(config.execution, config.workloads);
   const duties = new LeaderDuties({
     sm,

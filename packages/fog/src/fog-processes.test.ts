@@ -176,6 +176,12 @@ describe("fog leads and agents as real processes", () => {
         term: r.term,
         planVersion: res.planVersion,
       });
+    // the survivors did not wait out an election timeout: the killed leader's sockets closed, and they said so
+    const survivors = rig.runningLeads();
+    expect(
+      survivors.some((id) => rig.leadLog(id).includes("the leader's connection closed")),
+      `survivors' logs:\n${survivors.map((id) => rig.leadLog(id).slice(-3000)).join("\n")}`,
+    ).toBe(true);
     rig.startLead(oldLeader);
   }, 120_000);
 

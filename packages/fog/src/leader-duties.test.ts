@@ -4,6 +4,7 @@ import { FailureDetector } from "./detector.js";
 import type { DeviceLink } from "./device-link.js";
 import { PlanExecutor } from "./executor.js";
 import { LeaderDuties } from "./leader-duties.js";
+import { ImplausibleStreaks } from "./plausibility.js";
 import { encodeRegionCommand, type RegionCommand } from "./region-command.js";
 import { fixtureContext, fixtureFacts } from "./region-fixture.js";
 import { RegionStateMachine } from "./region-state.js";
@@ -21,6 +22,7 @@ function setup() {
     registrations: new Map(Object.entries(DEVICES).map(([name, site]) => [name, fixtureFacts(name, site)])),
     live: new Map(),
     reportingWorkloads: new Set<string>(),
+    implausible: new ImplausibleStreaks(),
     command: async (cmd: telemetryV1.DeviceCommand) => {
       sent.push(cmd);
       return telemetryV1.CommandAck.create({

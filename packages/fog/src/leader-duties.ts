@@ -3,7 +3,7 @@
 // (pending proposals, retry timers) are reset whenever leadership changes hands.
 
 import { workloadKeyOf } from "./desired.js";
-import type { FailureDetector } from "./detector.js";
+import type { FailureDetector, Judgement } from "./detector.js";
 import type { DeviceLink } from "./device-link.js";
 import type { PlanExecutor } from "./executor.js";
 import type { DeviceFacts, RegionCommand, VerdictName } from "./region-command.js";
@@ -44,6 +44,8 @@ export class LeaderDuties {
   private advancing = false;
   private term = 0;
   private lastProblem = "";
+  /** When this term's leadership began, until its first command is acknowledged (logged once). */
+  private ledSinceMs: number | undefined;
 
   constructor(
     private readonly o: {
@@ -65,6 +67,7 @@ export class LeaderDuties {
     this.pendingRegistrations.clear();
     this.o.executor.reset();
     const now = this.o.nowMs();
+    this.ledSinceMs = now;
     for (const d of this.o.sm.devices.values()) this.o.detector.track(d.name, d.site, now);
   }
 
@@ -88,11 +91,17 @@ export class LeaderDuties {
     const now = this.o.nowMs();
     const changes: { device: string; verdict: VerdictName; reason: string }[] = [];
     const late = new Set<string>();
-    for (const [device, j] of detector.evaluate(now)) {
+    for (const [device, judged] of detector.evaluate(now)) {
+      // a device that reports, but implausibly, for several samples in a row is suspect (plausibility.ts)
+      const doubt =
+        judged.verdict === "alive" || judged.verdict === "suspect"
+          ? this.o.link.implausible.persisting(device)
+          : undefined;
+      const j: Judgement = doubt ? { verdict: "suspect", reason: doubt } : judged;
       if (j.verdict === "suspect") late.add(device);
       const d = sm.devices.get(device);
       if (!d || d.verdict === j.verdict || this.pendingVerdicts.get(device) === j.verdict) continue;
-      if (j.verdict === "suspect" && !this.lateOnce.has(device)) continue;
+      if (j.verdict === "suspect" && !doubt && !j.evidence && !this.lateOnce.has(device)) continue;
       changes.push({ device, verdict: j.verdict, reason: j.reason });
     }
     this.lateOnce = late;
@@ -215,6 +224,13 @@ export class LeaderDuties {
               tsMs: this.o.nowMs(),
             })
             .catch(() => {});
+          if (ack.accepted && this.ledSinceMs !== undefined && c.token.term === this.term) {
+            this.o.log.info(
+              { term: this.term, device: c.device, msSinceLeading: this.o.nowMs() - this.ledSinceMs },
+              "first command of this term acknowledged",
+            );
+            this.ledSinceMs = undefined;
+          }
           executor.settled(c.device, ack.accepted, this.o.nowMs());
         })
         .catch(() => {

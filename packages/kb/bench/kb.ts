@@ -15,11 +15,14 @@ const args = process.argv.slice(2);
 const json = args.includes("--json");
 const smoke = args.includes("--smoke");
 const only = args.includes("--store") ? args[args.indexOf("--store") + 1] : undefined;
-const APPS = smoke ? 40 : 1000;
-const DEVICES = smoke ? 300 : 5000;
+const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const APPS = Number(flag("--apps") ?? (smoke ? 40 : 1000));
+const DEVICES = Number(flag("--devices") ?? (smoke ? 300 : 5000));
+/** `--cpu-prof DIR`: kb serve writes a V8 CPU profile there when it exits. */
+const CPU_PROF = flag("--cpu-prof");
 const REGIONS = 3;
 const SITES_PER_REGION = 10;
-const UPDATES = smoke ? 10 : 50;
+const UPDATES = Number(flag("--updates") ?? (smoke ? 10 : 50));
 const CONCURRENCY = 8;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -163,7 +166,15 @@ async function runOne(flavour: "sqlite" | "postgres") {
   const main = fileURLToPath(new URL("../src/testdata/serve-main.ts", import.meta.url));
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", main, dir.path, `127.0.0.1:${grpcPort}`, `127.0.0.1:${httpPort}`],
+    [
+      ...(CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", CPU_PROF] : []),
+      "--import",
+      "tsx",
+      main,
+      dir.path,
+      `127.0.0.1:${grpcPort}`,
+      `127.0.0.1:${httpPort}`,
+    ],
     {
       stdio: ["ignore", "ignore", "ignore"],
       env: { ...process.env, KB_STORE: storeUrl, KB_SCHEMA: pg ? schema : "", KB_PLANNING: "1" },

@@ -14,5 +14,10 @@ export {
   TlsConfigError,
   type TlsFiles,
 } from "./server.js";
+export {
+  BackupFormatError,
+  type BackupInfo,
+  RestoreTargetNotEmptyError,
+} from "./store/backup.js";
 export { openStore } from "./store/open.js";
 export { ROLES, type Role, type Store, type StoredResource } from "./store/store.js";

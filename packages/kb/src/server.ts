@@ -15,6 +15,7 @@ import { registerKbKinds } from "./kinds.js";
 import { KbMetrics } from "./metrics.js";
 import { dryRun } from "./planning/dry-run.js";
 import { PlanningLoop, type PlanningLoopOptions } from "./planning/loop.js";
+import { loadWorld } from "./planning/world.js";
 import { FogClient } from "./region/fog-client.js";
 import { SummaryConsumer, type SummaryConsumerOptions } from "./region/summaries.js";
 import { restApp } from "./rest/app.js";
@@ -118,7 +119,13 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
     events,
     hub,
     nowMs,
-    dryRun: (manifests, explain) => dryRun(store, manifests, explain, nowMs()),
+    dryRun: async (manifests, explain) => {
+      const now = nowMs();
+      const loop = kb.loop;
+      if (loop) await loop.cache.refresh();
+      const world = loop ? loop.cache.world(now) : await loadWorld(store, now);
+      return dryRun(world, manifests, explain, now);
+    },
     onChange: (r) => {
       for (const l of listeners) l(r);
     },

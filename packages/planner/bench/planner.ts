@@ -1,9 +1,10 @@
-// `pnpm bench planner [--json] [--quick|--smoke] [--only replan|scale|families|quality]`: plan time and memory
+// `pnpm bench planner [--json] [--quick|--smoke] [--only replan|scale|families|quality] [--families a,b]`: plan time and memory
 // at scale, re-plan after a device loss, every strategy's gap to the proven optimum on each instance family
 // (bench/lib/families.ts, checked against CBC), and the Borda baseline against ours.
 import { cpus } from "node:os";
 import type { Inventory } from "@qonnect/core";
 import { assessPlacement } from "../src/assess.js";
+import type { Family } from "../src/families.js";
 import { generateApplication, generateInventory, generateSmallInstance } from "../src/generate.js";
 import { Planner, plan, planSync } from "../src/plan.js";
 import { runFamilies } from "./lib/families.js";
@@ -14,6 +15,10 @@ const quick = smoke || process.argv.includes("--quick");
 const onlyAt = process.argv.indexOf("--only");
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 const section = (name: string) => !only || only === name;
+/** `--families a,b` runs those instance families only (to split the families section over processes). */
+const familiesAt = process.argv.indexOf("--families");
+const mediumAt = process.argv.indexOf("--medium");
+const familyList = familiesAt >= 0 ? (process.argv[familiesAt + 1]!.split(",") as Family[]) : undefined;
 /** CPU time of this process, ms: on a shared machine wall time also counts other processes' turns. */
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -135,8 +140,9 @@ if (section("families")) {
     metrics,
     await runFamilies({
       small: smoke ? 1 : quick ? 3 : 10,
-      medium: smoke ? 0 : quick ? 1 : 2,
+      medium: mediumAt >= 0 ? Number(process.argv[mediumAt + 1]) : smoke ? 0 : quick ? 1 : 3,
       referenceLimitS: smoke ? 20 : 60,
+      ...(familyList ? { families: familyList } : {}),
       log,
     }),
   );

@@ -1,4 +1,5 @@
 import { EPS } from "./filter.js";
+import { calls } from "./latency-model.js";
 import { Milp } from "./milp.js";
 import type { Problem } from "./problem.js";
 import { PlacementState } from "./state.js";
@@ -21,7 +22,7 @@ import { PlacementState } from "./state.js";
 //                 cpu load in index order
 
 /** Counts, per service, of replicas on each device, as the MILP sees a placement. */
-interface WarmContext {
+export interface WarmContext {
   count: (s: number, d: number) => number;
   siteCount: (s: number, a: number) => number;
   addedW: (d: number) => number;
@@ -84,7 +85,7 @@ export function formulate(p: Problem): Formulation {
   return { milp: m, countCol, warm, empty };
 }
 
-type Col = (
+export type Col = (
   cost: number,
   lo: number,
   up: number,
@@ -198,129 +199,6 @@ function spread(p: Problem, m: Milp, countCol: Map<number, number>[]): void {
       groups.set(g, [...(groups.get(g) ?? []), [c, 1]]);
     }
     for (const terms of groups.values()) m.row(terms, Number.NEGATIVE_INFINITY, 1);
-  }
-}
-
-/** Per service, site → count columns there, and the most replicas that site can hold. */
-function sitesOf(p: Problem, countCol: Map<number, number>[], ub: Map<number, number>[], s: number) {
-  const out = new Map<number, { cols: number[]; most: number }>();
-  for (const [d, c] of countCol[s]!) {
-    const a = p.siteOf[d]!;
-    const e = out.get(a) ?? { cols: [], most: 0 };
-    e.cols.push(c);
-    e.most = Math.min(p.services[s]!.replicas, e.most + ub[s]!.get(d)!);
-    out.set(a, e);
-  }
-  return out;
-}
-
-function calls(
-  p: Problem,
-  m: Milp,
-  col: Col,
-  countCol: Map<number, number>[],
-  ub: Map<number, number>[],
-): void {
-  const presence = new Map<string, number>();
-  const present = (s: number, a: number, site: { cols: number[]; most: number }) => {
-    const key = `${s}:${a}`;
-    let c = presence.get(key);
-    if (c === undefined) {
-      c = col(0, 0, 1, true, (ctx) => (ctx.siteCount(s, a) > 0 ? 1 : 0));
-      presence.set(key, c);
-      m.row(
-        [...site.cols.map((x) => [x, 1] as [number, number]), [c, -site.most]],
-        Number.NEGATIVE_INFINITY,
-        0,
-      );
-    }
-    return c;
-  };
-  const unary = new Map<string, number[]>();
-  const atLeast = (t: number, b: number, site: { cols: number[]; most: number }) => {
-    const key = `${t}:${b}`;
-    let g = unary.get(key);
-    if (!g) {
-      g = [];
-      for (let k = 1; k <= site.most; k++)
-        g.push(col(0, 0, 1, true, (ctx) => (ctx.siteCount(t, b) >= k ? 1 : 0)));
-      m.row(
-        [...g.map((x) => [x, 1] as [number, number]), ...site.cols.map((x) => [x, -1] as [number, number])],
-        0,
-        0,
-      );
-      for (let k = 0; k + 1 < g.length; k++)
-        m.row(
-          [
-            [g[k]!, 1],
-            [g[k + 1]!, -1],
-          ],
-          0,
-          Number.POSITIVE_INFINITY,
-        );
-      unary.set(key, g);
-    }
-    return g;
-  };
-  for (const sm of p.services) {
-    const s = sm.index;
-    for (const e of sm.edges) {
-      if (!e.outgoing) continue;
-      const t = e.partner;
-      const mine = sitesOf(p, countCol, ub, s);
-      const theirs = sitesOf(p, countCol, ub, t);
-      // expand the side with fewer replicas; the other enters as its site count
-      const expandCallee = p.services[t]!.replicas <= sm.replicas;
-      const allowed: [number, number, number][] = []; // (a, b, ms) within the limit
-      for (const [a, sa] of mine)
-        for (const [b, sb] of theirs) {
-          const ms = p.latMs[a * p.siteCount + b]!;
-          if (ms !== Number.POSITIVE_INFINITY && ms <= e.maxLatencyMs + EPS) allowed.push([a, b, ms]);
-          else
-            m.row(
-              [
-                [present(s, a, sa), 1],
-                [present(t, b, sb), 1],
-              ],
-              Number.NEGATIVE_INFINITY,
-              1,
-            );
-        }
-      if (p.alpha.latencyMs <= 0 || !allowed.some(([, , ms]) => ms > 0)) continue;
-      // W[a,b] = Y[o,a]·Y[x,b] = Σ_k v[a,b,k] for every allowed pair; its marginals are known exactly
-      // (Σ_b W[a,b] = replicas_x·Y[o,a]), which makes the LP relaxation a transport bound
-      const [o, x] = expandCallee ? [s, t] : [t, s];
-      const oSites = expandCallee ? mine : theirs;
-      const xSites = expandCallee ? theirs : mine;
-      const byO = new Map<number, number[]>();
-      const byX = new Map<number, number[]>();
-      for (const [sa, sb, ms] of allowed) {
-        const [oa, xb] = expandCallee ? [sa, sb] : [sb, sa];
-        const other = oSites.get(oa)!;
-        const g = atLeast(x, xb, xSites.get(xb)!);
-        const price = p.alpha.latencyMs * e.pairWeight * ms;
-        for (const [k, gk] of g.entries()) {
-          const v = col(price, 0, Number.POSITIVE_INFINITY, false, (ctx) =>
-            ctx.siteCount(x, xb) > k ? ctx.siteCount(o, oa) : 0,
-          );
-          m.row(
-            [[v, 1], ...other.cols.map((c) => [c, -1] as [number, number]), [gk, -other.most]],
-            -other.most,
-            Number.POSITIVE_INFINITY,
-          );
-          byO.set(oa, [...(byO.get(oa) ?? []), v]);
-          byX.set(xb, [...(byX.get(xb) ?? []), v]);
-        }
-      }
-      const marginal = (vs: number[], cols: number[], times: number) =>
-        m.row(
-          [...vs.map((v) => [v, 1] as [number, number]), ...cols.map((c) => [c, -times] as [number, number])],
-          0,
-          0,
-        );
-      for (const [oa, site] of oSites) marginal(byO.get(oa) ?? [], site.cols, p.services[x]!.replicas);
-      for (const [xb, site] of xSites) marginal(byX.get(xb) ?? [], site.cols, p.services[o]!.replicas);
-    }
   }
 }
 

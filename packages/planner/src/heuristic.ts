@@ -32,6 +32,8 @@ const WINDOW = 32;
 const FULL_SCAN = 256;
 /** Large-neighbourhood search effort: iterations, and evaluations by instance size. */
 const LNS_ITERATIONS = 300;
+/** Small instances (at most RESTART_REPLICAS replicas) get more: each iteration costs microseconds there. */
+const LNS_ITERATIONS_SMALL = 1000;
 const LNS_EVALUATIONS_SMALL = 1_000_000;
 const LNS_EVALUATIONS_LARGE = 300_000;
 const LNS_SMALL_REPLICAS = 500;
@@ -301,7 +303,12 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
       best = { state, unplaced, evaluations: 0 };
   }
   const iterations =
-    options.lnsIterations ?? (fresh && p.replicaCount <= LNS_MAX_REPLICAS ? LNS_ITERATIONS : 0);
+    options.lnsIterations ??
+    (fresh && p.replicaCount <= RESTART_REPLICAS
+      ? LNS_ITERATIONS_SMALL
+      : fresh && p.replicaCount <= LNS_MAX_REPLICAS
+        ? LNS_ITERATIONS
+        : 0);
   if (best!.unplaced.length === 0 && iterations > 0) {
     search.evaluations += largeNeighbourhoodSearch(p, best!.state, random, {
       iterations,

@@ -19,6 +19,8 @@ export interface LnsOptions {
 
 const MIN_RUIN = 2;
 const MAX_RUIN = 24;
+/** Most replicas a call-cluster ruin removes. */
+const MAX_CLUSTER = 48;
 /** Start threshold of record-to-record acceptance, as a fraction of the objective. */
 const DEVIATION = 0.003;
 const IMPROVEMENT = 1e-12;
@@ -45,12 +47,53 @@ function bestTwo(p: Problem, state: PlacementState, i: number, window: number, c
   return { device, cost, second };
 }
 
-/** The replicas to ruin this iteration. */
-function ruin(p: Problem, state: PlacementState, pool: readonly number[], random: () => number): number[] {
+/**
+ * Call cluster of the seed's service: the services reachable over calls (breadth first, at most
+ * MAX_CLUSTER replicas). Call limits bind every pair of replicas, so a chain of services often has to change
+ * site all at once: no single move, swap or one service's ruin is feasible on its own.
+ */
+export function callCluster(
+  p: Problem,
+  seed: number,
+  pool: readonly number[],
+  random: () => number,
+): number[] {
+  const start = p.serviceOf[seed]!;
+  const taken = new Set<number>([start]);
+  const queue = [start];
+  let replicas = p.services[start]!.replicas;
+  for (let k = 0; k < queue.length; k++) {
+    const edges = [...p.services[queue[k]!]!.edges].sort(() => random() - 0.5);
+    for (const e of edges) {
+      if (taken.has(e.partner)) continue;
+      const more = p.services[e.partner]!.replicas;
+      if (replicas + more > MAX_CLUSTER) continue;
+      taken.add(e.partner);
+      queue.push(e.partner);
+      replicas += more;
+    }
+  }
+  return pool.filter((i) => taken.has(p.serviceOf[i]!));
+}
+
+interface Ruin {
+  chosen: number[];
+  /** Place one of them on a random feasible device first. */
+  anchor: boolean;
+  /** Recreate largest cpu request first (bin packing) instead of by regret. */
+  largest: boolean;
+}
+
+/** The replicas to ruin this iteration, and whether to anchor the first one on a random device. */
+function ruin(p: Problem, state: PlacementState, pool: readonly number[], random: () => number): Ruin {
   const size = MIN_RUIN + Math.floor(random() * (Math.min(MAX_RUIN, pool.length) - MIN_RUIN + 1));
   const seed = pool[Math.floor(random() * pool.length)]!;
   const d0 = state.device[seed]!;
-  const kind = Math.floor(random() * 6);
+  const kind = Math.floor(random() * (p.services[p.serviceOf[seed]!]!.edges.length > 0 ? 8 : 6));
+  if (kind >= 6) {
+    const chosen = callCluster(p, seed, pool, random);
+    return { chosen: chosen.length > 0 ? chosen : [seed], anchor: kind === 7, largest: false };
+  }
   let chosen: number[];
   if (kind === 5) chosen = pool.filter(() => random() < size / pool.length);
   else {
@@ -84,7 +127,7 @@ function ruin(p: Problem, state: PlacementState, pool: readonly number[], random
     }
     chosen = chosen.slice(0, size);
   }
-  return chosen.length > 0 ? chosen : [seed];
+  return { chosen: chosen.length > 0 ? chosen : [seed], anchor: false, largest: kind <= 3 && random() < 0.5 };
 }
 
 /** Regret insertion of `pending`; false (and nothing placed) when one of them fits nowhere. */
@@ -95,9 +138,37 @@ function recreate(
   window: number,
   random: () => number,
   count: { n: number },
+  how: Pick<Ruin, "anchor" | "largest">,
 ): boolean {
   const placed: number[] = [];
   const left = [...pending];
+  if (how.largest) {
+    // first-fit-decreasing flavour: the largest requests first, each on its cheapest feasible device
+    const cpu = (i: number) => p.services[p.serviceOf[i]!]!.service.cpuCores;
+    const order = left.map((i) => ({ i, key: cpu(i) + 1e-3 * random() })).sort((x, y) => y.key - x.key);
+    for (const { i } of order) {
+      const b = bestTwo(p, state, i, window, count);
+      if (b.device < 0) {
+        for (const j of placed) state.unplace(j);
+        return false;
+      }
+      state.place(i, b.device);
+      placed.push(i);
+    }
+    return true;
+  }
+  if (how.anchor) {
+    // diversity: the first replica goes to a random feasible candidate, the rest follow it by regret
+    const k = Math.floor(random() * left.length);
+    const i = left[k]!;
+    const options = p.services[p.serviceOf[i]!]!.candidates.filter((d) => state.blocker(i, d) === undefined);
+    count.n += options.length;
+    if (options.length > 0) {
+      state.place(i, options[Math.floor(random() * options.length)]!);
+      placed.push(i);
+      left.splice(k, 1);
+    }
+  }
   while (left.length > 0) {
     let pick = -1;
     let pickRegret = Number.NEGATIVE_INFINITY;
@@ -138,10 +209,11 @@ export function largeNeighbourhoodSearch(
   for (let it = 0; it < o.iterations; it++) {
     if (count.n >= o.maxEvaluations || (o.deadline !== Infinity && performance.now() > o.deadline)) break;
     const before = state.objective;
-    const removed = ruin(p, state, pool, random);
+    const how = ruin(p, state, pool, random);
+    const removed = how.chosen;
     const from = removed.map((i) => state.device[i]!);
     for (const i of removed) state.unplace(i);
-    const ok = recreate(p, state, removed, o.window, random, count);
+    const ok = recreate(p, state, removed, o.window, random, count, how);
     const threshold = DEVIATION * Math.abs(bestObjective) * (1 - it / o.iterations);
     if (ok && state.objective < bestObjective + threshold && state.objective < before + threshold) {
       if (state.objective < bestObjective - IMPROVEMENT) {

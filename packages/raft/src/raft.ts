@@ -120,7 +120,15 @@ export class Raft {
 
   becomeLeader(): void {
     if (this.role === "follower") throw new Error("follower cannot become leader directly");
+    // the voters that just granted their vote were heard from now: they count as active for check-quorum's
+    // first window, so a new leader whose followers are slow to answer its first append (a CPU-starved host)
+    // does not step down at once and throw the region into another election
+    const voted = [...this.prs.votes].filter(([, granted]) => granted).map(([id]) => id);
     this.reset(this.term);
+    for (const id of voted) {
+      const pr = this.prs.progress.get(id);
+      if (pr) pr.recentActive = true;
+    }
     this.lead = this.id;
     this.role = "leader";
     this.prs.progress.get(this.id)?.becomeReplicate();
@@ -143,6 +151,19 @@ export class Raft {
   promotable(): boolean {
     const pr = this.prs.progress.get(this.id);
     return pr !== undefined && !pr.isLearner && this.prs.isVoter(this.id) && !this.log.unstable.snapshot;
+  }
+
+  /**
+   * The transport saw the connection from `id` close (its process is gone, or it shut down). If `id` is the
+   * leader this node follows, its lease is over and the election timeout is cut short: the next tick starts a
+   * pre-vote instead of waiting out [electionTicks, 2·electionTicks). Safety never rests on timing; if the
+   * leader is in fact alive, the pre-vote is refused by voters that still hear it and its next heartbeat makes
+   * this node a follower again. Returns whether anything changed.
+   */
+  leaderConnectionLost(id: number): boolean {
+    if (this.role !== "follower" || this.lead !== id || id === this.id) return false;
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout);
+    return true;
   }
 
   /** Election timeout (or `campaign()`): start a pre-vote, or a vote when pre-vote is off or forced. */

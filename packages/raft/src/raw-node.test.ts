@@ -121,6 +121,63 @@ describe("RawNode", () => {
     expect(apps.map((m) => m.entries?.length)).toEqual([3]);
   });
 
+  it("campaigns at the next tick once the leader's connection closed, and votes inside the lease then", () => {
+    const b = node(2, [1, 2, 3]);
+    const c = node(3, [1, 2, 3]);
+    for (const x of [b, c]) {
+      x.n.step({ type: "heartbeat", from: 1, to: x.n.id, term: 2 });
+      handle(x.n, x.s);
+      expect(x.n.status()).toMatchObject({ role: "follower", leaderId: 1 });
+    }
+    expect(b.n.leaderConnectionLost(3)).toBe(false); // not the leader: nothing changes
+    b.n.tick();
+    expect(b.n.role).toBe("follower");
+    // a voter inside its lease ignores a pre-vote (the leader may well be alive)
+    const preVote = { type: "preVote" as const, from: 2, to: 3, term: 3, index: 3, logTerm: 1 };
+    c.n.step(preVote);
+    expect(handle(c.n, c.s).persistedMessages).toEqual([]);
+    // the leader's connection closed on both: b campaigns at its next tick, c's lease is over
+    expect(b.n.leaderConnectionLost(1)).toBe(true);
+    expect(c.n.leaderConnectionLost(1)).toBe(true);
+    b.n.tick();
+    expect(b.n.role).toBe("preCandidate");
+    const asks = handle(b.n, b.s).persistedMessages;
+    expect(types(asks)).toEqual(["preVote->1", "preVote->3"]);
+    c.n.step(asks[1]!);
+    const answers = handle(c.n, c.s).persistedMessages;
+    expect(answers.map((m) => [m.type, m.reject ?? false])).toEqual([["preVoteResp", false]]);
+  });
+
+  it("a false alarm costs nothing: the live leader's next heartbeat makes the pre-candidate follow again", () => {
+    const b = node(2, [1, 2, 3]);
+    b.n.step({ type: "heartbeat", from: 1, to: 2, term: 2 });
+    handle(b.n, b.s);
+    b.n.leaderConnectionLost(1);
+    b.n.tick();
+    expect(b.n.role).toBe("preCandidate");
+    expect(b.n.term).toBe(2); // a pre-vote changes no term
+    b.n.step({ type: "heartbeat", from: 1, to: 2, term: 2 });
+    handle(b.n, b.s);
+    expect(b.n.status()).toMatchObject({ role: "follower", leaderId: 1, term: 2 });
+  });
+
+  it("a new leader counts its voters as active for check-quorum's first window, not for the next", () => {
+    const a = node(1, [1, 2, 3], 1);
+    const b = node(2, [1, 2, 3], 2);
+    a.n.campaign();
+    for (const m of handle(a.n, a.s).persistedMessages.filter((m) => m.to === 2)) b.n.step(m);
+    for (const m of handle(b.n, b.s).persistedMessages) a.n.step(m); // pre-vote granted
+    for (const m of handle(a.n, a.s).persistedMessages.filter((m) => m.to === 2)) b.n.step(m);
+    for (const m of handle(b.n, b.s).persistedMessages) a.n.step(m); // vote granted
+    handle(a.n, a.s);
+    expect(a.n.role).toBe("leader");
+    // b never answers again: the first window passes on its vote, the second ends the leadership
+    for (let t = 0; t < 10; t++) a.n.tick();
+    expect(a.n.role).toBe("leader");
+    for (let t = 0; t < 10; t++) a.n.tick();
+    expect(a.n.role).toBe("follower");
+  });
+
   it("drops a forwarded proposal silently, but reports a local one", () => {
     const { n } = node(2, [1, 2, 3]);
     expect(() => n.propose(enc.encode("x"))).toThrow(/no-leader/);

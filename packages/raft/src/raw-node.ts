@@ -93,6 +93,11 @@ export class RawNode {
     this.raft.hup();
   }
 
+  /** The connection from peer `id` closed; if it is the leader, campaign at the next tick (see Raft). */
+  leaderConnectionLost(id: number): boolean {
+    return this.raft.leaderConnectionLost(id);
+  }
+
   /** Proposes data for the log; forwarded when this node follows. Throws ProposalDroppedError. */
   propose(data: Uint8Array): void {
     this.raft.step({ type: "prop", from: this.id, to: this.id, term: 0, entries: [entry("normal", data)] });

@@ -1,6 +1,8 @@
 // @qonnect/sim — virtual devices and whole federations on one machine, for the demo and the test rig.
 export { type PortOf, workloadsByDevice } from "@qonnect/fog";
 export { CommandRefusedError, DemoInputError, PlanInfeasibleError, UnknownDeviceError } from "./errors.js";
+export { useBundledCli } from "./federation/cli-process.js";
+export { LOOPBACK_PORT_BASE } from "./federation/configs.js";
 export {
   type FederationDemoOptions,
   type FederationDemoResult,

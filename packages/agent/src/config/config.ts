@@ -21,6 +21,12 @@ export interface EmulatedSensorSpec {
   busVoltageV: number;
   currentA: number;
   shuntResistanceOhm: number;
+  /**
+   * A JSON file `{"busVoltageV", "currentA"}` that an outside electrical model (the simulated HIL rig) keeps
+   * current; when set, the emulator reads the truth from it (re-read at most every 100 ms) instead of the
+   * constants above, so a rig's meter and the agent's own sensor see the same load.
+   */
+  truthFile?: string;
 }
 
 /** The device's power profile P(u) = idleW + (maxW − idleW)·u^gamma, used where nothing is measured. */
@@ -253,7 +259,15 @@ function readSensors(r: FieldReader, value: unknown): AgentConfig["sensors"] {
   const mode = (r.string(obj, "mode", "sensors", { oneOf: ["auto", "explicit", "emulate"] }) ??
     "auto") as AgentConfig["sensors"]["mode"];
   const em = r.object(obj["emulate"], "sensors.emulate") ?? {};
-  r.unknownKeys(em, "sensors.emulate", ["busVoltageV", "currentA", "shuntResistanceOhm", LEGACY_SHUNT_KEY]);
+  r.unknownKeys(em, "sensors.emulate", [
+    "busVoltageV",
+    "currentA",
+    "shuntResistanceOhm",
+    LEGACY_SHUNT_KEY,
+    "truthFile",
+  ]);
+  const truthFile = r.string(em, "truthFile", "sensors.emulate");
+  if (truthFile !== undefined) emulate.truthFile = truthFile;
   emulate.busVoltageV =
     r.number(em, "busVoltageV", "sensors.emulate", { min: 0, max: 32 }) ?? emulate.busVoltageV;
   emulate.currentA = r.number(em, "currentA", "sensors.emulate", { min: -3.2, max: 3.2 }) ?? emulate.currentA;

@@ -1,8 +1,11 @@
+import { readFileSync, statSync } from "node:fs";
 import {
   constantScenario,
   type I2cBus,
   Ina219,
   Ina219Emulator,
+  type Ina219Scenario,
+  type Ina219Truth,
   openI2cBus,
   VirtualI2cBus,
 } from "@qonnect/energy";
@@ -21,7 +24,9 @@ export async function openEmulatedIna219(spec: EmulatedSensorSpec): Promise<Agen
     EMULATED_ADDRESS,
     new Ina219Emulator({
       nowMs: Date.now,
-      scenario: constantScenario({ busVoltageV: spec.busVoltageV, currentA: spec.currentA }),
+      scenario: spec.truthFile
+        ? truthFileScenario(spec.truthFile, { busVoltageV: spec.busVoltageV, currentA: spec.currentA })
+        : constantScenario({ busVoltageV: spec.busVoltageV, currentA: spec.currentA }),
       shuntResistanceOhm: spec.shuntResistanceOhm,
     }),
   );
@@ -32,6 +37,33 @@ export async function openEmulatedIna219(spec: EmulatedSensorSpec): Promise<Agen
     maxExpectedCurrentA: 3.2,
     label: "INA219 (emulated)",
   });
+}
+
+/**
+ * The truth from a JSON file an outside electrical model writes (`{"busVoltageV", "currentA"}`), re-read when
+ * its modification time changes and at most every 100 ms; a missing or unreadable file keeps the last truth
+ * (starting from `fallback`), so a half-written file never reaches the registers.
+ */
+export function truthFileScenario(file: string, fallback: Ina219Truth): Ina219Scenario {
+  let truth = fallback;
+  let checkedMs = Number.NEGATIVE_INFINITY;
+  let seenMtimeMs = -1;
+  return (tMs) => {
+    if (tMs - checkedMs < 100) return truth;
+    checkedMs = tMs;
+    try {
+      const mtimeMs = statSync(file).mtimeMs;
+      if (mtimeMs === seenMtimeMs) return truth;
+      const t = JSON.parse(readFileSync(file, "utf8")) as Partial<Ina219Truth>;
+      if (Number.isFinite(t.busVoltageV) && Number.isFinite(t.currentA)) {
+        truth = { busVoltageV: t.busVoltageV!, currentA: t.currentA! };
+        seenMtimeMs = mtimeMs;
+      }
+    } catch {
+      // keep the last truth
+    }
+    return truth;
+  };
 }
 
 /** A real INA219 on /dev/i2c-<busNumber>; rejects (I2cUnavailableError, SensorError) when it cannot be used. */

@@ -14,6 +14,7 @@ import { registerFlash } from "./flash.js";
 import { registerFog } from "./fog.js";
 import { registerGet } from "./get.js";
 import { registerKb } from "./kb.js";
+import { registerKbBackup } from "./kb-backup.js";
 import { registerPki } from "./pki.js";
 import { registerPlan } from "./plan.js";
 import { registerRevoke } from "./revoke.js";
@@ -37,6 +38,7 @@ export const COMMANDS: Register[] = [
   registerSensors,
   registerFog,
   registerKb,
+  registerKbBackup,
   registerApply,
   registerGet,
   registerDescribe,

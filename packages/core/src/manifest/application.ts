@@ -81,9 +81,21 @@ export const serviceSchema = z.strictObject({
   calls: z.array(callSchema).optional(),
 });
 
+/** DESIGN.md §3: how long replicas on a cut-off device stay before they move (the fog lead reads it). */
+export const failoverSchema = z.strictObject({
+  partitionGraceSeconds: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe(
+      "Seconds replicas on an unreachable (cut-off) device stay before they move; 0 = at once. Default 300.",
+    ),
+});
+
 const applicationSpec = {
   qos: qosSchema.optional(),
   limits: limitsSchema.optional(),
+  failover: failoverSchema.optional(),
   services: z.array(serviceSchema).min(1, { message: "an application needs at least one service" }),
 };
 

@@ -131,18 +131,36 @@ export class ControlApi {
     const key = { kind: m.kind, namespace: m.metadata.namespace ?? "default", name: m.metadata.name };
     const meta = m.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> };
     try {
-      const out = await this.o.store.put(
-        { ...key, labels: meta.labels ?? {}, annotations: meta.annotations ?? {}, spec: m.spec ?? null },
-        { nowMs: this.o.nowMs(), ...(input.etag ? { etag: input.etag } : {}) },
-      );
+      // the resource, its watch entry and the event that says so: one transaction
+      const [o] = await this.o.store.commit({
+        nowMs: this.o.nowMs(),
+        ops: [
+          {
+            op: "put",
+            input: {
+              ...key,
+              labels: meta.labels ?? {},
+              annotations: meta.annotations ?? {},
+              spec: m.spec ?? null,
+            },
+            ...(input.etag ? { etag: input.etag } : {}),
+          },
+        ],
+        followUp: ([r]) =>
+          r?.changed
+            ? [
+                this.o.events.op({
+                  type: "Normal",
+                  reason: r.created ? "Created" : "Applied",
+                  message: `${m.kind} ${key.name} ${r.created ? "created" : `updated to generation ${r.resource!.generation}`}`,
+                  object: formatName(key),
+                }),
+              ]
+            : [],
+      });
+      const out = { resource: o!.resource!, created: o!.created, changed: o!.changed };
       if (out.changed) {
         this.o.hub.poke();
-        await this.o.events.record({
-          type: "Normal",
-          reason: out.created ? "Created" : "Applied",
-          message: `${m.kind} ${key.name} ${out.created ? "created" : `updated to generation ${out.resource.generation}`}`,
-          object: formatName(key),
-        });
         this.o.onChange?.(out.resource);
       }
       return out;
@@ -183,14 +201,20 @@ export class ControlApi {
     const key = parseName(name);
     await this.#guard(call, kindOf(key.kind)!.writeRole, `Delete ${key.kind}`);
     try {
-      const r = await this.o.store.delete(key, { nowMs: this.o.nowMs(), ...(etag ? { etag } : {}) });
-      this.o.hub.poke();
-      await this.o.events.record({
-        type: "Normal",
-        reason: "Deleted",
-        message: `${key.kind} ${key.name} deleted`,
-        object: formatName(key),
+      const [o] = await this.o.store.commit({
+        nowMs: this.o.nowMs(),
+        ops: [{ op: "delete", key, ...(etag ? { etag } : {}) }],
+        followUp: () => [
+          this.o.events.op({
+            type: "Normal",
+            reason: "Deleted",
+            message: `${key.kind} ${key.name} deleted`,
+            object: formatName(key),
+          }),
+        ],
       });
+      const r = o!.resource!;
+      this.o.hub.poke();
       this.o.onChange?.(r);
       return r;
     } catch (err) {

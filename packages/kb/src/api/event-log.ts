@@ -1,7 +1,7 @@
 // Events: what happened and why (applied, planned, moved, device dead, region unreachable, plan refused,
 // refused callers). Stored as `Event` resources named by time, so listing them is oldest first.
 import { randomBytes } from "node:crypto";
-import type { Store, StoredResource } from "../store/store.js";
+import type { Store, StoredResource, WriteOp } from "../store/store.js";
 
 export interface EventInput {
   type: "Normal" | "Warning";
@@ -26,18 +26,28 @@ export class EventLog {
     readonly nowMs: () => number,
   ) {}
 
-  async record(e: EventInput): Promise<StoredResource> {
+  /** The write that records `e`, to commit with the change it is about (one transaction). */
+  op(e: EventInput): Extract<WriteOp, { op: "create" }> {
     const timeMs = this.nowMs();
     const name = `${String(timeMs).padStart(14, "0")}-${randomBytes(4).toString("hex")}`;
     const spec: EventSpec = { ...e, timeMs };
-    const r = await this.store.put(
-      { kind: "Event", namespace: "default", name, labels: { "qonnect.io/reason": e.reason }, spec },
-      { nowMs: timeMs },
-    );
-    if (++this.#sinceprune >= 500) {
-      this.#sinceprune = 0;
-      await this.store.pruneEvents(EVENTS_KEPT);
-    }
-    return r.resource;
+    this.counted();
+    return {
+      op: "create",
+      input: { kind: "Event", namespace: "default", name, labels: { "qonnect.io/reason": e.reason }, spec },
+    };
+  }
+
+  async record(e: EventInput): Promise<StoredResource> {
+    const [o] = await this.store.commit({ nowMs: this.nowMs(), ops: [this.op(e)] });
+    return o!.resource!;
+  }
+
+  /** Counts an event; every 500th prunes the oldest beyond EVENTS_KEPT (in the background). */
+  counted(): void {
+    if (++this.#sinceprune < 500) return;
+    this.#sinceprune = 0;
+    // not inside the transaction that asked for the event
+    setImmediate(() => this.store.pruneEvents(EVENTS_KEPT).catch(() => {}));
   }
 }

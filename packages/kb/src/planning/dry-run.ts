@@ -1,10 +1,9 @@
 // `Plan` (dry run): what the given manifests (or the stored desired state) would be placed as on the live
 // inventory, with the explanation and totals. Reads the store, writes nothing.
 
-import type { Store } from "../store/store.js";
 import { planAll, sumTotals } from "./plan-all.js";
 import { forecastOf } from "./signals.js";
-import { appOf, loadWorld } from "./world.js";
+import { appOf, type World } from "./world.js";
 
 /** The same shape as control.v1.PlanResponse (REST returns it as JSON). */
 export interface DryRunResult {
@@ -32,13 +31,13 @@ export interface DryRunResult {
   jobs: { app: string; startMs: number; carbonG: number; nowCarbonG: number; savingG: number }[];
 }
 
+/** `world` reads the live state: the planning loop's cached world, or the store in full without a loop. */
 export async function dryRun(
-  store: Store,
+  world: World,
   manifests: { kind: string; name: string; spec: unknown }[],
   explain: boolean,
   nowMs: number,
 ): Promise<DryRunResult> {
-  const world = await loadWorld(store, nowMs);
   for (const m of manifests) {
     const fake = {
       kind: m.kind,

@@ -11,7 +11,8 @@ import { type JobDecision, planAll } from "./plan-all.js";
 import { recordRound } from "./record.js";
 import { forecastOf, valuesAt } from "./signals.js";
 import { StatusWriter } from "./status-writer.js";
-import { listAll, loadWorld, type PlacementSpec } from "./world.js";
+import { listAll, loadSignals, type PlacementSpec } from "./world.js";
+import { WorldCache } from "./world-cache.js";
 
 export interface PlanningLoopOptions {
   store: Store;
@@ -33,6 +34,8 @@ export interface PlanningLoopOptions {
 export class PlanningLoop {
   readonly status: StatusWriter;
   readonly dispatcher: RegionDispatcher;
+  /** The world, followed from the change log (also serves dry runs). */
+  readonly cache: WorldCache;
   #dirty: Set<string> | "all" = new Set();
   #reasons = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
@@ -47,10 +50,12 @@ export class PlanningLoop {
 
   constructor(readonly o: PlanningLoopOptions) {
     this.status = new StatusWriter(o.store, o.nowMs);
+    this.cache = new WorldCache(o.store);
     this.dispatcher = new RegionDispatcher({
       store: o.store,
       events: o.events,
       status: this.status,
+      cache: this.cache,
       fog: o.fog,
       metrics: o.metrics,
       nowMs: o.nowMs,
@@ -113,7 +118,8 @@ export class PlanningLoop {
     if (!this.#leader) return;
     const started = performance.now();
     const now = this.o.nowMs();
-    const world = await loadWorld(this.o.store, now);
+    await this.cache.refresh();
+    const world = this.cache.world(now);
     const jobStarts = new Map<string, JobDecision>();
     for (const a of world.apps) {
       const s = a.resource.status as (Partial<JobDecision> & { startMs?: number }) | null;
@@ -141,15 +147,28 @@ export class PlanningLoop {
       ...valuesAt(world.signals, now).pricePerKWh,
     ]);
     const planId = `round-${++this.#round}`;
-    const ctx = { store: this.o.store, events: this.o.events, status: this.status, nowMs: this.o.nowMs };
+    const ctx = {
+      store: this.o.store,
+      events: this.o.events,
+      nowMs: this.o.nowMs,
+      placement: (ns: string, name: string) => this.cache.get("Placement", ns, name),
+      placements: () => this.cache.list("Placement"),
+    };
     const moves = await recordRound(ctx, result, (d) => world.regionOfDevice.get(d) ?? "", planId, full);
     if (!full) {
       const known = new Set(world.apps.map((a) => a.app.name));
-      for (const name of dirty)
-        if (!known.has(name))
-          await this.o.store
-            .delete({ kind: "Placement", namespace: "default", name }, { nowMs: now })
-            .catch(() => {});
+      const gone = [...dirty].filter((name) => !known.has(name));
+      if (gone.length)
+        await this.o.store
+          .commit({
+            nowMs: now,
+            ops: gone.map((name) => ({
+              op: "delete" as const,
+              key: { kind: "Placement", namespace: "default", name },
+              ifPresent: true,
+            })),
+          })
+          .catch(() => {});
     }
     await this.status.idle();
     await this.dispatcher.dispatch(world, result, moves);
@@ -182,16 +201,10 @@ export class PlanningLoop {
       this.trigger("all", "took over the planning lease");
       return;
     }
-    const signals = (await listAll(this.o.store, "Signal")).map((s) => s);
+    await this.cache.refresh();
+    const signals = this.cache.list("Signal");
     if (!signals.length) return;
-    const { loadSignal } = await import("./signals.js");
-    const loaded = signals.flatMap((s) => {
-      try {
-        return [loadSignal(s)];
-      } catch {
-        return [];
-      }
-    });
+    const loaded = loadSignals(signals);
     const v = valuesAt(loaded, this.o.nowMs());
     const key = JSON.stringify([...v.intensityGPerKWh, ...v.pricePerKWh]);
     if (key !== this.#signalKey) this.trigger("all", "a carbon or price signal changed");

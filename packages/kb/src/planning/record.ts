@@ -2,16 +2,19 @@
 // moves and explanation, with a short history), each application's or job's status, and events.
 import type { fogV1 } from "@qonnect/proto";
 import type { EventLog } from "../api/event-log.js";
-import type { Store } from "../store/store.js";
+import type { Store, StoredResource, WriteGroup, WriteOp } from "../store/store.js";
 import type { AppPlan, PlanAll } from "./plan-all.js";
-import type { StatusWriter } from "./status-writer.js";
-import { listAll, type PlacementSpec } from "./world.js";
+import { StatusWriter } from "./status-writer.js";
+import type { PlacementSpec } from "./world.js";
 
 export interface RecordContext {
   store: Store;
   events: EventLog;
-  status: StatusWriter;
   nowMs: () => number;
+  /** The Placement as last written (the planning loop's cached world). */
+  placement: (namespace: string, name: string) => StoredResource | undefined;
+  /** Every Placement (for a full round to drop those of applications that are gone). */
+  placements: () => StoredResource[];
 }
 
 /** The explanation without the per-device rejection map (thousands of entries on a large fleet). */
@@ -41,7 +44,11 @@ export async function recordRound(
 ): Promise<Map<string, fogV1.PlanMove[]>> {
   const now = ctx.nowMs();
   const movesByRegion = new Map<string, fogV1.PlanMove[]>();
+  // one group per application (its Placement, its status, its event), all submitted at once so they share
+  // a few transactions instead of three fsyncs per application
+  const groups: WriteGroup[] = [];
   for (const a of result.apps) {
+    const ops: WriteOp[] = [];
     const name = a.entry.app.name;
     const ns = a.entry.resource.namespace;
     const spec: PlacementSpec = {
@@ -57,13 +64,14 @@ export async function recordRound(
       ...(a.job ? { job: a.job } : {}),
     };
     const key = { kind: "Placement", namespace: ns, name };
-    const before = await ctx.store.get(key);
+    const before = ctx.placement(ns, name);
     const prevPlacements = JSON.stringify((before?.spec as PlacementSpec | undefined)?.placements ?? []);
     const changedPlacement = prevPlacements !== JSON.stringify(spec.placements);
     if (changedPlacement || !before) {
       const history = ((before?.status as { history?: unknown[] } | null)?.history ?? []).slice(-9);
-      await ctx.store.put(
-        {
+      ops.push({
+        op: "put",
+        input: {
           ...key,
           labels: { "qonnect.io/app": name },
           spec,
@@ -74,55 +82,61 @@ export async function recordRound(
             ],
           },
         },
-        { nowMs: now },
-      );
+      });
     }
     const phase = phaseOf(a, now);
-    await ctx.status.merge(
-      { kind: a.entry.resource.kind, namespace: ns, name },
-      {
-        phase,
-        placed: spec.placements.length,
-        planId: changedPlacement ? planId : ((before?.spec as PlacementSpec | undefined)?.planId ?? planId),
-        problems: a.plan.problems,
-        ...(a.job
-          ? {
-              startMs: a.job.startMs,
-              endMs: a.job.endMs,
-              carbonG: a.job.carbonG,
-              nowCarbonG: a.job.nowCarbonG,
-              carbonSavedG: a.job.savingG,
-            }
-          : {}),
-      },
+    ops.push(
+      StatusWriter.op(
+        { kind: a.entry.resource.kind, namespace: ns, name },
+        {
+          phase,
+          placed: spec.placements.length,
+          planId: changedPlacement ? planId : ((before?.spec as PlacementSpec | undefined)?.planId ?? planId),
+          problems: a.plan.problems,
+          ...(a.job
+            ? {
+                startMs: a.job.startMs,
+                endMs: a.job.endMs,
+                carbonG: a.job.carbonG,
+                nowCarbonG: a.job.nowCarbonG,
+                carbonSavedG: a.job.savingG,
+              }
+            : {}),
+        },
+      ),
     );
     const object = `${a.entry.resource.kind === "Job" ? "jobs" : "applications"}/${name}`;
     if (!a.plan.feasible)
-      await ctx.events.record({
-        type: "Warning",
-        reason: "Infeasible",
-        message: a.plan.problems.join("; ") || "no feasible placement",
-        object,
-      });
+      ops.push(
+        ctx.events.op({
+          type: "Warning",
+          reason: "Infeasible",
+          message: a.plan.problems.join("; ") || "no feasible placement",
+          object,
+        }),
+      );
     else if (changedPlacement) {
       const starts = a.plan.moves.filter((m) => m.op === "start");
       const wasPlaced = prevPlacements !== "[]";
       const why = [...new Set(a.plan.moves.map((m) => m.why))].join(", ");
-      await ctx.events.record({
-        type: "Normal",
-        reason: wasPlaced ? "Moved" : "Planned",
-        message: wasPlaced
-          ? `${starts.length} replica(s) moved (${why || "re-plan"}): ${starts
-              .slice(0, 5)
-              .map((m) => `${m.service}/${m.replica} → ${m.device}`)
-              .join(", ")}`
-          : `${spec.placements.length} replica(s) placed: ${spec.placements
-              .slice(0, 5)
-              .map((p) => `${p.service}/${p.replica} → ${p.device}`)
-              .join(", ")}`,
-        object,
-      });
+      ops.push(
+        ctx.events.op({
+          type: "Normal",
+          reason: wasPlaced ? "Moved" : "Planned",
+          message: wasPlaced
+            ? `${starts.length} replica(s) moved (${why || "re-plan"}): ${starts
+                .slice(0, 5)
+                .map((m) => `${m.service}/${m.replica} → ${m.device}`)
+                .join(", ")}`
+            : `${spec.placements.length} replica(s) placed: ${spec.placements
+                .slice(0, 5)
+                .map((p) => `${p.service}/${p.replica} → ${p.device}`)
+                .join(", ")}`,
+          object,
+        }),
+      );
     }
+    groups.push({ nowMs: now, ops });
     // a first placement has no moves from the planner: every replica is a start
     const moves =
       a.plan.moves.length || prevPlacements !== "[]"
@@ -148,8 +162,10 @@ export async function recordRound(
   if (fullRound) {
     // placements of applications that are gone
     const live = new Set(result.apps.map((a) => `${a.entry.resource.namespace}/${a.entry.app.name}`));
-    for (const p of await listAll(ctx.store, "Placement"))
-      if (!live.has(`${p.namespace}/${p.name}`)) await ctx.store.delete(p, { nowMs: now }).catch(() => {});
+    for (const p of ctx.placements())
+      if (!live.has(`${p.namespace}/${p.name}`))
+        groups.push({ nowMs: now, ops: [{ op: "delete", key: p, ifPresent: true }] });
   }
+  await Promise.all(groups.map((g) => ctx.store.commit(g).catch(() => {})));
   return movesByRegion;
 }

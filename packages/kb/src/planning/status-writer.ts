@@ -1,28 +1,32 @@
-// Status patches from the planning loop and accounting, applied one at a time (read, merge, write) so two
-// writers in this process never lose each other's fields.
-import type { ResourceKey, Store } from "../store/store.js";
+// Status patches from the planning loop and accounting: each merges its top-level fields into the stored
+// status inside the store's transaction (read, merge, write atomically), so two writers never lose each
+// other's fields, and patches submitted together share one commit.
+import type { ResourceKey, Store, WriteOp } from "../store/store.js";
 
 export class StatusWriter {
-  #queue: Promise<unknown> = Promise.resolve();
+  #pending = new Set<Promise<unknown>>();
 
   constructor(
     readonly store: Store,
     readonly nowMs: () => number,
   ) {}
 
-  /** Merges `patch` into the status of `key` (top-level fields); nothing when the resource is gone. */
-  merge(key: ResourceKey, patch: Record<string, unknown>): Promise<void> {
-    const next = this.#queue.then(async () => {
-      const r = await this.store.get(key);
-      if (!r) return;
-      const old = r.status && typeof r.status === "object" ? (r.status as Record<string, unknown>) : {};
-      await this.store.putStatus(key, { ...old, ...patch }, this.nowMs());
-    });
-    this.#queue = next.catch(() => {});
-    return next;
+  /** The write that merges `patch` into the status of `key` (nothing when the resource is gone). */
+  static op(key: ResourceKey, patch: Record<string, unknown>): WriteOp {
+    return { op: "status", key: { kind: key.kind, namespace: key.namespace, name: key.name }, merge: patch };
   }
 
-  idle(): Promise<unknown> {
-    return this.#queue;
+  /** Merges `patch` into the status of `key` (top-level fields); nothing when the resource is gone. */
+  merge(key: ResourceKey, patch: Record<string, unknown>): Promise<void> {
+    const p = this.store.commit({ nowMs: this.nowMs(), ops: [StatusWriter.op(key, patch)] }).then(() => {});
+    this.#pending.add(p);
+    const done = () => this.#pending.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** Resolves when every merge submitted so far is written. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
   }
 }

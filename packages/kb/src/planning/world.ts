@@ -97,39 +97,60 @@ export function mergeInventories(items: readonly StoredResource[]): InventoryMan
 
 const ALIVE = new Set(["alive", "suspect", "unspecified"]);
 
-export async function loadWorld(store: Store, nowMs: number): Promise<World> {
-  const [inventories, devices, signalRes, applications, jobs, placements] = await Promise.all([
-    listAll(store, "Inventory"),
-    listAll(store, "Device"),
-    listAll(store, "Signal"),
-    listAll(store, "Application"),
-    listAll(store, "Job"),
-    listAll(store, "Placement"),
-  ]);
+/** The declared inventories merged and normalised (the part of the world that changes rarely). */
+export function baseInventory(inventories: readonly StoredResource[]): Inventory {
   const merged = mergeInventories(inventories);
-  const signals: LoadedSignal[] = [];
-  for (const s of signalRes) {
-    try {
-      signals.push(loadSignal(s));
-    } catch {
-      // a signal whose trace cannot be read is skipped (its apply recorded the problem)
-    }
-  }
-  const values = valuesAt(signals, nowMs);
-  let inventory: Inventory = merged
+  return merged
     ? toInventory(merged)
     : { name: "empty", zones: [], sites: [], devices: [], latency: new LatencyTable([], []) };
-  const live = new Map(devices.map((d) => [d.name, d.status as DeviceStatus | null]));
-  inventory = {
-    ...inventory,
-    zones: inventory.zones.map((z) => ({
+}
+
+/** Loads the signals that can be read (a signal whose trace cannot be read is skipped: its apply recorded
+ * the problem). */
+export function loadSignals(items: readonly StoredResource[]): LoadedSignal[] {
+  return items.flatMap((s) => {
+    try {
+      return [loadSignal(s)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Applications and jobs that normalise (validated on apply; a stored spec that no longer does is skipped). */
+export function appEntries(items: readonly StoredResource[]): AppEntry[] {
+  return items.flatMap((r) => {
+    try {
+      return [{ resource: r, app: appOf(r) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The world from its parts: the base inventory overridden by the live devices and the current signals. */
+export function assembleWorld(
+  base: Inventory,
+  devices: Iterable<StoredResource>,
+  signals: LoadedSignal[],
+  apps: AppEntry[],
+  placements: Iterable<StoredResource>,
+  nowMs: number,
+): World {
+  const values = valuesAt(signals, nowMs);
+  const live = new Map<string, DeviceStatus | null>();
+  for (const d of devices) live.set(d.name, d.status as DeviceStatus | null);
+  const inventory: Inventory = {
+    ...base,
+    zones: base.zones.map((z) => ({
       ...z,
       intensityGPerKWh: values.intensityGPerKWh.get(z.name) ?? z.intensityGPerKWh,
       pricePerKWh: values.pricePerKWh.get(z.name) ?? z.pricePerKWh,
     })),
-    devices: inventory.devices.map((d) => {
+    devices: base.devices.map((d) => {
       const s = live.get(d.name);
       const solar = values.solarW.get(d.site);
+      if (!s && solar === undefined) return d;
       const next = { ...d };
       if (solar !== undefined) next.solarExcessW = solar;
       if (s) {
@@ -140,22 +161,30 @@ export async function loadWorld(store: Store, nowMs: number): Promise<World> {
       return next;
     }),
   };
-  const apps: AppEntry[] = [];
-  for (const r of [...applications, ...jobs]) {
-    try {
-      apps.push({ resource: r, app: appOf(r) });
-    } catch {
-      // validated on apply; a stored spec that no longer normalises is skipped
-    }
-  }
-  const current = placements.flatMap((p) =>
-    ((p.spec as PlacementSpec | null)?.placements ?? []).map(({ app, service, replica, device }) => ({
-      app,
-      service,
-      replica,
-      device,
-    })),
-  );
+  const current: PlacementEntry[] = [];
+  for (const p of placements)
+    for (const { app, service, replica, device } of (p.spec as PlacementSpec | null)?.placements ?? [])
+      current.push({ app, service, replica, device });
   const regionOfDevice = new Map(inventory.devices.map((d) => [d.name, d.region]));
   return { inventory, apps, current, signals, regionOfDevice };
+}
+
+/** The world read from the store in full (the dry run without a planning loop; the cache's first load). */
+export async function loadWorld(store: Store, nowMs: number): Promise<World> {
+  const [inventories, devices, signals, applications, jobs, placements] = await Promise.all([
+    listAll(store, "Inventory"),
+    listAll(store, "Device"),
+    listAll(store, "Signal"),
+    listAll(store, "Application"),
+    listAll(store, "Job"),
+    listAll(store, "Placement"),
+  ]);
+  return assembleWorld(
+    baseInventory(inventories),
+    devices,
+    loadSignals(signals),
+    appEntries([...applications, ...jobs]),
+    placements,
+    nowMs,
+  );
 }

@@ -8,7 +8,8 @@ import type { RegionSpec } from "../kinds.js";
 import type { KbMetrics } from "../metrics.js";
 import type { PlanAll } from "../planning/plan-all.js";
 import type { StatusWriter } from "../planning/status-writer.js";
-import { listAll, type World } from "../planning/world.js";
+import type { World } from "../planning/world.js";
+import type { WorldCache } from "../planning/world-cache.js";
 import type { Store } from "../store/store.js";
 import { regionContext } from "./context.js";
 import { type FogClient, RegionMovedOnError, RegionUnreachableError } from "./fog-client.js";
@@ -36,6 +37,8 @@ export class RegionDispatcher {
       store: Store;
       events: EventLog;
       status: StatusWriter;
+      /** Regions and inventories as of the round's refresh. */
+      cache: WorldCache;
       fog: FogClient;
       metrics: KbMetrics;
       nowMs: () => number;
@@ -58,8 +61,8 @@ export class RegionDispatcher {
   }
 
   async dispatch(world: World, result: PlanAll, movesByRegion: Map<string, fogV1.PlanMove[]>): Promise<void> {
-    const regions = await listAll(this.o.store, "Region");
-    const inventories = await listAll(this.o.store, "Inventory");
+    const regions = this.o.cache.list("Region");
+    const inventories = this.o.cache.list("Inventory");
     await Promise.all(
       regions.map(async (r) => {
         const spec = r.spec as RegionSpec;

@@ -2,34 +2,29 @@
 // serialise on the `meta` row that holds the version counter (so versions commit in order and a watcher never
 // skips one), and one process at a time holds the planning lease, a session advisory lock.
 import pg from "pg";
-import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
 import {
-  decodePageToken,
-  encodePageToken,
-  fromRow,
-  nextResource,
-  pageSizeOf,
-  type ResourceRow,
-  sampleFromRow,
-  toRow,
-} from "./rows.js";
-import { matches } from "./selector.js";
+  BackupFormatError,
+  type BackupInfo,
+  JsonlWriter,
+  openBackup,
+  RestoreTargetNotEmptyError,
+  TABLE_KEYS,
+  TABLES,
+} from "./backup.js";
+import { StoreBase } from "./base.js";
+import { keyString, keysRead, runBatch } from "./batch.js";
+import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
+import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
 import {
   type Change,
   type ChangeType,
   CompactedError,
-  EtagMismatchError,
-  type ListOptions,
-  type ListPage,
-  NotFoundError,
-  type PutInput,
-  type PutOptions,
-  type PutResult,
   type ResourceKey,
   type Sample,
-  type Store,
   type StoredResource,
   type TokenRecord,
+  type WriteGroup,
+  type WriteOutcome,
 } from "./store.js";
 
 const MIGRATION_LOCK = 7_301;
@@ -76,14 +71,16 @@ async function migratePostgres(client: pg.PoolClient, migrations: readonly Migra
   }
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore extends StoreBase {
   readonly flavour = "postgres";
   #lease: pg.Client | undefined;
 
   private constructor(
     readonly pool: pg.Pool,
     readonly config: pg.ClientConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Connects, creates the schema if needed and brings it up to date. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -133,117 +130,108 @@ export class PostgresStore implements Store {
     return r.rows[0] ? fromRow(r.rows[0]) : undefined;
   }
 
-  async #commitChange(c: Q, type: ChangeType, r: StoredResource, write: boolean): Promise<void> {
-    await c.query("UPDATE meta SET value = $1 WHERE key = 'rv'", [r.resourceVersion]);
-    if (write) {
-      const row = toRow(r);
-      await c.query(
-        `INSERT INTO resources (kind, namespace, name, uid, labels, annotations, spec, status, rv, generation, create_ms, update_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = excluded.uid, labels = excluded.labels,
-           annotations = excluded.annotations, spec = excluded.spec, status = excluded.status, rv = excluded.rv,
-           generation = excluded.generation, update_ms = excluded.update_ms`,
-        [
-          row.kind,
-          row.namespace,
-          row.name,
-          row.uid,
-          row.labels,
-          row.annotations,
-          row.spec,
-          row.status,
-          row.rv,
-          row.generation,
-          row.create_ms,
-          row.update_ms,
-        ],
-      );
-    }
-    await c.query(
-      "INSERT INTO changes (rv, type, kind, namespace, name, object) VALUES ($1, $2, $3, $4, $5, $6)",
-      [r.resourceVersion, type, r.kind, r.namespace, r.name, JSON.stringify(r)],
+  /** Every row of `keys` in one query. */
+  async #getMany(c: Q, keys: readonly ResourceKey[]): Promise<Map<string, StoredResource>> {
+    const out = new Map<string, StoredResource>();
+    if (keys.length === 0) return out;
+    const r = await c.query<ResourceRow>(
+      `SELECT r.* FROM resources r JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(kind, namespace, name)
+         ON r.kind = k.kind COLLATE "C" AND r.namespace = k.namespace COLLATE "C" AND r.name = k.name COLLATE "C"`,
+      [keys.map((k) => k.kind), keys.map((k) => k.namespace), keys.map((k) => k.name)],
     );
+    for (const row of r.rows) {
+      const res = fromRow(row);
+      out.set(keyString(res), res);
+    }
+    return out;
   }
 
-  async put(input: PutInput, options: PutOptions): Promise<PutResult> {
-    return this.#tx(async (c) => {
-      const head = await this.#lockVersion(c);
-      const existing = await this.#get(c, input);
-      if (options.etag !== undefined && existing?.etag !== options.etag)
-        throw new EtagMismatchError(input, options.etag, existing?.etag);
-      const r = nextResource(existing, input, head + 1, options.nowMs);
-      if (!r) return { resource: existing!, created: false, changed: false };
-      await this.#commitChange(c, existing ? "MODIFIED" : "ADDED", r, true);
-      return { resource: r, created: !existing, changed: true };
-    });
-  }
-
-  async putStatus(key: ResourceKey, status: unknown, nowMs: number): Promise<StoredResource> {
-    return this.#tx(async (c) => {
-      const head = await this.#lockVersion(c);
-      const existing = await this.#get(c, key);
-      if (!existing) throw new NotFoundError(key);
-      const r = nextResource(existing, { ...existing, status }, head + 1, nowMs);
-      if (!r) return existing;
-      await this.#commitChange(c, "MODIFIED", r, true);
-      return r;
-    });
+  /** A batch in four round trips: BEGIN with the version lock, the rows it reads, every write in one
+   * statement, COMMIT. */
+  async write(groups: readonly WriteGroup[]): Promise<(WriteOutcome[] | Error)[]> {
+    const c = await this.pool.connect();
+    try {
+      const [, locked] = (await c.query(
+        "BEGIN; SELECT value FROM meta WHERE key = 'rv' FOR UPDATE",
+      )) as unknown as pg.QueryResult[];
+      const head = Number(locked!.rows[0].value);
+      const existing = await this.#getMany(c, keysRead(groups));
+      const out = runBatch(groups, head, (k) => existing.get(keyString(k)));
+      if (out.changes.length) {
+        const upserts = [...out.rows.values()].flatMap((w) => (w.resource ? [toRow(w.resource)] : []));
+        const deletes = [...out.rows.values()].filter((w) => !w.resource).map((w) => w.key);
+        const col = <K extends keyof ResourceRow>(k: K) => upserts.map((r) => r[k]);
+        const ch = out.changes;
+        // disjoint keys (a key is either stored or deleted), so the sub-statements cannot interfere
+        await c.query(
+          `WITH d AS (
+             DELETE FROM resources r USING unnest($1::text[], $2::text[], $3::text[]) AS k(kind, namespace, name)
+             WHERE r.kind = k.kind COLLATE "C" AND r.namespace = k.namespace COLLATE "C" AND r.name = k.name COLLATE "C"
+           ), u AS (
+             INSERT INTO resources (kind, namespace, name, uid, labels, annotations, spec, status, rv, generation, create_ms, update_ms)
+             SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+               $11::text[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[])
+             ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = excluded.uid, labels = excluded.labels,
+               annotations = excluded.annotations, spec = excluded.spec, status = excluded.status, rv = excluded.rv,
+               generation = excluded.generation, update_ms = excluded.update_ms
+           ), c AS (
+             INSERT INTO changes (rv, type, kind, namespace, name, object)
+             SELECT * FROM unnest($16::bigint[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
+           )
+           UPDATE meta SET value = $22 WHERE key = 'rv'`,
+          [
+            deletes.map((k) => k.kind),
+            deletes.map((k) => k.namespace),
+            deletes.map((k) => k.name),
+            col("kind"),
+            col("namespace"),
+            col("name"),
+            col("uid"),
+            col("labels"),
+            col("annotations"),
+            col("spec"),
+            col("status"),
+            col("rv"),
+            col("generation"),
+            col("create_ms"),
+            col("update_ms"),
+            ch.map((x) => x.resourceVersion),
+            ch.map((x) => x.type),
+            ch.map((x) => x.resource.kind),
+            ch.map((x) => x.resource.namespace),
+            ch.map((x) => x.resource.name),
+            ch.map((x) => JSON.stringify(x.resource)),
+            out.head,
+          ],
+        );
+      }
+      await c.query("COMMIT");
+      return out.outcomes;
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
   }
 
   async get(key: ResourceKey): Promise<StoredResource | undefined> {
     return this.#get(this.pool, key);
   }
 
-  async list(kind: string, options: ListOptions = {}): Promise<ListPage> {
-    const size = pageSizeOf(options.pageSize);
-    let cursor = decodePageToken(options.pageToken) ?? ["", ""];
-    const head = await this.headVersion();
-    const items: StoredResource[] = [];
-    const chunk = Math.max(200, size + 1);
-    const ns = options.namespace;
-    for (;;) {
-      const rows = (
-        await this.pool.query<ResourceRow>(
-          `SELECT * FROM resources WHERE kind = $1 AND ($2::text IS NULL OR namespace = $2)
-             AND (namespace, name) > ($3, $4) ORDER BY namespace, name LIMIT $5`,
-          [kind, ns ?? null, cursor[0], cursor[1], chunk],
-        )
-      ).rows;
-      for (const row of rows) {
-        const r = fromRow(row);
-        if (!options.selector || matches(options.selector, r.labels)) items.push(r);
-        if (items.length > size) break;
-      }
-      if (items.length > size || rows.length < chunk) break;
-      const last = rows[rows.length - 1]!;
-      cursor = [last.namespace, last.name];
-    }
-    const more = items.length > size;
-    const page = items.slice(0, size);
-    const last = page[page.length - 1];
-    return {
-      items: page,
-      nextPageToken: more && last ? encodePageToken(last.namespace, last.name) : "",
-      resourceVersion: head,
-    };
-  }
-
-  async delete(key: ResourceKey, options: { etag?: string; nowMs: number }): Promise<StoredResource> {
-    return this.#tx(async (c) => {
-      const head = await this.#lockVersion(c);
-      const existing = await this.#get(c, key);
-      if (!existing) throw new NotFoundError(key);
-      if (options.etag !== undefined && existing.etag !== options.etag)
-        throw new EtagMismatchError(key, options.etag, existing.etag);
-      const r = { ...existing, resourceVersion: head + 1, updateTimeMs: options.nowMs };
-      await c.query("DELETE FROM resources WHERE kind = $1 AND namespace = $2 AND name = $3", [
-        key.kind,
-        key.namespace,
-        key.name,
-      ]);
-      await this.#commitChange(c, "DELETED", r, false);
-      return r;
-    });
+  protected async listRows(
+    kind: string,
+    namespace: string | undefined,
+    cursor: [string, string],
+    limit: number,
+  ): Promise<ResourceRow[]> {
+    return (
+      await this.pool.query<ResourceRow>(
+        `SELECT * FROM resources WHERE kind = $1 AND ($2::text IS NULL OR namespace = $2)
+           AND (namespace, name) > ($3, $4) ORDER BY namespace, name LIMIT $5`,
+        [kind, namespace ?? null, cursor[0], cursor[1], limit],
+      )
+    ).rows;
   }
 
   async changes(afterVersion: number, limit: number): Promise<Change[]> {
@@ -367,7 +355,91 @@ export class PostgresStore implements Store {
     return false;
   }
 
+  /** JSON lines read inside one REPEATABLE READ, READ ONLY transaction: one consistent snapshot while the
+   * servers keep writing. */
+  async backup(file: string): Promise<BackupInfo> {
+    const c = await this.pool.connect();
+    const known = Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version));
+    const out = new JsonlWriter(file, { store: "postgres", schemaVersion: known, createdMs: Date.now() });
+    let rv = 0;
+    try {
+      await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const schema = Number((await c.query("SELECT MAX(version) AS v FROM schema_migrations")).rows[0].v);
+      if (schema !== known)
+        throw new Error(`the store's schema is version ${schema}, this qonnect's ${known}`);
+      for (const [table, cols] of Object.entries(TABLES))
+        for (let offset = 0; ; offset += 1000) {
+          const rows = (
+            await c.query(
+              `SELECT ${cols.join(", ")} FROM ${table} ORDER BY ${TABLE_KEYS[table]} LIMIT 1000 OFFSET $1`,
+              [offset],
+            )
+          ).rows;
+          for (const r of rows) {
+            out.add(table, r);
+            if (table === "meta" && r.key === "rv") rv = Number(r.value);
+          }
+          if (rows.length < 1000) break;
+        }
+      await c.query("COMMIT");
+      out.finish();
+    } catch (err) {
+      await c.query("ROLLBACK").catch(() => {});
+      out.abort();
+      throw err;
+    } finally {
+      c.release();
+    }
+    return { file, format: "jsonl", resourceVersion: rv, rows: out.rows };
+  }
+
+  async restore(file: string, options: { force?: boolean } = {}): Promise<BackupInfo> {
+    await this.drain();
+    const source = await openBackup(file);
+    const known = Math.max(...POSTGRES_MIGRATIONS.map((m) => m.version));
+    const rows: Record<string, number> = {};
+    let rv = 0;
+    try {
+      if (source.schemaVersion > known)
+        throw new BackupFormatError(
+          file,
+          `schema version ${source.schemaVersion} is newer than this qonnect's ${known}`,
+        );
+      await this.#tx(async (c) => {
+        const head = await this.#lockVersion(c);
+        const used = Number(
+          (await c.query("SELECT (SELECT COUNT(*) FROM tokens) + (SELECT COUNT(*) FROM samples) AS n"))
+            .rows[0].n,
+        );
+        if ((head > 1 || used > 0) && !options.force) throw new RestoreTargetNotEmptyError(head);
+        await c.query("DELETE FROM resources; DELETE FROM changes; DELETE FROM tokens; DELETE FROM samples");
+        for await (const chunk of source.chunks()) {
+          const cols = TABLES[chunk.table]!;
+          // a few hundred rows per statement (PostgreSQL takes at most 65,535 parameters)
+          for (let i = 0; i < chunk.rows.length; i += 250) {
+            const part = chunk.rows.slice(i, i + 250);
+            const values = part.map(
+              (_, k) => `(${cols.map((_c, j) => `$${k * cols.length + j + 1}`).join(", ")})`,
+            );
+            await c.query(
+              `INSERT INTO ${chunk.table} (${cols.join(", ")}) VALUES ${values.join(", ")}${
+                chunk.table === "meta" ? " ON CONFLICT (key) DO UPDATE SET value = excluded.value" : ""
+              }`,
+              part.flatMap((r) => cols.map((col) => r[col] ?? null)),
+            );
+          }
+          for (const r of chunk.rows) if (chunk.table === "meta" && r.key === "rv") rv = Number(r.value);
+          rows[chunk.table] = (rows[chunk.table] ?? 0) + chunk.rows.length;
+        }
+      });
+    } finally {
+      source.close();
+    }
+    return { file, format: source.format, resourceVersion: rv, rows };
+  }
+
   async close(): Promise<void> {
+    await this.drain();
     if (this.#lease) await this.#lease.end().catch(() => {});
     this.#lease = undefined;
     await this.pool.end();

@@ -1,36 +1,30 @@
 // The embedded store: one SQLite file in the data directory (WAL, synchronous=FULL so an acknowledged write
 // survives a crash). Writes are serialised by SQLite itself; each takes the next version from `meta`.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
 import {
-  decodePageToken,
-  encodePageToken,
-  fromRow,
-  nextResource,
-  pageSizeOf,
-  type ResourceRow,
-  sampleFromRow,
-  toRow,
-} from "./rows.js";
-import { matches } from "./selector.js";
+  BackupFormatError,
+  type BackupInfo,
+  openBackup,
+  RestoreTargetNotEmptyError,
+  type Row,
+  TABLES,
+} from "./backup.js";
+import { StoreBase } from "./base.js";
+import { runBatch } from "./batch.js";
+import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
+import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
 import {
   type Change,
   type ChangeType,
   CompactedError,
-  EtagMismatchError,
-  type ListOptions,
-  type ListPage,
-  NotFoundError,
-  type PutInput,
-  type PutOptions,
-  type PutResult,
   type ResourceKey,
   type Sample,
-  type Store,
   type StoredResource,
   type TokenRecord,
+  type WriteGroup,
+  type WriteOutcome,
 } from "./store.js";
 
 export function migrateSqlite(db: Database.Database, migrations: readonly Migration[]): number[] {
@@ -55,82 +49,63 @@ export function migrateSqlite(db: Database.Database, migrations: readonly Migrat
   return applied;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends StoreBase {
   readonly flavour = "sqlite";
   readonly #db: Database.Database;
+  readonly #stmt: Record<"get" | "head" | "setHead" | "upsert" | "del" | "record", Database.Statement>;
 
   /** Opens (creating) `dir/kb.sqlite` and brings its schema up to date. */
   constructor(dir: string) {
+    super();
     mkdirSync(dir, { recursive: true });
     this.#db = new Database(join(dir, "kb.sqlite"));
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
     this.#db.pragma("busy_timeout = 5000");
     migrateSqlite(this.#db, SQLITE_MIGRATIONS);
-  }
-
-  #getSync(key: ResourceKey): StoredResource | undefined {
-    const row = this.#db
-      .prepare("SELECT * FROM resources WHERE kind = ? AND namespace = ? AND name = ?")
-      .get(key.kind, key.namespace, key.name) as ResourceRow | undefined;
-    return row ? fromRow(row) : undefined;
-  }
-
-  #nextVersion(): number {
-    const row = this.#db
-      .prepare("UPDATE meta SET value = value + 1 WHERE key = 'rv' RETURNING value")
-      .get() as {
-      value: number;
-    };
-    return Number(row.value);
-  }
-
-  #record(type: ChangeType, r: StoredResource): void {
-    this.#db
-      .prepare("INSERT INTO changes (rv, type, kind, namespace, name, object) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(r.resourceVersion, type, r.kind, r.namespace, r.name, JSON.stringify(r));
-  }
-
-  #write(r: StoredResource): void {
-    this.#db
-      .prepare(
+    const db = this.#db;
+    this.#stmt = {
+      get: db.prepare("SELECT * FROM resources WHERE kind = ? AND namespace = ? AND name = ?"),
+      head: db.prepare("SELECT value FROM meta WHERE key = 'rv'"),
+      setHead: db.prepare("UPDATE meta SET value = ? WHERE key = 'rv'"),
+      upsert: db.prepare(
         `INSERT INTO resources (kind, namespace, name, uid, labels, annotations, spec, status, rv, generation, create_ms, update_ms)
          VALUES (@kind, @namespace, @name, @uid, @labels, @annotations, @spec, @status, @rv, @generation, @create_ms, @update_ms)
          ON CONFLICT (kind, namespace, name) DO UPDATE SET uid = excluded.uid, labels = excluded.labels,
            annotations = excluded.annotations, spec = excluded.spec, status = excluded.status, rv = excluded.rv,
            generation = excluded.generation, update_ms = excluded.update_ms`,
-      )
-      .run(toRow(r));
+      ),
+      del: db.prepare("DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?"),
+      record: db.prepare(
+        "INSERT INTO changes (rv, type, kind, namespace, name, object) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+    };
   }
 
-  async put(input: PutInput, options: PutOptions): Promise<PutResult> {
-    return this.#db
-      .transaction((): PutResult => {
-        const existing = this.#getSync(input);
-        if (options.etag !== undefined && existing?.etag !== options.etag)
-          throw new EtagMismatchError(input, options.etag, existing?.etag);
-        // a version is only taken when something changes
-        const probe = nextResource(existing, input, 0, options.nowMs);
-        if (!probe) return { resource: existing!, created: false, changed: false };
-        const r = { ...probe, resourceVersion: this.#nextVersion() };
-        this.#write(r);
-        this.#record(existing ? "MODIFIED" : "ADDED", r);
-        return { resource: r, created: !existing, changed: true };
-      })
-      .immediate();
+  #getSync(key: ResourceKey): StoredResource | undefined {
+    const row = this.#stmt.get.get(key.kind, key.namespace, key.name) as ResourceRow | undefined;
+    return row ? fromRow(row) : undefined;
   }
 
-  async putStatus(key: ResourceKey, status: unknown, nowMs: number): Promise<StoredResource> {
+  #head(): number {
+    return Number((this.#stmt.head.get() as { value: number }).value);
+  }
+
+  async write(groups: readonly WriteGroup[]): Promise<(WriteOutcome[] | Error)[]> {
     return this.#db
-      .transaction((): StoredResource => {
-        const existing = this.#getSync(key);
-        if (!existing) throw new NotFoundError(key);
-        const probe = nextResource(existing, { ...existing, status }, 0, nowMs);
-        if (!probe) return existing;
-        const r = { ...probe, resourceVersion: this.#nextVersion() };
-        this.#write(r);
-        this.#record("MODIFIED", r);
-        return r;
+      .transaction(() => {
+        const head = this.#head();
+        const out = runBatch(groups, head, (k) => this.#getSync(k));
+        for (const { key, resource } of out.rows.values()) {
+          if (resource) this.#stmt.upsert.run(toRow(resource));
+          else this.#stmt.del.run(key.kind, key.namespace, key.name);
+        }
+        for (const c of out.changes) {
+          const r = c.resource;
+          this.#stmt.record.run(c.resourceVersion, c.type, r.kind, r.namespace, r.name, JSON.stringify(r));
+        }
+        if (out.head !== head) this.#stmt.setHead.run(out.head);
+        return out.outcomes;
       })
       .immediate();
   }
@@ -139,56 +114,18 @@ export class SqliteStore implements Store {
     return this.#getSync(key);
   }
 
-  async list(kind: string, options: ListOptions = {}): Promise<ListPage> {
-    const size = pageSizeOf(options.pageSize);
-    let cursor = decodePageToken(options.pageToken) ?? ["", ""];
-    const head = Number(
-      (this.#db.prepare("SELECT value FROM meta WHERE key = 'rv'").get() as { value: number }).value,
-    );
-    const items: StoredResource[] = [];
-    const chunk = Math.max(200, size + 1);
-    const ns = options.namespace;
-    const stmt = this.#db.prepare(
-      `SELECT * FROM resources WHERE kind = ? ${ns ? "AND namespace = ?" : ""} AND (namespace, name) > (?, ?)
-       ORDER BY namespace, name LIMIT ?`,
-    );
-    for (;;) {
-      const args: unknown[] = [kind, ...(ns ? [ns] : []), cursor[0], cursor[1], chunk];
-      const rows = stmt.all(...args) as ResourceRow[];
-      for (const row of rows) {
-        const r = fromRow(row);
-        if (!options.selector || matches(options.selector, r.labels)) items.push(r);
-        if (items.length > size) break;
-      }
-      if (items.length > size || rows.length < chunk) break;
-      const last = rows[rows.length - 1]!;
-      cursor = [last.namespace, last.name];
-    }
-    const more = items.length > size;
-    const page = items.slice(0, size);
-    const last = page[page.length - 1];
-    return {
-      items: page,
-      nextPageToken: more && last ? encodePageToken(last.namespace, last.name) : "",
-      resourceVersion: head,
-    };
-  }
-
-  async delete(key: ResourceKey, options: { etag?: string; nowMs: number }): Promise<StoredResource> {
+  protected async listRows(
+    kind: string,
+    namespace: string | undefined,
+    cursor: [string, string],
+    limit: number,
+  ): Promise<ResourceRow[]> {
     return this.#db
-      .transaction((): StoredResource => {
-        const existing = this.#getSync(key);
-        if (!existing) throw new NotFoundError(key);
-        if (options.etag !== undefined && existing.etag !== options.etag)
-          throw new EtagMismatchError(key, options.etag, existing.etag);
-        const r = { ...existing, resourceVersion: this.#nextVersion(), updateTimeMs: options.nowMs };
-        this.#db
-          .prepare("DELETE FROM resources WHERE kind = ? AND namespace = ? AND name = ?")
-          .run(key.kind, key.namespace, key.name);
-        this.#record("DELETED", r);
-        return r;
-      })
-      .immediate();
+      .prepare(
+        `SELECT * FROM resources WHERE kind = ? ${namespace ? "AND namespace = ?" : ""} AND (namespace, name) > (?, ?)
+         ORDER BY namespace, name LIMIT ?`,
+      )
+      .all(kind, ...(namespace ? [namespace] : []), cursor[0], cursor[1], limit) as ResourceRow[];
   }
 
   async changes(afterVersion: number, limit: number): Promise<Change[]> {
@@ -207,9 +144,7 @@ export class SqliteStore implements Store {
   }
 
   async headVersion(): Promise<number> {
-    return Number(
-      (this.#db.prepare("SELECT value FROM meta WHERE key = 'rv'").get() as { value: number }).value,
-    );
+    return this.#head();
   }
 
   async compact(keep: number): Promise<void> {
@@ -294,7 +229,88 @@ export class SqliteStore implements Store {
     return true;
   }
 
+  /** SQLite's online backup API: pages are copied while writers go on (a write meanwhile restarts the copy,
+   * so the file is one consistent state). Written beside `file` and renamed into place. */
+  async backup(file: string): Promise<BackupInfo> {
+    const tmp = `${file}.partial`;
+    rmSync(tmp, { force: true });
+    try {
+      // every page in each step after the first: another process writing meanwhile restarts the copy
+      await this.#db.backup(tmp, { progress: () => 1_000_000 });
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    const source = await openBackup(file);
+    const rows: Record<string, number> = {};
+    let rv = 0;
+    try {
+      for await (const c of source.chunks()) {
+        rows[c.table] = (rows[c.table] ?? 0) + c.rows.length;
+        for (const r of c.rows) if (c.table === "meta" && r.key === "rv") rv = Number(r.value);
+      }
+    } finally {
+      source.close();
+    }
+    return { file, format: "sqlite", resourceVersion: rv, rows };
+  }
+
+  async restore(file: string, options: { force?: boolean } = {}): Promise<BackupInfo> {
+    await this.drain();
+    const source = await openBackup(file);
+    const known = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+    const db = this.#db;
+    const rows: Record<string, number> = {};
+    let rv = 0;
+    try {
+      if (source.schemaVersion > known)
+        throw new BackupFormatError(
+          file,
+          `schema version ${source.schemaVersion} is newer than this qonnect's ${known}`,
+        );
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const head = this.#head();
+        const used = db
+          .prepare("SELECT (SELECT COUNT(*) FROM tokens) + (SELECT COUNT(*) FROM samples) AS n")
+          .get() as {
+          n: number;
+        };
+        if ((head > 1 || used.n > 0) && !options.force) throw new RestoreTargetNotEmptyError(head);
+        for (const t of ["resources", "changes", "tokens", "samples"]) db.exec(`DELETE FROM ${t}`);
+        const insert = new Map(
+          Object.entries(TABLES).map(([t, cols]) => [
+            t,
+            db.prepare(
+              `INSERT INTO ${t} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})${
+                t === "meta" ? " ON CONFLICT (key) DO UPDATE SET value = excluded.value" : ""
+              }`,
+            ),
+          ]),
+        );
+        const value = (v: Row[string]) => (typeof v === "boolean" ? Number(v) : v);
+        for await (const c of source.chunks()) {
+          const stmt = insert.get(c.table)!;
+          for (const r of c.rows) {
+            stmt.run(...TABLES[c.table]!.map((col) => value(r[col] ?? null)));
+            if (c.table === "meta" && r.key === "rv") rv = Number(r.value);
+          }
+          rows[c.table] = (rows[c.table] ?? 0) + c.rows.length;
+        }
+        db.exec("COMMIT");
+      } catch (err) {
+        if (db.inTransaction) db.exec("ROLLBACK");
+        throw err;
+      }
+    } finally {
+      source.close();
+    }
+    return { file, format: source.format, resourceVersion: rv, rows };
+  }
+
   async close(): Promise<void> {
+    await this.drain();
     if (this.#db.open) this.#db.close();
   }
 }

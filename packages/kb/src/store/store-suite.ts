@@ -151,6 +151,54 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(await store.changes(start, 5)).toHaveLength(5);
     });
 
+    it("commits groups submitted together in one batch; a group whose precondition fails is left out alone", async () => {
+      const a = await store.put(app("web"), { nowMs: 1 });
+      const start = await store.headVersion();
+      const event = (name: string) => ({
+        op: "create" as const,
+        input: { kind: "Event", namespace: "default", name, spec: { about: name } },
+      });
+      // submitted in one turn: they share a transaction (group commit)
+      const results = await Promise.allSettled([
+        store.commit({
+          nowMs: 2,
+          ops: [{ op: "put", input: app("web", { replicas: 2 }), etag: a.resource.etag }],
+          followUp: ([o]) => [event(`applied-${o?.resource?.generation}`)],
+        }),
+        // the same stale etag, after the first group changed it: refused, its event with it
+        store.commit({
+          nowMs: 2,
+          ops: [{ op: "put", input: app("web", { replicas: 3 }), etag: a.resource.etag }],
+          followUp: () => [event("never")],
+        }),
+        store.commit({ nowMs: 2, ops: [{ op: "status", key: app("web"), merge: { phase: "Placed" } }] }),
+        store.commit({ nowMs: 2, ops: [{ op: "status", key: app("gone"), merge: { phase: "x" } }] }),
+        store.commit({ nowMs: 2, ops: [{ op: "delete", key: app("gone"), ifPresent: true }] }),
+        store.commit({ nowMs: 2, ops: [{ op: "delete", key: app("gone") }] }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([
+        "fulfilled",
+        "rejected",
+        "fulfilled",
+        "fulfilled",
+        "fulfilled",
+        "rejected",
+      ]);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(EtagMismatchError);
+      expect((results[5] as PromiseRejectedResult).reason).toBeInstanceOf(NotFoundError);
+      const web = await store.get(app("web"));
+      expect(web).toMatchObject({ spec: { replicas: 2 }, status: { phase: "Placed" }, generation: 2 });
+      expect((await store.list("Event")).items.map((e) => e.name)).toEqual(["applied-2"]);
+      // the log: the put, its event, the status; contiguous, nothing from the refused groups
+      const log = await store.changes(start, 100);
+      expect(log.map((c) => [c.resourceVersion - start, c.type, c.resource.name])).toEqual([
+        [1, "MODIFIED", "web"],
+        [2, "ADDED", "applied-2"],
+        [3, "MODIFIED", "web"],
+      ]);
+      expect(await store.headVersion()).toBe(start + 3);
+    });
+
     it("compaction drops old log entries; resuming from before them is refused", async () => {
       for (let i = 0; i < 20; i++) await store.put(app(`a${i}`), { nowMs: i });
       const head = await store.headVersion();

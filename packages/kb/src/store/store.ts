@@ -2,6 +2,7 @@
 // (store-suite.ts). Every write that changes a resource takes the next global resource version and appends
 // one entry to the watch log in the same transaction, so a watcher resuming from a version misses nothing.
 
+import type { BackupInfo } from "./backup.js";
 import type { Selector } from "./selector.js";
 
 /** One stored resource, kind-agnostic. `spec` and `status` are JSON values. */
@@ -103,9 +104,41 @@ export interface Sample {
   soc: number | null;
 }
 
+/** One write of a batch. Each op that changes something takes the next version and one watch entry. */
+export type WriteOp =
+  /** Create or update; EtagMismatchError when `etag` is given and stale. */
+  | { op: "put"; input: PutInput; etag?: string }
+  /** A new resource under a fresh unique name (events): no read before the write. */
+  | { op: "create"; input: PutInput }
+  /** Replaces the status (NotFoundError when absent) or merges top-level fields into it (nothing when absent). */
+  | { op: "status"; key: ResourceKey; status?: unknown; merge?: Record<string, unknown> }
+  /** NotFoundError when absent unless `ifPresent`; EtagMismatchError when `etag` is given and stale. */
+  | { op: "delete"; key: ResourceKey; etag?: string; ifPresent?: boolean };
+
+/** What one op did: the resource after it (before it, for a delete), or nothing when it found nothing. */
+export interface WriteOutcome {
+  resource: StoredResource | undefined;
+  created: boolean;
+  changed: boolean;
+}
+
+/** Ops that succeed or fail together (an apply: the resource and its event). */
+export interface WriteGroup {
+  ops: WriteOp[];
+  /** The time the writes happen at (create and update times). */
+  nowMs: number;
+  /** More ops computed from the outcomes, in the same transaction (the event that says what changed). */
+  followUp?: (outcomes: WriteOutcome[]) => Extract<WriteOp, { op: "create" }>[];
+}
+
 export interface Store {
   /** `sqlite` or `postgres`. */
   readonly flavour: string;
+  /** Commits one group atomically. Groups submitted together are committed in one transaction (group
+   * commit: one fsync for many writers); a group that fails its precondition is left out alone. */
+  commit(group: WriteGroup): Promise<WriteOutcome[]>;
+  /** Every group in one transaction; per group its outcomes or the error that left it out. */
+  write(groups: readonly WriteGroup[]): Promise<(WriteOutcome[] | Error)[]>;
   put(input: PutInput, options: PutOptions): Promise<PutResult>;
   /** Replaces only the status (no generation change). NotFoundError when absent. */
   putStatus(key: ResourceKey, status: unknown, nowMs: number): Promise<StoredResource>;
@@ -128,6 +161,13 @@ export interface Store {
 
   addSamples(samples: readonly Sample[]): Promise<void>;
   series(device: string, fromMs: number, toMs: number, limit: number): Promise<Sample[]>;
+
+  /** A consistent copy of everything (resources with their versions, the watch log, tokens, samples) in
+   * `file`, taken while the store keeps serving. */
+  backup(file: string): Promise<BackupInfo>;
+  /** Loads a backup (of either store). RestoreTargetNotEmptyError unless the store is empty or `force`
+   * (which replaces everything). Stop every kb serve using the store first. */
+  restore(file: string, options?: { force?: boolean }): Promise<BackupInfo>;
 
   /** True while this process holds the planning lease (one planner among several servers). */
   tryLease(): Promise<boolean>;

@@ -111,6 +111,19 @@ export class RaftDriver<R> {
     this.schedule();
   }
 
+  /**
+   * The transport saw peer `id`'s connection close (a killed process closes its sockets at once). When `id`
+   * leads, this node stops waiting out its election timeout and campaigns at its next tick.
+   */
+  peerConnectionLost(id: number): void {
+    if (this.stopped || !this.node.leaderConnectionLost(id)) return;
+    this.o.log?.info(
+      { peer: id },
+      "the leader's connection closed: campaigning without waiting out the timeout",
+    );
+    this.schedule();
+  }
+
   status(): Status {
     return this.node.status();
   }

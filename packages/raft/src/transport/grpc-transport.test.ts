@@ -17,6 +17,8 @@ interface TestNode {
   server: grpc.Server;
   received: Message[];
   rejected: string[];
+  /** Peers whose inbound stream broke (onPeerConnectionLost). */
+  lost: number[];
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ async function startNode(
 ): Promise<TestNode> {
   const received: Message[] = [];
   const rejected: string[] = [];
+  const lost: number[] = [];
   const security = opts.security ?? insecureSecurity();
   const transport = new GrpcTransport({
     id,
@@ -40,6 +43,7 @@ async function startNode(
     security,
     onMessage: (m) => received.push(m),
     onRejected: (r) => rejected.push(r),
+    onPeerConnectionLost: (p) => lost.push(p),
     backoff: { initialMs: 20, maxMs: 200 },
     keepaliveMs: 500,
     ...(opts.maxMessageBytes ? { maxMessageBytes: opts.maxMessageBytes } : {}),
@@ -60,6 +64,7 @@ async function startNode(
     server,
     received,
     rejected,
+    lost,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -118,6 +123,20 @@ describe("GrpcTransport", () => {
     expect(Buffer.from(snaps[0]!.snapData!).equals(chunk)).toBe(true);
     expect(snaps[0]!.snapData).toBeInstanceOf(Uint8Array);
     expect(Buffer.isBuffer(snaps[0]!.snapData)).toBe(false);
+  });
+
+  it("reports a peer whose stream to us breaks (it stopped), and only that peer", async () => {
+    const peers = await peerMap(3);
+    const [a, b, c] = await Promise.all([1, 2, 3].map((id) => startNode(id, peers)));
+    await until(() => {
+      b!.transport.send([hb(2, 1, 1)]);
+      c!.transport.send([hb(3, 1, 1)]);
+      return a!.received.some((m) => m.from === 2) && a!.received.some((m) => m.from === 3);
+    }, "heartbeats from 2 and 3");
+    expect(a!.lost).toEqual([]);
+    await b!.stop();
+    await until(() => a!.lost.includes(2), "node 1 told that node 2's connection closed");
+    expect(a!.lost).toEqual([2]);
   });
 
   it("reconnects to a peer that restarts", async () => {

@@ -26,6 +26,11 @@ export interface GrpcTransportOptions {
   backoff?: BackoffOptions;
   /** Keepalive pings find a silently dead connection (a partition) within about twice this. Default 1000 ms. */
   keepaliveMs?: number;
+  /**
+   * Called when a peer's inbound stream breaks (cancelled or failed: its process is gone or it shut down), with
+   * the peer's id; a driver uses it to stop waiting for a dead leader (RaftDriver.peerConnectionLost).
+   */
+  onPeerConnectionLost?: (peerId: number) => void;
   /** Called for inbound traffic that was refused (wrong cluster, undecodable). */
   onRejected?: (reason: string) => void;
 }
@@ -82,15 +87,22 @@ export class GrpcTransport implements Transport {
         const certId = this.certifiedPeer(call);
         if (certId === null)
           return callback({ code: status.UNAUTHENTICATED, details: "no member certificate" });
+        let peer = 0;
+        const lost = () => {
+          if (peer !== 0) this.o.onPeerConnectionLost?.(peer);
+          peer = 0;
+        };
         call.on("data", (req: raftV1.SendRequest) => {
           if (!this.accept(req.cluster, req.from, certId)) return;
+          peer = req.from;
           // the peer is up (it reached us): a stream of ours to it waiting out a backoff retries now, so that
           // our answers (votes) reach a restarted peer without delay
           this.streams.get(req.from)?.retryNow();
           for (const p of req.messages) if (this.deliver(p, req.from)) received++;
         });
         call.on("end", () => callback(null, { receivedMessages: received }));
-        call.on("error", () => {});
+        call.on("cancelled", lost);
+        call.on("error", lost);
       },
       sendSnapshot: (call, callback) => {
         let received = 0;
