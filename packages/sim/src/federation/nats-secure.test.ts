@@ -82,6 +82,22 @@ describe("secure NATS deployment (operator JWT, TLS on client, route and leafnod
     );
   }, 120_000);
 
+  it("tells the region's fog lead when a device's connection closes (system account events, imported)", async () => {
+    const leaf = nats.leaves.eu!.url;
+    const fog = await as("fog", "eu", "fog-2", leaf);
+    const events: string[] = [];
+    fog.subscribe("qonnect.events.disconnect.>", {
+      callback: (_e, m) => events.push(new TextDecoder().decode(m.data)),
+    });
+    await fog.flush();
+    const device = await as("device", "eu", "pi-9", leaf);
+    await device.close();
+    await vi.waitFor(() => expect(events.join("\n")).toContain("pi-9"), {
+      timeout: 20_000,
+      interval: 200,
+    });
+  }, 60_000);
+
   it("refuses plaintext and anonymous clients on every server", async () => {
     const b = loadBundle(join(dir, "bundles", "cloud-kb-kb"));
     for (const s of [...nats.cloud, nats.leaves.eu!]) {
