@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { telemetryV1 } from "@qonnect/proto";
-import { connect } from "nats";
+import { type ConnectionOptions, connect } from "nats";
 import { parse as loadYaml } from "yaml";
 import { subjects } from "./telemetry/subjects.js";
 
@@ -29,14 +29,19 @@ export function loadCommandFile(file: string, device: string): telemetryV1.Devic
   };
 }
 
-/** Sends a DeviceCommand the way a fog leader does (request/reply) and returns the decoded ack. */
+/**
+ * Sends a DeviceCommand the way a fog leader does (request/reply) and returns the decoded ack. Under NATS
+ * accounts only the region's fog leads may publish commands: pass a fog lead's connection (TLS, credentials,
+ * inbox prefix), e.g. `natsConnectOptions(loadBundle(dir))` from `@qonnect/pki`.
+ */
 export async function sendDeviceCommand(
   servers: string[],
   region: string,
   command: telemetryV1.DeviceCommand,
   timeoutMs = 15_000,
+  connection: Partial<ConnectionOptions> = {},
 ): Promise<telemetryV1.CommandAck> {
-  const nc = await connect({ servers, name: "qonnect-agent-command" });
+  const nc = await connect({ name: "qonnect-agent-command", ...connection, servers });
   try {
     const reply = await nc.request(
       subjects.command(region, command.device),

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { sendDeviceCommand } from "@qonnect/agent";
 import { loopbackPort } from "@qonnect/fog";
+import { loadBundle, natsConnectOptions } from "@qonnect/pki";
 import { telemetryV1 } from "@qonnect/proto";
 import { cliOk, REPO_ROOT } from "./cli-process.js";
 import { LOOPBACK_PORT_BASE } from "./configs.js";
@@ -159,12 +160,21 @@ export class Story {
         ? `kill -9 fog ${region}/${leader.id} → fog ${region}/${now?.id} leads`
         : "no new leader was reported",
     );
-    if (ok && returning) await this.staleCommand(region, returning, oldTerm);
+    if (ok && returning) await this.staleCommand(region, returning, oldTerm, leader.id);
     return result;
   }
 
-  /** A device comes back; once it holds the new leader's token, a command of the old term is refused. */
-  async staleCommand(region: string, name: string, oldTerm: number, timeoutMs = 60_000): Promise<StepResult> {
+  /**
+   * A device comes back; once it holds the new leader's token, a command of the old term — sent with the deposed
+   * leader's own identity `fog-<oldLeader>`, which NATS lets publish commands — is refused.
+   */
+  async staleCommand(
+    region: string,
+    name: string,
+    oldTerm: number,
+    oldLeader = 1,
+    timeoutMs = 60_000,
+  ): Promise<StepResult> {
     const proc = this.fed.devices.get(name);
     if (!proc) return this.#record("stale command", Date.now(), false, `no device ${name}`);
     const t0 = Date.now();
@@ -177,12 +187,22 @@ export class Story {
     if (!held) return this.#record("stale command", t0, false, `${name} never acknowledged the new leader`);
     let ack: Awaited<ReturnType<typeof sendDeviceCommand>>;
     try {
-      ack = await sendDeviceCommand([this.fed.nats.leaves[region]?.url ?? ""], region, {
-        device: name,
-        token: telemetryV1.FencingToken.create({ term: oldTerm, planVersion: 1_000_000 }),
-        workloads: [],
-        tsMs: Date.now(),
-      });
+      const security = this.fed.security;
+      const connection = security
+        ? natsConnectOptions(loadBundle(join(security.dir, "bundles", `${region}-fog-fog-${oldLeader}`)))
+        : {};
+      ack = await sendDeviceCommand(
+        [this.fed.nats.leaves[region]?.url ?? ""],
+        region,
+        {
+          device: name,
+          token: telemetryV1.FencingToken.create({ term: oldTerm, planVersion: 1_000_000 }),
+          workloads: [],
+          tsMs: Date.now(),
+        },
+        15_000,
+        connection,
+      );
     } catch (err) {
       // (a step that cannot run says why and the story goes on)
       return this.#record(
