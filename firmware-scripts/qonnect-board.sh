@@ -356,7 +356,9 @@ health_gate() { # OLD_PID: the new agent answers /healthz, is connected and has 
         reason="the old agent (pid $1) still answers"
       elif ! say "$status" | grep -q '"nats":{"connected":true'; then
         reason="agent up but not connected to NATS"
-      elif ! http_get "$HEALTH_URL/metrics" | grep -Eq '^qonnect_agent_published_total(\{[^}]*\})? [1-9]'; then
+      # telemetry sent: acknowledged by the region's stream, or live while no stream acknowledges yet
+      elif ! http_get "$HEALTH_URL/metrics" |
+        grep -Eq '^qonnect_agent_(published|live_samples)_total(\{[^}]*\})? [1-9]'; then
         reason="agent connected but no telemetry published yet"
       else
         return 0
