@@ -129,7 +129,7 @@ export class Federation {
 
   static async start(options: FederationOptions): Promise<Federation> {
     const [doc] = await loadManifests(options.inventoryFile);
-    if (!doc || doc.manifest.kind !== "Inventory")
+    if (doc?.manifest.kind !== "Inventory")
       throw new FederationStartError("inventory", `${options.inventoryFile} holds no kind: Inventory`);
     const fed = new Federation(options, toInventory(doc.manifest as InventoryManifest));
     try {
