@@ -184,7 +184,7 @@ describe("NATS with the generated config (real nats-server 2.9, TLS, operator JW
             (c) => c.close(),
           ),
         ).rejects.toThrow(/Authorization/i),
-      { timeout: 15_000 },
+      { timeout: 40_000, interval: 500 },
     );
-  });
+  }, 60_000);
 });
