@@ -134,6 +134,18 @@ class ConfiguredServer implements DeploymentServer {
 
 /** Starts the cloud cluster, then one leafnode server per region, and waits until every server listens. */
 export async function startNatsDeployment(options: NatsDeploymentOptions): Promise<NatsDeployment> {
+  // ports are probed free and then bound by nats-server: another process may take one in between; such a
+  // start is retried on fresh ports (a server that fails for any other reason fails the start at once)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsDeploymentOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startNatsDeploymentOnce(options: NatsDeploymentOptions): Promise<NatsDeployment> {
   const binary = findNatsServerBinary();
   const secure = options.secure;
   const configDir = secure
