@@ -1,5 +1,6 @@
 import type { Application, Inventory } from "@qonnect/core";
 import { combinatorialBound } from "./bound.js";
+import { CpuBudget } from "./budget.js";
 import { problemMps, relaxationBound, solveExact } from "./exact.js";
 import { type HeuristicResult, solveHeuristic } from "./heuristic.js";
 import { buildProblem, type Problem, type ProblemOptions } from "./problem.js";
@@ -17,7 +18,9 @@ export type { PlanRequest } from "./strategies.js";
 const AUTO_MAX_COLUMNS = 20_000;
 /** ... and get the LP relaxation as their bound below this many columns, the combinatorial bound above. */
 const LP_MAX_COLUMNS = 60_000;
+/** CPU ms, HiGHS included (budget.ts); the wall time is capped at AUTO_WALL_STRETCH times that. */
 const DEFAULT_AUTO_BUDGET_MS = 3000;
+const AUTO_WALL_STRETCH = 10;
 /** LNS iterations that polish HiGHS's incumbent when it is not proven optimal. */
 const POLISH_ITERATIONS = 300;
 
@@ -82,11 +85,11 @@ function polish(p: Problem, options: PlanRequest, from: PlacementState): Heurist
 }
 
 async function autoPlan(p: Problem, options: PlanRequest): Promise<Plan> {
-  const t0 = performance.now();
   const budgetMs = options.autoBudgetMs ?? DEFAULT_AUTO_BUDGET_MS;
+  const budget = new CpuBudget(budgetMs, options.autoMaxWallMs ?? AUTO_WALL_STRETCH * budgetMs);
   const cheap = combinatorialBound(p);
   const size = columns(p);
-  const leftS = () => (budgetMs - (performance.now() - t0)) / 1000;
+  const leftS = () => budget.left().wallLimitS;
   // HiGHS gets most of the budget: its warm start is the heuristic without the LNS (constructions and local
   // search), and the LNS runs only when HiGHS does not prove the optimum
   const tryExact = !options.current && size <= AUTO_MAX_COLUMNS;
@@ -120,7 +123,7 @@ async function autoPlan(p: Problem, options: PlanRequest): Promise<Plan> {
   if (!exact.feasible && exact.status.startsWith("Infeasible") && h.unplaced.length > 0)
     return exactPlan(p, options, exact, "HiGHS proved that no plan satisfies every hard constraint");
   const bound = Math.max(cheap, exact.lowerBound ?? Number.NEGATIVE_INFINITY);
-  const why = `HiGHS did not prove the optimum within ${budgetMs} ms (${exact.status})`;
+  const why = `HiGHS did not prove the optimum within ${budgetMs} CPU ms (${exact.status})`;
   const objective = (r: { state: PlacementState; unplaced: number[] }) =>
     r.unplaced.length > 0 ? Number.POSITIVE_INFINITY : r.state.totals().objective;
   let best = h;
