@@ -24,6 +24,8 @@ const AUTO_WALL_STRETCH = 10;
 /** LNS iterations that polish HiGHS's incumbent when it is not proven optimal (as many as a fresh medium
  * heuristic gets; the evaluation cap by size still applies). */
 const POLISH_ITERATIONS = 1000;
+/** Wall ms the polish gets even when HiGHS used up the wall cap. */
+const MIN_POLISH_MS = 200;
 
 function problemOptions(options: PlanRequest): ProblemOptions {
   return {
@@ -76,11 +78,13 @@ function columns(p: Problem): number {
 }
 
 /** The LNS from HiGHS's incumbent: polishes what the solver found when it could not prove it. */
-function polish(p: Problem, options: PlanRequest, from: PlacementState): HeuristicResult {
+function polish(p: Problem, options: PlanRequest, from: PlacementState, wallLeftMs: number): HeuristicResult {
   return solveHeuristic(p, {
     seed: options.seed ?? 1,
     start: from.clone(),
     lnsIterations: options.lnsIterations ?? POLISH_ITERATIONS,
+    // what is left of the wall cap (at least MIN_POLISH_MS): the cap bounds the whole plan, not only HiGHS
+    timeBudgetMs: Math.max(MIN_POLISH_MS, wallLeftMs),
     ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
   });
 }
@@ -125,7 +129,7 @@ async function autoPlan(p: Problem, options: PlanRequest): Promise<Plan> {
   if (exact.feasible) {
     // the LNS from HiGHS's incumbent (itself at least as good as the quick heuristic it started from): the
     // full heuristic from scratch would spend the same effort from a worse start
-    const polished = polish(p, options, exact.state);
+    const polished = polish(p, options, exact.state, budget.maxWallMs - budget.wallUsedMs());
     if (polished.unplaced.length > 0 || exact.state.totals().objective <= polished.state.totals().objective)
       return exactPlan(p, options, { ...exact, lowerBound: bound }, `${why}: its best plan`);
     const plan = heuristicPlan(
