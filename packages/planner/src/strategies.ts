@@ -10,7 +10,7 @@ import { orderMoves } from "./moves.js";
 import { weightedObjective } from "./objectives.js";
 import type { Problem, ProblemOptions } from "./problem.js";
 import { PlacementState } from "./state.js";
-import type { PlacementEntry, Plan, PlanOptions, Totals } from "./types.js";
+import type { PlacementEntry, Plan, PlanOptions, Replan, Totals } from "./types.js";
 
 // Each strategy's result turned into a Plan: placements, totals (with a lower bound where one is known),
 // moves from the current placement, explanation, and the binding constraints in words when infeasible.
@@ -46,6 +46,19 @@ function moveReason(p: Problem, i: number): string {
   return reason ?? "better";
 }
 
+/** What staying put scores now, and how many replicas the plan in `assignment` moves and keeps. */
+function replanOf(p: Problem, assignment: Int32Array): Replan {
+  let moved = 0;
+  let kept = 0;
+  for (let i = 0; i < p.replicaCount; i++) {
+    const prev = p.previous[i]!;
+    if (prev < 0 || assignment[i]! < 0) continue;
+    if (assignment[i] === prev) kept++;
+    else moved++;
+  }
+  return { stay: keepRunning(p).totals(), moved, kept, migration: p.migration, hysteresis: p.hysteresis };
+}
+
 export function finish(
   p: Problem,
   state: PlacementState,
@@ -65,6 +78,7 @@ export function finish(
     problems: diagnose(p, state, unplaced),
     violations: [],
     ...(options.explain ? { explain: explain(p, state) } : {}),
+    ...(options.current ? { replan: replanOf(p, state.device) } : {}),
     ...extra,
   };
 }

@@ -136,6 +136,18 @@ export interface Explanation {
   services: ServiceExplanation[];
 }
 
+/** A re-plan's yardstick: a voluntary move of one replica happens only when it lowers the objective by more
+ * than `migration + hysteresis` (both per replica, in objective units, as `totals.objective`). */
+export interface Replan {
+  /** The current placement's totals in this world (replicas whose device can no longer host them left out). */
+  stay: Totals;
+  /** Replicas moved (started elsewhere than they ran) and replicas kept where they ran. */
+  moved: number;
+  kept: number;
+  migration: number;
+  hysteresis: number;
+}
+
 export interface Plan {
   app: string;
   /** The strategy that made this plan (`auto` resolves to `exact` or `heuristic`). */
@@ -151,6 +163,8 @@ export interface Plan {
   violations: string[];
   /** Present when asked for (`explain: true`). */
   explain?: Explanation;
+  /** Re-plans (`current` given): what staying put would score in this world, and the price of a move. */
+  replan?: Replan;
   /** Exact strategy: the solver's status; heuristic: evaluations spent. `optimal`: HiGHS proved this plan
    * optimal. `requested`/`reason`: what was asked for and, for `auto`, why it chose `strategy`. */
   solver?: {
