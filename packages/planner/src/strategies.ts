@@ -3,7 +3,7 @@ import { solveBorda } from "./borda.js";
 import { combinatorialBound, withBound } from "./bound.js";
 import { diagnose } from "./diagnose.js";
 import type { ExactResult } from "./exact.js";
-import { explain } from "./explain.js";
+import { contributions, explain } from "./explain.js";
 import { staticReason } from "./filter.js";
 import { type HeuristicResult, solveHeuristic } from "./heuristic.js";
 import { orderMoves } from "./moves.js";
@@ -46,17 +46,45 @@ function moveReason(p: Problem, i: number): string {
   return reason ?? "better";
 }
 
-/** What staying put scores now, and how many replicas the plan in `assignment` moves and keeps. */
-function replanOf(p: Problem, assignment: Int32Array): Replan {
-  let moved = 0;
+/** What staying put scores now, how many replicas the plan in `state` moves and keeps, and for each moved one
+ * what it gains (objective, migration cost not included) and its carbon on the old and the new device. */
+function replanOf(p: Problem, state: PlacementState): Replan {
   let kept = 0;
+  const moves: Replan["moves"] = [];
+  const gPerH = (c: { carbon: number }) => (p.alpha.carbonGPerH > 0 ? c.carbon / p.alpha.carbonGPerH : 0);
   for (let i = 0; i < p.replicaCount; i++) {
-    const prev = p.previous[i]!;
-    if (prev < 0 || assignment[i]! < 0) continue;
-    if (assignment[i] === prev) kept++;
-    else moved++;
+    const [prev, d] = [p.previous[i]!, state.device[i]!];
+    if (prev < 0 || d < 0) continue;
+    if (d === prev) {
+      kept++;
+      continue;
+    }
+    const sm = p.services[p.serviceOf[i]!]!;
+    state.unplace(i);
+    const can = sm.allowed[prev] && state.blocker(i, prev) === undefined;
+    const move = {
+      service: sm.service.name,
+      replica: i - sm.firstReplica,
+      from: p.inventory.devices[prev]!.name,
+      to: p.inventory.devices[d]!.name,
+      ...(can
+        ? {
+            gain: state.delta(i, prev) - (state.delta(i, d) - p.migration),
+            carbonGPerH: [gPerH(contributions(p, state, i, prev)), gPerH(contributions(p, state, i, d))],
+          }
+        : {}),
+    };
+    state.place(i, d);
+    moves.push(move);
   }
-  return { stay: keepRunning(p).totals(), moved, kept, migration: p.migration, hysteresis: p.hysteresis };
+  return {
+    stay: keepRunning(p).totals(),
+    moved: moves.length,
+    kept,
+    moves,
+    migration: p.migration,
+    hysteresis: p.hysteresis,
+  };
 }
 
 export function finish(
@@ -78,7 +106,7 @@ export function finish(
     problems: diagnose(p, state, unplaced),
     violations: [],
     ...(options.explain ? { explain: explain(p, state) } : {}),
-    ...(options.current ? { replan: replanOf(p, state.device) } : {}),
+    ...(options.current ? { replan: replanOf(p, state) } : {}),
     ...extra,
   };
 }

@@ -144,6 +144,16 @@ export interface Replan {
   /** Replicas moved (started elsewhere than they ran) and replicas kept where they ran. */
   moved: number;
   kept: number;
+  /** Each moved replica: its gain in objective units (the migration cost not included; absent when its old
+   * device can no longer host it: a forced move) and its carbon there and here, g/h. */
+  moves: {
+    service: string;
+    replica: number;
+    from: string;
+    to: string;
+    gain?: number;
+    carbonGPerH?: number[];
+  }[];
   migration: number;
   hysteresis: number;
 }

@@ -47,6 +47,7 @@ function replanOf(a: AppPlan, reasons: readonly string[]): PlacementSpec["replan
     reasons: [...reasons],
     moved: r.moved,
     kept: r.kept,
+    moves: r.moves,
     stay: physical({ ...r.stay }),
     after: physical({ ...a.plan.totals }),
     migrationPerReplica: r.migration,

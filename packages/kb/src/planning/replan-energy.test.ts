@@ -51,6 +51,7 @@ interface Replan {
   after: { carbonGPerH: number };
   migrationPerReplica: number;
   thresholdPerReplica: number;
+  moves: { service: string; replica: number; from: string; to: string; gain?: number; carbonGPerH?: number[] }[];
 }
 interface Why {
   device: string;
@@ -135,6 +136,12 @@ describe("re-planning on a grid signal and a sunset (real kb, FogLead contract d
     expect(p.moves[1]).toMatchObject({ op: "stop", device: "k2" });
     expect(p.replan).toMatchObject({ moved: 1, kept: 1 });
     expect(p.replan!.after.carbonGPerH).toBeLessThan(p.replan!.stay.carbonGPerH / 2);
+    // why it moved: its own gain beats the price of a move; its carbon there (PL at 2000) against here (DE)
+    const [m] = p.replan!.moves;
+    expect(m).toMatchObject({ service: "web", from: "k2" });
+    expect(m!.gain).toBeGreaterThan(p.replan!.thresholdPerReplica);
+    expect(m!.carbonGPerH![0]).toBeCloseTo((0.625 * 2000) / 1000);
+    expect(m!.carbonGPerH![1]).toBeCloseTo((0.625 * 380) / 1000);
     // the region was sent the move
     await until(() =>
       expect(

@@ -12,7 +12,7 @@ import {
   toApplication,
   toInventory,
 } from "@qonnect/core";
-import type { PlacementEntry } from "@qonnect/planner";
+import type { PlacementEntry, Replan } from "@qonnect/planner";
 import type { Store, StoredResource } from "../store/store.js";
 import { type LoadedSignal, loadSignal, valuesAt } from "./signals.js";
 
@@ -64,6 +64,8 @@ export interface PlacementSpec {
     reasons: string[];
     moved: number;
     kept: number;
+    /** Each moved replica's gain (objective, migration not included) and carbon on the old and new device. */
+    moves: Replan["moves"];
     stay: ReplanTotals;
     after: ReplanTotals;
     migrationPerReplica: number;

@@ -26,6 +26,7 @@ interface ReplanView {
   reasons: string[];
   moved: number;
   kept: number;
+  moves?: { service: string; replica: number; gain?: number; carbonGPerH?: number[] }[];
   stay: { carbonGPerH: number; energyW: number; objective: number };
   after: { carbonGPerH: number; energyW: number; objective: number };
   migrationPerReplica: number;
@@ -153,18 +154,23 @@ export async function energyShift(story: Story, o: EnergyShiftOptions = {}): Pro
   const was = new Map(before.placements.map((p) => [key(p), p.device]));
   const moved = after.placements.filter((p) => was.has(key(p)) && was.get(key(p)) !== p.device);
   const why = new Map((after.moves ?? []).filter((m) => m.op === "start").map((m) => [key(m), m.why]));
-  const explain = new Map((after.explanation?.replicas ?? []).map((r) => [key(r), r]));
+  const r = after.replan;
+  const gains = new Map((r?.moves ?? []).map((m) => [key(m), m]));
   for (const p of moved) {
-    const c = explain.get(key(p))?.contributions;
+    const m = gains.get(key(p));
+    const c = m?.carbonGPerH;
+    const account =
+      m?.gain !== undefined
+        ? `: gains ${m.gain.toFixed(4)} of the objective > ${r?.thresholdPerReplica.toFixed(4)} (migration + hysteresis)${c ? `, its carbon ${c[0]?.toFixed(2)} → ${c[1]?.toFixed(2)} g/h` : ""}`
+        : "";
     story.say(
-      `  moved ${key(p)}: ${was.get(key(p))} → ${p.device} (${why.get(key(p)) ?? "re-plan"}${c ? `; carbon ${c["carbon"]?.toFixed(3)}, energy ${c["energy"]?.toFixed(3)} of the objective there` : ""})`,
+      `  moved ${key(p)}: ${was.get(key(p))} → ${p.device} (${why.get(key(p)) ?? "re-plan"}${account})`,
     );
   }
   // a replica with a better device that stays: its gain is below the migration cost plus the hysteresis
-  const r = after.replan;
   const gainOf = (w: ReplicaWhy) => (r?.migrationPerReplica ?? 0) - (w.runnerUp?.objectiveDelta ?? 0);
   const held = (after.explanation?.replicas ?? []).filter(
-    (w) => w.runnerUp && gainOf(w) > 0 && !moved.some((m) => key(m) === key(w)),
+    (w) => w.runnerUp && gainOf(w) > 1e-6 && !moved.some((m) => key(m) === key(w)),
   );
   for (const w of held)
     story.say(
