@@ -51,7 +51,14 @@ interface Replan {
   after: { carbonGPerH: number };
   migrationPerReplica: number;
   thresholdPerReplica: number;
-  moves: { service: string; replica: number; from: string; to: string; gain?: number; carbonGPerH?: number[] }[];
+  moves: {
+    service: string;
+    replica: number;
+    from: string;
+    to: string;
+    gain?: number;
+    carbonGPerH?: number[];
+  }[];
 }
 interface Why {
   device: string;
