@@ -142,11 +142,15 @@ export function runHeuristic(p: Problem, options: PlanRequest): HeuristicResult 
     ...(start ? { start } : {}),
     ...(focus ? { focus } : {}),
   });
-  // voluntary re-plan: adopted only when the whole plan gains more than minGainFraction of its objective
+  // voluntary re-plan: adopted only when it gains more than minGainFraction of the objective per replica it
+  // moves (a gate on the whole objective would hold the few worthwhile moves of a large application back)
   if (kept && result.unplaced.length === 0) {
     const before = kept.totals().objective;
     const gain = before - result.state.totals().objective;
-    if (gain <= (options.minGainFraction ?? 0.01) * Math.abs(before))
+    let moved = 0;
+    for (let i = 0; i < p.replicaCount; i++) if (result.state.device[i] !== kept.device[i]) moved++;
+    const share = p.replicaCount > 0 ? moved / p.replicaCount : 0;
+    if (gain <= (options.minGainFraction ?? 0.01) * Math.abs(before) * share)
       result = { ...result, state: kept, unplaced: [] };
   }
   return result;

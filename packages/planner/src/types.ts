@@ -26,7 +26,8 @@ export interface PlanOptions {
   /** A voluntary move (one not forced by a filter) must gain more than this, same units. Default 0.1. */
   hysteresis?: number;
   /** A re-plan where no replica is displaced (only solar, intensities, prices or weights changed) is
-   * adopted only when it lowers the objective by more than this fraction. Default 0.01. */
+   * adopted only when it lowers the objective by more than this fraction of it per replica moved (moved /
+   * replicas × fraction × objective), on top of each move's own migration cost and hysteresis. Default 0.01. */
   minGainFraction?: number;
   /** Heuristic effort: candidate evaluations per local search. Deterministic. Default 30 per replica, at
    * least 100,000 and at most 2,000,000. */
