@@ -12,9 +12,11 @@ import { promisify } from "node:util";
 import { sendDeviceCommand } from "@qonnect/agent";
 import { mulberry32 } from "@qonnect/core";
 import { loopbackPort } from "@qonnect/fog";
+import { loadBundle, natsConnectOptions } from "@qonnect/pki";
 import type { fogV1, telemetryV1 } from "@qonnect/proto";
 import { Federation, LOOPBACK_PORT_BASE, useBundledCli } from "@qonnect/sim";
 import { createPrivateNet, type PrivateNet, REPO_ROOT } from "@qonnect/testkit";
+import type { ConnectionOptions } from "nats";
 import { stringify } from "yaml";
 import { seenByChip } from "./electrical-model.js";
 import { EmulatedMeterBuses, type Meter } from "./meter.js";
@@ -123,6 +125,8 @@ export class SimRig implements RigUnderTest {
   fed!: Federation;
   net!: PrivateNet;
   telemetry!: TelemetryLog;
+  /** How the rig itself (telemetry log, raw commands) connects to the leafnode: its bundle, or plaintext. */
+  #nats: Partial<ConnectionOptions> = {};
 
   private constructor(
     readonly manifest: RigManifest,
@@ -171,24 +175,39 @@ export class SimRig implements RigUnderTest {
       inventoryFile,
       regions: [this.region],
       devices: [],
-      // plaintext, said explicitly: the rig's agents, bridge and observers connect without bundles for now
-      insecure: true,
+      // secure by default (DESIGN.md §10): the federation's CA issues the NATS servers', the Knowledge
+      // Base's and the fog leads' bundles; the rig issues its boards' and its own from the same CA below
+      insecure: this.manifest.spec.security === "insecure",
       leadsPerRegion: Math.max(3, this.fogBoards.length),
       say: (l) => this.#say(l),
     });
     for (const [i, b] of this.fogBoards.entries())
       this.#fogSwitches.set(b.name, new FogBoardSwitch(b.name, this.fed, this.region, i + 1));
     const leafUrl = this.fed.nats.leaves[this.region]?.url ?? "";
-    this.telemetry = await TelemetryLog.open([leafUrl], this.region);
+    const pki = this.fed.security;
+    if (pki) {
+      // the rig host's own identity: a fog-role bundle of the region reads its telemetry and may command its
+      // devices (the suite's raw stale command), as `qonnect enroll fog hil-rig --region R` makes it
+      const own = await pki.enroll({ region: this.region, role: "fog", id: "hil-rig" }, { nats: [leafUrl] });
+      this.#nats = natsConnectOptions(loadBundle(own), [leafUrl]);
+      this.#say(`PKI: bundles for ${this.devices.length} boards and the rig host from the region's CA`);
+    }
+    this.telemetry = await TelemetryLog.open([leafUrl], this.region, this.#nats);
     this.net = createPrivateNet(this.devices.map((_, i) => i + 1));
     const buses = new EmulatedMeterBuses();
+    // the leafnode as a board sees it: the bridge inside its namespace (127.0.0.1 is in the leaf's certificate)
+    const boardNatsUrl = `${new URL(leafUrl).protocol}//127.0.0.1:${BOARD_NATS_PORT}`;
     const meterRandom = mulberry32(sim.seed + 1000);
     for (const [i, b] of this.devices.entries()) {
+      // what `qonnect enroll device NAME --region R` writes and `qonnect flash` installs on a real board
+      const bundle = pki
+        ? await pki.enroll({ region: this.region, role: "device", id: b.name }, { nats: [boardNatsUrl] })
+        : undefined;
       const board = new SimBoard({
         board: b,
         netns: this.net.ns(i + 1),
         dir: join(dir, "boards"),
-        leafAddress: leafUrl.replace(/^nats:\/\//, ""),
+        leafAddress: new URL(leafUrl).host,
         cliBundle: this.options.cliBundle,
         boardSensor: sim.boardSensor ?? noError,
         seed: sim.seed + i,
@@ -198,7 +217,7 @@ export class SimRig implements RigUnderTest {
           site: b.labels.site ?? b.name,
           tier: "edge",
           labels: b.labels,
-          nats: { servers: [`nats://127.0.0.1:${BOARD_NATS_PORT}`], reconnectWaitMs: 200 },
+          nats: { servers: [boardNatsUrl], reconnectWaitMs: 200, ...(bundle ? { bundle } : {}) },
           sensors: {
             mode: "emulate",
             emulate: { busVoltageV: 5.1, currentA: 0, shuntResistanceOhm: 0.1, truthFile },
@@ -314,10 +333,13 @@ export class SimRig implements RigUnderTest {
   }
 
   async command(board: string, command: telemetryV1.DeviceCommand): Promise<telemetryV1.CommandAck> {
-    return sendDeviceCommand([this.fed.nats.leaves[this.region]?.url ?? ""], this.region, {
-      ...command,
-      device: board,
-    });
+    return sendDeviceCommand(
+      [this.fed.nats.leaves[this.region]?.url ?? ""],
+      this.region,
+      { ...command, device: board },
+      15_000,
+      this.#nats,
+    );
   }
 
   async stop(): Promise<void> {
