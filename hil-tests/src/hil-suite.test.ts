@@ -40,10 +40,20 @@ describe("HIL suite on the simulated rig (network namespaces, real agents, INA21
         "power-cycle.on_to_first_telemetry",
         "network-cut.missing_sequence_numbers",
         "brownout.token_kept",
+        "replica-failover.cut_to_verdict",
         "replica-failover.cut_to_answering",
         "leader-loss.cut_to_new_leader",
         "leader-loss.longest_double_run",
       ]),
     );
+    // secure by default: the killed board's kernel closed its connection, the leafnode's disconnect event
+    // reached the fog leader through the system account's export, and the lone board was judged a crash
+    // (moved at once), while the network cut's board (no close crossed the cut) was unreachable, not dead
+    const m = (test: string, name: string) =>
+      report.tests.find((t) => t.test === test)?.measurements.find((x) => x.name === name);
+    expect(m("replica-failover", "cut_to_verdict")?.note).toMatch(
+      /^dead: .*its host closed its connection \(Client Closed\)/,
+    );
+    expect(m("network-cut", "dead_verdicts_during_cut")?.value).toBe(0);
   }, 1_200_000);
 });
