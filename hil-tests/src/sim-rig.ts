@@ -343,11 +343,14 @@ export class SimRig implements RigUnderTest {
   }
 
   async stop(): Promise<void> {
+    const t0 = Date.now();
     for (const n of this.#networks.values()) await n.restore().catch(() => {});
     await Promise.all([...this.boards.values()].map((b) => b.close()));
     await this.telemetry?.close();
     this.net?.remove();
+    const t1 = Date.now();
     await this.fed?.stop();
     this.guard.close();
+    this.#say(`stopped: boards in ${Date.now() - t0 - (Date.now() - t1)} ms, the region in ${Date.now() - t1} ms`);
   }
 }
