@@ -5,11 +5,13 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import {
   type BackupInfo,
+  DATA_TABLES,
   openBackup,
   openForRestore,
   RestoreTargetNotEmptyError,
   type Row,
   TABLES,
+  USER_DATA_TABLES,
 } from "./backup.js";
 import { StoreBase } from "./base.js";
 import { runBatch } from "./batch.js";
@@ -267,12 +269,10 @@ export class SqliteStore extends StoreBase {
       try {
         const head = this.#head();
         const used = db
-          .prepare("SELECT (SELECT COUNT(*) FROM tokens) + (SELECT COUNT(*) FROM samples) AS n")
-          .get() as {
-          n: number;
-        };
+          .prepare(`SELECT ${USER_DATA_TABLES.map((t) => `(SELECT COUNT(*) FROM ${t})`).join(" + ")} AS n`)
+          .get() as { n: number };
         if ((head > 1 || used.n > 0) && !options.force) throw new RestoreTargetNotEmptyError(head);
-        for (const t of ["resources", "changes", "tokens", "samples"]) db.exec(`DELETE FROM ${t}`);
+        for (const t of DATA_TABLES) db.exec(`DELETE FROM ${t}`);
         const insert = new Map(
           Object.entries(TABLES).map(([t, cols]) => [
             t,

@@ -49,6 +49,23 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(await store.headVersion()).toBe(b.resource.resourceVersion);
     });
 
+    it("stores text with quotes, backslashes, placeholders and non-ASCII exactly as given", async () => {
+      const tricky = `it's a \\ back'slash; $1 $$ E'x' -- ); DROP TABLE resources; 日本 🌞 \u00e9`;
+      const put = await store.put(
+        app("quoting", { note: tricky, nested: { [tricky]: [tricky] } }, { note: "a'b" }),
+        {
+          nowMs: 1,
+        },
+      );
+      const got = await store.get(app("quoting"));
+      expect(got?.spec).toEqual({ note: tricky, nested: { [tricky]: [tricky] } });
+      expect(got?.labels).toEqual({ note: "a'b" });
+      expect(got?.etag).toBe(put.resource.etag);
+      const [change] = await store.changes(put.resource.resourceVersion - 1, 1);
+      expect((change?.resource.spec as { note: string }).note).toBe(tricky);
+      expect((await store.list("Application", {})).items.map((r) => r.name)).toEqual(["quoting"]);
+    });
+
     it("changes the status without a new generation or etag", async () => {
       const a = await store.put(app("web"), { nowMs: 1 });
       const s = await store.putStatus(app("web"), { phase: "Planned" }, 2);
