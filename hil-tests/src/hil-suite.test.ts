@@ -1,8 +1,9 @@
 // The simulated rig (hil-tests/rigs/sim.yaml) under the whole suite, as `pnpm hil` runs it: a real, secure
-// NATS deployment (operator JWTs, TLS, a bundle per board), Knowledge Base and three fog leads, three boards as network namespaces running the bundled agent
-// in PID namespaces, INA219 emulators fed from one electrical model, nft cuts. Every test must pass with its
-// measurements inside their limits, and the report must hold every test with its measurements. The limits are
-// the rig file's own (an 8 s cut inside a 20 s grace instead of 30 s, to keep `make test` short).
+// NATS deployment (operator JWTs, TLS, a bundle per board), Knowledge Base and three fog leads, three boards
+// as network namespaces running the bundled agent in PID namespaces, INA219 emulators fed from one electrical
+// model, nft cuts. Every test must pass with its measurements inside their limits, and the report must hold
+// every test with its measurements. The limits are the rig file's own (an 8 s cut inside a 20 s grace
+// instead of 30 s, to keep `make test` short).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useTempDirs } from "@qonnect/testkit";
