@@ -19,9 +19,11 @@ import { createPrivateNet, type PrivateNet, REPO_ROOT } from "@qonnect/testkit";
 import type { ConnectionOptions } from "nats";
 import { stringify } from "yaml";
 import { seenByChip } from "./electrical-model.js";
+import { FogBoardSwitch } from "./fog-board-switch.js";
 import { EmulatedMeterBuses, type Meter } from "./meter.js";
 import { NftNetworkControl } from "./network-control.js";
 import type { PowerSwitch } from "./relay.js";
+import { application, inventory } from "./rig-application.js";
 import type { Board, RigManifest } from "./rig-manifest.js";
 import { HIL_APP, HIL_SERVICE, type RigUnderTest } from "./rig-under-test.js";
 import { SafeStateGuard } from "./safe-state.js";
@@ -36,81 +38,6 @@ export interface SimRigOptions {
   /** Device boards to run (all device boards of the rig when left out). */
   devices?: Board[];
   say?: (line: string) => void;
-}
-
-/** A fog board's power: its fog lead's process group (SIGKILL off, start again on). */
-class FogBoardSwitch implements PowerSwitch {
-  #on = true;
-  constructor(
-    readonly board: string,
-    readonly fed: Federation,
-    readonly region: string,
-    readonly member: number,
-  ) {}
-  get on(): boolean {
-    return this.#on;
-  }
-  #lead() {
-    return this.fed.fog.get(this.region)?.find((l) => l.id === this.member);
-  }
-  async set(on: boolean): Promise<void> {
-    const lead = this.#lead();
-    if (!lead || on === this.#on) return;
-    if (on) this.fed.restartLead(lead);
-    else await lead.process.kill();
-    this.#on = on;
-  }
-  safeAction() {
-    const lead = this.#lead();
-    return { kind: "kill" as const, pgid: lead?.process.running() ? lead.process.pgid : -1 };
-  }
-  async close(): Promise<void> {}
-}
-
-function inventory(rig: RigManifest, devices: Board[], region: string): Record<string, unknown> {
-  const site = (b: Board) => b.labels.site ?? b.name;
-  return {
-    apiVersion: "qonnect.io/v1alpha1",
-    kind: "Inventory",
-    metadata: { name: `rig-${rig.metadata.name}` },
-    spec: {
-      zones: [{ name: "DE", intensityGPerKWh: 380, pricePerKWh: 0.32 }],
-      sites: [...new Set(devices.map(site))].map((name) => ({ name, tier: "edge", region, zone: "DE" })),
-      devices: devices.map((b) => ({
-        name: b.name,
-        site: site(b),
-        arch: b.arch,
-        cpu: 4,
-        memory: "8Gi",
-        power: { idleW: b.profile.idleW, maxW: b.profile.maxW },
-        pricePerHour: 0,
-        labels: b.labels,
-      })),
-    },
-  };
-}
-
-/** Two replicas of a small HTTP service, spread over the device boards, with the rig's partition grace. */
-function application(rig: RigManifest, region: string): Record<string, unknown> {
-  return {
-    apiVersion: "qonnect.io/v1alpha1",
-    kind: "Application",
-    metadata: { name: HIL_APP },
-    spec: {
-      qos: { energy: 0.5, carbon: 0.2, cost: 0.1, performance: 0.2 },
-      failover: { partitionGraceSeconds: rig.spec.limits.partitionGraceS },
-      services: [
-        {
-          name: HIL_SERVICE,
-          command: ["node", "examples/bookinfo/service.mjs"],
-          ports: [9080],
-          replicas: 2,
-          resources: { cpu: "250m", memory: "64Mi" },
-          placement: { tiers: ["edge"], regions: [region], spread: "device" },
-        },
-      ],
-    },
-  };
 }
 
 export class SimRig implements RigUnderTest {
@@ -351,6 +278,8 @@ export class SimRig implements RigUnderTest {
     const t1 = Date.now();
     await this.fed?.stop();
     this.guard.close();
-    this.#say(`stopped: boards in ${Date.now() - t0 - (Date.now() - t1)} ms, the region in ${Date.now() - t1} ms`);
+    this.#say(
+      `stopped: boards in ${Date.now() - t0 - (Date.now() - t1)} ms, the region in ${Date.now() - t1} ms`,
+    );
   }
 }
