@@ -7,7 +7,7 @@ import { StoreBase } from "./base.js";
 import { keyString, keysRead, runBatch } from "./batch.js";
 import { type Migration, POSTGRES_MIGRATIONS } from "./migrations.js";
 import { exportPostgres, importPostgres } from "./postgres-backup.js";
-import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
+import { fromRow, type ResourceRow, SAMPLE_COLUMNS, sampleFromRow, sampleValues, toRow } from "./rows.js";
 import type { ResourceKey, Sample, StoredResource, TokenRecord, WriteGroup, WriteOutcome } from "./store.js";
 import { PostgresTelemetryStore, type TelemetryStore } from "./telemetry-store.js";
 
@@ -274,29 +274,23 @@ export class PostgresStore extends StoreBase {
     );
   }
 
+  /** Every sample in one statement (a region's summary carries one per device: thousands, not thousands of
+   * round trips). A sample stored twice in one call keeps the last, as one write after another would. */
   async addSamples(samples: readonly Sample[]): Promise<void> {
     if (samples.length === 0) return;
-    await this.#tx(async (c) => {
-      for (const s of samples)
-        await c.query(
-          `INSERT INTO samples (device, ts_ms, power_w, energy_wh, solar_energy_wh, carbon_g, cost, soc,
-             solar_excess_w) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (device, ts_ms) DO UPDATE SET power_w = excluded.power_w, energy_wh = excluded.energy_wh,
-             solar_energy_wh = excluded.solar_energy_wh, carbon_g = excluded.carbon_g, cost = excluded.cost,
-             soc = excluded.soc, solar_excess_w = excluded.solar_excess_w`,
-          [
-            s.device,
-            s.tsMs,
-            s.powerW,
-            s.energyWh,
-            s.solarEnergyWh,
-            s.carbonG,
-            s.cost,
-            s.soc,
-            s.solarExcessW ?? null,
-          ],
-        );
-    });
+    const last = new Map<string, Sample>();
+    for (const s of samples) last.set(`${s.device}\u0000${s.tsMs}`, s);
+    const rows = [...last.values()].map(sampleValues);
+    const column = (i: number) => rows.map((r) => r[i]);
+    await this.pool.query(
+      `INSERT INTO samples (${SAMPLE_COLUMNS})
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[],
+         $7::float8[], $8::float8[], $9::float8[])
+       ON CONFLICT (device, ts_ms) DO UPDATE SET power_w = excluded.power_w, energy_wh = excluded.energy_wh,
+         solar_energy_wh = excluded.solar_energy_wh, carbon_g = excluded.carbon_g, cost = excluded.cost,
+         soc = excluded.soc, solar_excess_w = excluded.solar_excess_w`,
+      [0, 1, 2, 3, 4, 5, 6, 7, 8].map(column),
+    );
   }
 
   async series(device: string, fromMs: number, toMs: number, limit: number): Promise<Sample[]> {

@@ -16,7 +16,7 @@ import {
 import { StoreBase } from "./base.js";
 import { runBatch } from "./batch.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
-import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
+import { fromRow, type ResourceRow, SAMPLE_COLUMNS, sampleFromRow, sampleValues, toRow } from "./rows.js";
 import type { ResourceKey, Sample, StoredResource, TokenRecord, WriteGroup, WriteOutcome } from "./store.js";
 import { SqliteTelemetryStore, type TelemetryStore } from "./telemetry-store.js";
 
@@ -201,22 +201,10 @@ export class SqliteStore extends StoreBase {
 
   async addSamples(samples: readonly Sample[]): Promise<void> {
     const stmt = this.#db.prepare(
-      `INSERT OR REPLACE INTO samples (device, ts_ms, power_w, energy_wh, solar_energy_wh, carbon_g, cost, soc,
-         solar_excess_w) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO samples (${SAMPLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#db.transaction(() => {
-      for (const s of samples)
-        stmt.run(
-          s.device,
-          s.tsMs,
-          s.powerW,
-          s.energyWh,
-          s.solarEnergyWh,
-          s.carbonG,
-          s.cost,
-          s.soc,
-          s.solarExcessW ?? null,
-        );
+      for (const s of samples) stmt.run(...sampleValues(s));
     })();
   }
 

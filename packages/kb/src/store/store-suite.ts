@@ -62,7 +62,7 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(got?.labels).toEqual({ note: "a'b" });
       expect(got?.etag).toBe(put.resource.etag);
       const [change] = await store.changes(put.resource.resourceVersion - 1, 1);
-      expect((change?.resource.spec as { note: string }).note).toBe(tricky);
+      expect((change?.resource.spec as { note: string } | undefined)?.note).toBe(tricky);
       expect((await store.list("Application", {})).items.map((r) => r.name)).toEqual(["quoting"]);
     });
 
@@ -270,6 +270,12 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(s[0]?.soc).toBeNull();
       expect(s[0]?.solarExcessW).toBeNull();
       expect(s[1]).toMatchObject({ powerW: 3, energyWh: 6, solarExcessW: 1.5 });
+      // a sample stored again (in a later call, or twice in one) keeps the last one written
+      const at = (powerW: number) => ({ ...s[1]!, powerW, solarExcessW: null });
+      await store.addSamples([at(7), at(8)]);
+      await store.addSamples([at(9)]);
+      await store.addSamples([at(10), at(11)]);
+      expect((await store.series("pi", 3000, 3000, 10)).map((x) => x.powerW)).toEqual([11]);
     });
 
     it("keeps each telemetry sample once by (device, seq) and reports the gaps of each device's sequence", async () => {
