@@ -1,8 +1,9 @@
-// The simulated rig (hil-tests/rigs/sim.yaml) under the whole suite, as `pnpm hil` runs it: a real NATS
-// deployment, Knowledge Base and three fog leads, three boards as network namespaces running the bundled agent
-// in PID namespaces, INA219 emulators fed from one electrical model, nft cuts. Every test must pass with its
-// measurements inside their limits, and the report must hold every test with its measurements. The limits are
-// the rig file's own (an 8 s cut inside a 20 s grace instead of 30 s, to keep `make test` short).
+// The simulated rig (hil-tests/rigs/sim.yaml) under the whole suite, as `pnpm hil` runs it: a real, secure
+// NATS deployment (operator JWTs, TLS, a bundle per board), Knowledge Base and three fog leads, three boards
+// as network namespaces running the bundled agent in PID namespaces, INA219 emulators fed from one electrical
+// model, nft cuts. Every test must pass with its measurements inside their limits, and the report must hold
+// every test with its measurements. The limits are the rig file's own (an 8 s cut inside a 20 s grace
+// instead of 30 s, to keep `make test` short).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { useTempDirs } from "@qonnect/testkit";
@@ -40,10 +41,20 @@ describe("HIL suite on the simulated rig (network namespaces, real agents, INA21
         "power-cycle.on_to_first_telemetry",
         "network-cut.missing_sequence_numbers",
         "brownout.token_kept",
+        "replica-failover.cut_to_verdict",
         "replica-failover.cut_to_answering",
         "leader-loss.cut_to_new_leader",
         "leader-loss.longest_double_run",
       ]),
     );
+    // secure by default: the killed board's kernel closed its connection, the leafnode's disconnect event
+    // reached the fog leader through the system account's export, and the lone board was judged a crash
+    // (moved at once), while the network cut's board (no close crossed the cut) was unreachable, not dead
+    const m = (test: string, name: string) =>
+      report.tests.find((t) => t.test === test)?.measurements.find((x) => x.name === name);
+    expect(m("replica-failover", "cut_to_verdict")?.note).toMatch(
+      /^dead: .*its host closed its connection \(Client Closed\)/,
+    );
+    expect(m("network-cut", "dead_verdicts_during_cut")?.value).toBe(0);
   }, 1_200_000);
 });

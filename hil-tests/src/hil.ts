@@ -1,14 +1,15 @@
 // `pnpm hil --rig RIG.yaml [--select label=value]… [--json] [--out DIR]`: loads and validates the rig file,
 // brings the rig up (simulated: the whole region on this machine; real: the drivers of real-rig.ts), runs
 // the selected tests and writes report.md and report.json into DIR. Exit 0 when every applicable test
-// passed, 1 when one failed, 2 for a bad rig file or bad arguments.
+// passed, 1 when one failed, 2 for a bad rig file (or a bundle that does not name its board) or bad arguments.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ManifestError } from "@qonnect/core";
 import { bundleCli } from "@qonnect/testkit";
 import { RealRig } from "./real-rig.js";
 import { type SuiteReport, toMarkdown } from "./report.js";
+import { RigBundleError } from "./rig-bundles.js";
 import { parseRig } from "./rig-manifest.js";
 import { HIL_APP, type RigUnderTest } from "./rig-under-test.js";
 import { runSuite } from "./runner.js";
@@ -60,7 +61,7 @@ export async function runHil(o: HilOptions): Promise<{ report: SuiteReport; file
     rig = await SimRig.start(manifest, { dir: workDir, cliBundle: bundleCli(), devices, say });
   } else {
     say(`rig ${manifest.metadata.name}: opening relays, meters and network control`);
-    rig = await RealRig.open(manifest, { devices });
+    rig = await RealRig.open(manifest, { devices, baseDir: dirname(resolve(o.rigFile)) });
   }
   let report: SuiteReport;
   try {
@@ -124,7 +125,12 @@ export async function main(
     io.err.write(`report: ${files.join(", ")}\n`);
     return report.outcome === "PASS" ? 0 : 1;
   } catch (err) {
-    if (err instanceof ManifestError || err instanceof SelectorError || err instanceof HilUsageError) {
+    if (
+      err instanceof ManifestError ||
+      err instanceof SelectorError ||
+      err instanceof HilUsageError ||
+      err instanceof RigBundleError
+    ) {
       io.err.write(`${err.message}\n`);
       return 2;
     }

@@ -53,6 +53,13 @@ const boardSchema = z.strictObject({
   power: z.strictObject({ relay: relaySchema }).optional(),
   meter: meterSchema.optional(),
   network: networkSchema.optional(),
+  bundle: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The board's enrolment bundle directory as `qonnect enroll` wrote it and `qonnect flash` installed it (the device config's `credentials:`), relative to the rig file; a secure real rig checks it names this board before switching any relay. A simulated rig issues its boards' bundles itself.",
+    ),
   profile: z
     .strictObject({ idleW: z.number().positive(), maxW: z.number().positive() })
     .default({ idleW: 2.7, maxW: 7 })
@@ -64,6 +71,13 @@ const regionSchema = z.strictObject({
   nats: z.array(z.string().min(1)).default([]).describe("The region's leafnode URLs (real rigs)."),
   fogLeads: z.array(z.string().min(1)).default([]).describe("FogLead gRPC addresses (real rigs)."),
   kb: z.string().optional().describe("Knowledge Base gRPC address (real rigs)."),
+  bundle: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The rig host's own bundle for this region (`qonnect enroll fog hil-rig --region R`), relative to the rig file: reads telemetry, sends the suite's raw commands, reads the fog leads (secure real rigs).",
+    ),
 });
 
 const limitsSchema = z.strictObject({
@@ -88,6 +102,12 @@ export const rigSchema = z.strictObject({
   ...header("Rig"),
   spec: z.strictObject({
     simulated: z.boolean().default(false).describe("Boards are network namespaces running real agents."),
+    security: z
+      .enum(["secure", "insecure"])
+      .default("secure")
+      .describe(
+        "secure (default): every board, fog lead and the Knowledge Base holds a bundle of the deployment's CA; NATS with operator JWTs and TLS (DESIGN.md §10). insecure: everything plaintext.",
+      ),
     regions: z.array(regionSchema).min(1),
     boards: z.array(boardSchema).min(1),
     limits: limitsSchema.default(limitsSchema.parse({})),
@@ -158,6 +178,19 @@ export function checkRig(m: RigManifest): ReferenceIssue[] {
         issues.push({
           path: ["spec", "regions", i, "nats"],
           message: "a real rig names the region's leafnode URLs",
+        });
+      if (m.spec.security === "secure" && !r.bundle)
+        issues.push({
+          path: ["spec", "regions", i, "name"],
+          message: `a secure real rig names its own bundle for region ${r.name} (bundle: DIR, from 'qonnect enroll fog hil-rig --region ${r.name}'), or says security: insecure`,
+        });
+    });
+  if (!m.spec.simulated && m.spec.security === "secure")
+    m.spec.boards.forEach((b, i) => {
+      if (!b.bundle)
+        issues.push({
+          path: ["spec", "boards", i, "name"],
+          message: `a secure real rig names the bundle flashed onto board "${b.name}" (bundle: DIR, the device config's credentials:)`,
         });
     });
   if (m.spec.limits.partitionGraceS <= m.spec.limits.networkCutS)

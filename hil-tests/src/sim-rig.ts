@@ -12,14 +12,18 @@ import { promisify } from "node:util";
 import { sendDeviceCommand } from "@qonnect/agent";
 import { mulberry32 } from "@qonnect/core";
 import { loopbackPort } from "@qonnect/fog";
+import { loadBundle, natsConnectOptions } from "@qonnect/pki";
 import type { fogV1, telemetryV1 } from "@qonnect/proto";
 import { Federation, LOOPBACK_PORT_BASE, useBundledCli } from "@qonnect/sim";
 import { createPrivateNet, type PrivateNet, REPO_ROOT } from "@qonnect/testkit";
+import type { ConnectionOptions } from "nats";
 import { stringify } from "yaml";
 import { seenByChip } from "./electrical-model.js";
+import { FogBoardSwitch } from "./fog-board-switch.js";
 import { EmulatedMeterBuses, type Meter } from "./meter.js";
 import { NftNetworkControl } from "./network-control.js";
 import type { PowerSwitch } from "./relay.js";
+import { application, inventory } from "./rig-application.js";
 import type { Board, RigManifest } from "./rig-manifest.js";
 import { HIL_APP, HIL_SERVICE, type RigUnderTest } from "./rig-under-test.js";
 import { SafeStateGuard } from "./safe-state.js";
@@ -36,81 +40,6 @@ export interface SimRigOptions {
   say?: (line: string) => void;
 }
 
-/** A fog board's power: its fog lead's process group (SIGKILL off, start again on). */
-class FogBoardSwitch implements PowerSwitch {
-  #on = true;
-  constructor(
-    readonly board: string,
-    readonly fed: Federation,
-    readonly region: string,
-    readonly member: number,
-  ) {}
-  get on(): boolean {
-    return this.#on;
-  }
-  #lead() {
-    return this.fed.fog.get(this.region)?.find((l) => l.id === this.member);
-  }
-  async set(on: boolean): Promise<void> {
-    const lead = this.#lead();
-    if (!lead || on === this.#on) return;
-    if (on) this.fed.restartLead(lead);
-    else await lead.process.kill();
-    this.#on = on;
-  }
-  safeAction() {
-    const lead = this.#lead();
-    return { kind: "kill" as const, pgid: lead?.process.running() ? lead.process.pgid : -1 };
-  }
-  async close(): Promise<void> {}
-}
-
-function inventory(rig: RigManifest, devices: Board[], region: string): Record<string, unknown> {
-  const site = (b: Board) => b.labels.site ?? b.name;
-  return {
-    apiVersion: "qonnect.io/v1alpha1",
-    kind: "Inventory",
-    metadata: { name: `rig-${rig.metadata.name}` },
-    spec: {
-      zones: [{ name: "DE", intensityGPerKWh: 380, pricePerKWh: 0.32 }],
-      sites: [...new Set(devices.map(site))].map((name) => ({ name, tier: "edge", region, zone: "DE" })),
-      devices: devices.map((b) => ({
-        name: b.name,
-        site: site(b),
-        arch: b.arch,
-        cpu: 4,
-        memory: "8Gi",
-        power: { idleW: b.profile.idleW, maxW: b.profile.maxW },
-        pricePerHour: 0,
-        labels: b.labels,
-      })),
-    },
-  };
-}
-
-/** Two replicas of a small HTTP service, spread over the device boards, with the rig's partition grace. */
-function application(rig: RigManifest, region: string): Record<string, unknown> {
-  return {
-    apiVersion: "qonnect.io/v1alpha1",
-    kind: "Application",
-    metadata: { name: HIL_APP },
-    spec: {
-      qos: { energy: 0.5, carbon: 0.2, cost: 0.1, performance: 0.2 },
-      failover: { partitionGraceSeconds: rig.spec.limits.partitionGraceS },
-      services: [
-        {
-          name: HIL_SERVICE,
-          command: ["node", "examples/bookinfo/service.mjs"],
-          ports: [9080],
-          replicas: 2,
-          resources: { cpu: "250m", memory: "64Mi" },
-          placement: { tiers: ["edge"], regions: [region], spread: "device" },
-        },
-      ],
-    },
-  };
-}
-
 export class SimRig implements RigUnderTest {
   readonly region: string;
   readonly fogBoards: Board[];
@@ -123,6 +52,8 @@ export class SimRig implements RigUnderTest {
   fed!: Federation;
   net!: PrivateNet;
   telemetry!: TelemetryLog;
+  /** How the rig itself (telemetry log, raw commands) connects to the leafnode: its bundle, or plaintext. */
+  #nats: Partial<ConnectionOptions> = {};
 
   private constructor(
     readonly manifest: RigManifest,
@@ -171,24 +102,39 @@ export class SimRig implements RigUnderTest {
       inventoryFile,
       regions: [this.region],
       devices: [],
-      // plaintext, said explicitly: the rig's agents, bridge and observers connect without bundles for now
-      insecure: true,
+      // secure by default (DESIGN.md §10): the federation's CA issues the NATS servers', the Knowledge
+      // Base's and the fog leads' bundles; the rig issues its boards' and its own from the same CA below
+      insecure: this.manifest.spec.security === "insecure",
       leadsPerRegion: Math.max(3, this.fogBoards.length),
       say: (l) => this.#say(l),
     });
     for (const [i, b] of this.fogBoards.entries())
       this.#fogSwitches.set(b.name, new FogBoardSwitch(b.name, this.fed, this.region, i + 1));
     const leafUrl = this.fed.nats.leaves[this.region]?.url ?? "";
-    this.telemetry = await TelemetryLog.open([leafUrl], this.region);
+    const pki = this.fed.security;
+    if (pki) {
+      // the rig host's own identity: a fog-role bundle of the region reads its telemetry and may command its
+      // devices (the suite's raw stale command), as `qonnect enroll fog hil-rig --region R` makes it
+      const own = await pki.enroll({ region: this.region, role: "fog", id: "hil-rig" }, { nats: [leafUrl] });
+      this.#nats = natsConnectOptions(loadBundle(own), [leafUrl]);
+      this.#say(`PKI: bundles for ${this.devices.length} boards and the rig host from the region's CA`);
+    }
+    this.telemetry = await TelemetryLog.open([leafUrl], this.region, this.#nats);
     this.net = createPrivateNet(this.devices.map((_, i) => i + 1));
     const buses = new EmulatedMeterBuses();
+    // the leafnode as a board sees it: the bridge inside its namespace (127.0.0.1 is in the leaf's certificate)
+    const boardNatsUrl = `${new URL(leafUrl).protocol}//127.0.0.1:${BOARD_NATS_PORT}`;
     const meterRandom = mulberry32(sim.seed + 1000);
     for (const [i, b] of this.devices.entries()) {
+      // what `qonnect enroll device NAME --region R` writes and `qonnect flash` installs on a real board
+      const bundle = pki
+        ? await pki.enroll({ region: this.region, role: "device", id: b.name }, { nats: [boardNatsUrl] })
+        : undefined;
       const board = new SimBoard({
         board: b,
         netns: this.net.ns(i + 1),
         dir: join(dir, "boards"),
-        leafAddress: leafUrl.replace(/^nats:\/\//, ""),
+        leafAddress: new URL(leafUrl).host,
         cliBundle: this.options.cliBundle,
         boardSensor: sim.boardSensor ?? noError,
         seed: sim.seed + i,
@@ -198,7 +144,7 @@ export class SimRig implements RigUnderTest {
           site: b.labels.site ?? b.name,
           tier: "edge",
           labels: b.labels,
-          nats: { servers: [`nats://127.0.0.1:${BOARD_NATS_PORT}`], reconnectWaitMs: 200 },
+          nats: { servers: [boardNatsUrl], reconnectWaitMs: 200, ...(bundle ? { bundle } : {}) },
           sensors: {
             mode: "emulate",
             emulate: { busVoltageV: 5.1, currentA: 0, shuntResistanceOhm: 0.1, truthFile },
@@ -314,18 +260,26 @@ export class SimRig implements RigUnderTest {
   }
 
   async command(board: string, command: telemetryV1.DeviceCommand): Promise<telemetryV1.CommandAck> {
-    return sendDeviceCommand([this.fed.nats.leaves[this.region]?.url ?? ""], this.region, {
-      ...command,
-      device: board,
-    });
+    return sendDeviceCommand(
+      [this.fed.nats.leaves[this.region]?.url ?? ""],
+      this.region,
+      { ...command, device: board },
+      15_000,
+      this.#nats,
+    );
   }
 
   async stop(): Promise<void> {
+    const t0 = Date.now();
     for (const n of this.#networks.values()) await n.restore().catch(() => {});
     await Promise.all([...this.boards.values()].map((b) => b.close()));
     await this.telemetry?.close();
     this.net?.remove();
+    const t1 = Date.now();
     await this.fed?.stop();
     this.guard.close();
+    this.#say(
+      `stopped: boards in ${Date.now() - t0 - (Date.now() - t1)} ms, the region in ${Date.now() - t1} ms`,
+    );
   }
 }

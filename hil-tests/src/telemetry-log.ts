@@ -2,7 +2,7 @@
 // with the time the rig received it. The suite's checks (first telemetry after a boot, sequence gaps after a
 // cut, double runs during a leader loss) read this log.
 import { telemetryV1 } from "@qonnect/proto";
-import { connect, type NatsConnection } from "nats";
+import { type ConnectionOptions, connect, type NatsConnection } from "nats";
 
 export interface Sample {
   device: string;
@@ -29,8 +29,13 @@ export class TelemetryLog {
 
   private constructor(private readonly nc: NatsConnection) {}
 
-  static async open(servers: string[], region: string): Promise<TelemetryLog> {
-    const nc = await connect({ servers, name: "qonnect-hil-telemetry" });
+  /** `connection`: TLS and credentials of the rig's bundle (natsConnectOptions), nothing for plaintext. */
+  static async open(
+    servers: string[],
+    region: string,
+    connection: Partial<ConnectionOptions> = {},
+  ): Promise<TelemetryLog> {
+    const nc = await connect({ ...connection, servers, name: "qonnect-hil-telemetry" });
     const log = new TelemetryLog(nc);
     nc.subscribe(`qonnect.${region}.telemetry.*`, { callback: (_e, m) => log.#sample(m.data) });
     nc.subscribe(`qonnect.${region}.register.*`, { callback: (_e, m) => log.#registration(m.data) });

@@ -59,6 +59,33 @@ describe("FailureDetector", () => {
     expect(d.evaluate(36_000).get("b1")?.reason).toMatch(/every device of site s2 silent \(cut\)/);
   });
 
+  it("a lone device whose host closed its connection is dead once silent; a stale one is unreachable", () => {
+    const d = new FailureDetector();
+    const lone = { a1: "s1", a2: "s1", c1: "s3", d1: "s4" };
+    feed(d, lone, 0, 30_000);
+    d.disconnect("c1", 30_100, "Client Closed");
+    d.disconnect("d1", 30_100, "Stale Connection");
+    const seen = { c1: new Set<string>(), d1: new Set<string>() };
+    let deadAt: number | undefined;
+    for (let t = 30_110; t <= 36_000; t += 10) {
+      if (t % 1000 === 0) for (const n of ["a1", "a2"]) d.observe(n, "s1", t);
+      const j = d.evaluate(t);
+      seen.c1.add(j.get("c1")!.verdict);
+      seen.d1.add(j.get("d1")!.verdict);
+      if (deadAt === undefined && j.get("c1")?.verdict === "dead") deadAt = t;
+    }
+    expect(deadAt).toBe(30_000 + DEFAULT_DETECTOR.disconnectedSilenceMs);
+    expect(seen.c1).toEqual(new Set(["suspect", "dead"]));
+    expect(d.evaluate(36_000).get("c1")?.reason).toMatch(/its host closed its connection \(Client Closed\)/);
+    // closed for another reason (the server gave up on it): no proof the link was up, a cut of its site
+    expect(seen.d1).toEqual(new Set(["suspect", "unreachable"]));
+    // a lone device silent without any disconnect is a cut, as before
+    const e = new FailureDetector();
+    feed(e, lone, 0, 30_000);
+    for (let t = 31_000; t <= 36_000; t += 1000) for (const n of ["a1", "a2"]) e.observe(n, "s1", t);
+    expect(e.evaluate(36_000).get("c1")?.verdict).toBe("unreachable");
+  });
+
   it("passes through suspect before dead, and tolerates one late sample", () => {
     const d = new FailureDetector();
     feed(d, { x: "s1", y: "s1" }, 0, 20_000);

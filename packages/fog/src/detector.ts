@@ -14,6 +14,9 @@
 // is suspect at once, and it is silent as soon as it has missed a sample after it (disconnectedSilenceMs since
 // its last one) instead of waiting for phi; a connected device of its site heard after the disconnect makes it
 // dead, and a site whose devices all disconnected (a cut site's router going down) is still unreachable.
+// One exception, DESIGN.md §5's first row: a lone device (a site of one) whose own host closed its connection
+// ("Client Closed": its close crossed the link, so the link was up) is dead once silent — a cut carries no
+// close. Several devices of a site closing at once point at the site's path (a gateway dropping them).
 import type { VerdictName } from "./region-command.js";
 
 export interface DetectorConfig {
@@ -46,6 +49,9 @@ export const DEFAULT_DETECTOR: DetectorConfig = {
   regionCutFraction: 0.5,
   disconnectedSilenceMs: 1500,
 };
+
+/** nats-server's disconnect reason when the client's end closed the connection (EOF on read). */
+export const CLOSED_BY_CLIENT = "Client Closed";
 
 export interface Judgement {
   verdict: Exclude<VerdictName, "unspecified">;
@@ -200,6 +206,11 @@ export class FailureDetector {
         out.set(name, {
           verdict: "unreachable",
           reason: `${quiet}; ${silentCount} of ${this.devices.size} devices of the region silent at once (cut)`,
+        });
+      else if (a.disconnected?.why === CLOSED_BY_CLIENT && siteTotal.get(a.site) === 1)
+        out.set(name, {
+          verdict: "dead",
+          reason: `${quiet}; its host closed its connection (${CLOSED_BY_CLIENT}), the only device of site ${a.site} (crash)`,
         });
       else if (siteSilent.get(a.site) === siteTotal.get(a.site))
         out.set(name, {
