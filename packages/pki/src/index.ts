@@ -49,6 +49,11 @@ export { pkiFiles } from "./pki-files.js";
 export { CRL_DAYS, type IssuedRecord, Pki, PkiError } from "./pki-store.js";
 export { normaliseSerial, RevocationList } from "./revocation-list.js";
 export {
+  RotatingClientCredentials,
+  type RotatingClientCredentialsOptions,
+  rotatingClientCredentials,
+} from "./rotating-client-credentials.js";
+export {
   ensureStream,
   HISTORY_TELEMETRY_LIMITS,
   historyStreamConfig,

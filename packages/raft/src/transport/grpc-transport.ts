@@ -67,8 +67,25 @@ export function serverOptions(maxMessageBytes: number, keepaliveMs: number): grp
   };
 }
 
+interface PeerLink {
+  client: raftV1.RaftTransportServiceClient;
+  snapClient: raftV1.RaftTransportServiceClient;
+}
+
+const closeLink = (l: PeerLink) => {
+  l.client.close();
+  l.snapClient.close();
+};
+
 export class GrpcTransport implements Transport {
-  private readonly clients: grpc.Client[] = [];
+  private readonly links = new Map<number, PeerLink>();
+  /** Channels dialled with rotated credentials, not yet carrying the streams. */
+  private readonly pending = new Set<PeerLink>();
+  private generation = 0;
+  private stopped = false;
+  private unsubscribe: (() => void) | undefined;
+  /** Times the transport moved to new channel credentials (a rotated certificate). */
+  rotations = 0;
   private readonly streams = new Map<number, PeerStream<raftV1.SendRequest>>();
   private readonly snapStreams = new Map<number, PeerStream<raftV1.SendSnapshotRequest>>();
   private readonly maxMessageBytes: number;
@@ -84,36 +101,52 @@ export class GrpcTransport implements Transport {
     const impl: raftV1.RaftTransportServiceServer = {
       send: (call, callback) => {
         let received = 0;
-        const certId = this.certifiedPeer(call);
-        if (certId === null)
-          return callback({ code: status.UNAUTHENTICATED, details: "no member certificate" });
+        const cert = this.certifiedPeer(call);
+        if (cert === null)
+          return callback({ code: status.UNAUTHENTICATED, details: "no valid member certificate" });
         let peer = 0;
+        let finished = false;
+        const finish: typeof callback = (err, res) => {
+          if (finished) return;
+          finished = true;
+          callback(err, res);
+        };
         const lost = () => {
           if (peer !== 0) this.o.onPeerConnectionLost?.(peer);
           peer = 0;
         };
         call.on("data", (req: raftV1.SendRequest) => {
-          if (!this.accept(req.cluster, req.from, certId)) return;
+          if (finished) return;
+          if (this.revokedSince(cert)) return finish({ code: status.UNAUTHENTICATED, details: "revoked" });
+          if (!this.accept(req.cluster, req.from, cert?.id)) return;
           peer = req.from;
           // the peer is up (it reached us): a stream of ours to it waiting out a backoff retries now, so that
           // our answers (votes) reach a restarted peer without delay
           this.streams.get(req.from)?.retryNow();
           for (const p of req.messages) if (this.deliver(p, req.from)) received++;
         });
-        call.on("end", () => callback(null, { receivedMessages: received }));
+        call.on("end", () => finish(null, { receivedMessages: received }));
         call.on("cancelled", lost);
         call.on("error", lost);
       },
       sendSnapshot: (call, callback) => {
         let received = 0;
-        const certId = this.certifiedPeer(call);
-        if (certId === null)
-          return callback({ code: status.UNAUTHENTICATED, details: "no member certificate" });
+        const cert = this.certifiedPeer(call);
+        if (cert === null)
+          return callback({ code: status.UNAUTHENTICATED, details: "no valid member certificate" });
+        let finished = false;
+        const finish: typeof callback = (err, res) => {
+          if (finished) return;
+          finished = true;
+          callback(err, res);
+        };
         call.on("data", (req: raftV1.SendSnapshotRequest) => {
-          if (!this.accept(req.cluster, req.from, certId) || !req.message) return;
+          if (finished) return;
+          if (this.revokedSince(cert)) return finish({ code: status.UNAUTHENTICATED, details: "revoked" });
+          if (!this.accept(req.cluster, req.from, cert?.id) || !req.message) return;
           if (this.deliver(req.message, req.from)) received++;
         });
-        call.on("end", () => callback(null, { receivedChunks: received }));
+        call.on("end", () => finish(null, { receivedChunks: received }));
         call.on("error", () => {});
       },
     };
@@ -125,7 +158,6 @@ export class GrpcTransport implements Transport {
 
   async start(): Promise<void> {
     const security = this.o.security ?? insecureSecurity();
-    const keepaliveMs = this.o.keepaliveMs ?? 1000;
     const queue = {
       maxQueueMessages: this.o.maxQueueMessages ?? 10_000,
       maxQueueBytes: this.o.maxQueueBytes ?? 64 * 1024 * 1024,
@@ -133,33 +165,67 @@ export class GrpcTransport implements Transport {
     };
     for (const [peerId, address] of this.o.peers) {
       if (peerId === this.o.id) continue;
-      const client = new raftV1.RaftTransportServiceClient(
-        address,
-        security.channelCredentials,
-        channelOptions(this.maxMessageBytes, keepaliveMs, false, this.o.backoff),
-      );
-      const snapClient = new raftV1.RaftTransportServiceClient(
-        address,
-        security.channelCredentials,
-        channelOptions(this.maxMessageBytes, keepaliveMs, true, this.o.backoff),
-      );
-      this.clients.push(client, snapClient);
+      this.links.set(peerId, this.dial(address, security.channelCredentials));
       const stream = new PeerStream<raftV1.SendRequest>({
         peerId,
         ...queue,
-        open: (done) => client.send((err) => done(err)),
+        open: (done) => this.links.get(peerId)!.client.send((err) => done(err)),
         pack: (msgs) => this.pack(msgs),
       });
       const snapStream = new PeerStream<raftV1.SendSnapshotRequest>({
         peerId,
         ...queue,
-        open: (done) => snapClient.sendSnapshot((err) => done(err)),
+        open: (done) => this.links.get(peerId)!.snapClient.sendSnapshot((err) => done(err)),
         pack: (msgs) =>
           msgs.map((m) => ({ cluster: this.o.cluster, from: this.o.id, message: messageToProto(m) })),
       });
       this.streams.set(peerId, stream);
       this.snapStreams.set(peerId, snapStream);
       stream.start();
+    }
+    this.unsubscribe = security.onChannelCredentials?.((c) => this.rotate(c));
+  }
+
+  /** Channels to dial a peer with: one for ordinary messages, one (its own TCP connection) for snapshots. */
+  private dial(address: string, creds: grpc.ChannelCredentials): PeerLink {
+    const keepaliveMs = this.o.keepaliveMs ?? 1000;
+    const client = new raftV1.RaftTransportServiceClient(
+      address,
+      creds,
+      channelOptions(this.maxMessageBytes, keepaliveMs, false, this.o.backoff),
+    );
+    const snapClient = new raftV1.RaftTransportServiceClient(
+      address,
+      creds,
+      channelOptions(this.maxMessageBytes, keepaliveMs, true, this.o.backoff),
+    );
+    return { client, snapClient };
+  }
+
+  /**
+   * New credentials (a rotated certificate): per peer, dial new channels, and once the new connection is up
+   * (or could not be made within 10 s: the peer is down, new attempts will use it), move the streams to
+   * them and close the old channels when their streams have ended. No message is dropped by the move.
+   */
+  private rotate(creds: grpc.ChannelCredentials): void {
+    const generation = ++this.generation;
+    this.rotations++;
+    for (const [peerId, address] of this.o.peers) {
+      if (peerId === this.o.id || !this.links.has(peerId)) continue;
+      const next = this.dial(address, creds);
+      this.pending.add(next);
+      next.client.waitForReady(Date.now() + 10_000, () => {
+        this.pending.delete(next);
+        if (this.stopped || generation !== this.generation) return closeLink(next);
+        const old = this.links.get(peerId)!;
+        this.links.set(peerId, next);
+        const ended = Promise.all([
+          this.streams.get(peerId)?.reopen(),
+          this.snapStreams.get(peerId)?.reopen(),
+        ]);
+        const grace = new Promise((r) => setTimeout(r, 10_000).unref());
+        void Promise.race([ended, grace]).then(() => closeLink(old));
+      });
     }
   }
 
@@ -171,12 +237,15 @@ export class GrpcTransport implements Transport {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
     for (const s of this.streams.values()) s.stop();
     for (const s of this.snapStreams.values()) s.stop();
-    for (const c of this.clients) c.close();
+    for (const l of [...this.links.values(), ...this.pending]) closeLink(l);
     this.streams.clear();
     this.snapStreams.clear();
-    this.clients.length = 0;
+    this.links.clear();
+    this.pending.clear();
   }
 
   stats(): Map<number, PeerStats> {
@@ -220,19 +289,34 @@ export class GrpcTransport implements Transport {
   }
 
   /**
-   * With certificate-based ids: the member id of the call's client certificate, or null (refused). Without
-   * (plain text, tests): undefined, and the batch's `from` is taken as it comes.
+   * With certificate-based ids: the member id and serial of the call's client certificate, or null (refused:
+   * no member of this group, or revoked). Without (plain text, tests): undefined, and the batch's `from` is
+   * taken as it comes.
    */
-  private certifiedPeer(call: { getAuthContext?(): { sslPeerCertificate?: { raw?: Buffer } } | null }) {
+  private certifiedPeer(call: {
+    getAuthContext?(): { sslPeerCertificate?: { raw?: Buffer; serialNumber?: string } } | null;
+  }): { id: number; serial: string } | null | undefined {
     const fromCert = this.o.security?.memberIdFromCertificate;
     if (!fromCert) return undefined;
-    const raw = call.getAuthContext?.()?.sslPeerCertificate?.raw;
-    const id = raw ? fromCert(raw) : undefined;
+    const cert = call.getAuthContext?.()?.sslPeerCertificate;
+    const id = cert?.raw ? fromCert(cert.raw) : undefined;
     if (id === undefined || !this.o.peers.has(id) || id === this.o.id) {
       this.reject(`peer stream from a certificate that names no other member (${id ?? "none"})`);
       return null;
     }
-    return id;
+    const serial = cert?.serialNumber ?? "";
+    if (this.o.security?.isRevokedSerial?.(serial)) {
+      this.reject(`peer stream from member ${id}'s revoked certificate ${serial}`);
+      return null;
+    }
+    return { id, serial };
+  }
+
+  /** The stream's certificate was revoked after the stream opened: its batches are refused from now on. */
+  private revokedSince(cert: { id: number; serial: string } | undefined): boolean {
+    if (!cert || !this.o.security?.isRevokedSerial?.(cert.serial)) return false;
+    this.reject(`batch from member ${cert.id}'s certificate ${cert.serial}, revoked since the stream opened`);
+    return true;
   }
 
   private reject(reason: string): void {
