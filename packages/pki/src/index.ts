@@ -38,6 +38,8 @@ export {
 export { type NatsServerConfigOptions, natsConnectOptions, natsServerConfig } from "./nats-config.js";
 export { enrollNatsDeployment, type NatsDeploymentFiles } from "./nats-deployment.js";
 export {
+  leafnodeLinkPermissions,
+  leafnodeServerId,
   type NatsPermissions,
   natsInboxPrefix,
   natsPermissions,
