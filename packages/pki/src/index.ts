@@ -38,6 +38,15 @@ export {
 export { type NatsServerConfigOptions, natsConnectOptions, natsServerConfig } from "./nats-config.js";
 export { enrollNatsDeployment, type NatsDeploymentFiles } from "./nats-deployment.js";
 export {
+  derivedPorts,
+  type NatsDeploymentFilesOptions,
+  type NatsServerAddress,
+  NatsTemplateError,
+  renderNatsTemplate,
+  type WrittenNatsServer,
+  writeNatsDeploymentFiles,
+} from "./nats-deployment-files.js";
+export {
   leafnodeLinkPermissions,
   leafnodeServerId,
   type NatsPermissions,
