@@ -14,7 +14,8 @@ export {
 } from "./objectives.js";
 export { exportMps, Planner, type PlanRequest, plan, planSync } from "./plan.js";
 export { marginalPowerW, powerAtW } from "./power.js";
-export { withPlacements } from "./reserve.js";
+export { reserveAll, withPlacements } from "./reserve.js";
+export { sumTotals } from "./totals.js";
 export {
   type BoundTotals,
   type Explanation,

@@ -1,4 +1,4 @@
-import type { Application, Inventory } from "@qonnect/core";
+import type { Application, Inventory, Service } from "@qonnect/core";
 import { replicaEnergyW } from "./objectives.js";
 import type { PlacementEntry } from "./types.js";
 
@@ -12,9 +12,24 @@ export function withPlacements(
   app: Application,
   placements: readonly PlacementEntry[],
 ): Inventory {
-  const services = new Map(app.services.map((s) => [s.name, s]));
+  return reserveAll(inventory, new Map([[app.name, app]]), placements);
+}
+
+/** `withPlacements` for many applications at once: one pass over the devices, not one per application.
+ * Placements of applications not in `apps` are left out. */
+export function reserveAll(
+  inventory: Inventory,
+  apps: ReadonlyMap<string, Application>,
+  placements: readonly PlacementEntry[],
+): Inventory {
   const byDevice = new Map<string, PlacementEntry[]>();
-  for (const p of placements) byDevice.set(p.device, [...(byDevice.get(p.device) ?? []), p]);
+  for (const p of placements) {
+    const list = byDevice.get(p.device);
+    if (list) list.push(p);
+    else byDevice.set(p.device, [p]);
+  }
+  const services = new Map<string, Service>();
+  for (const a of apps.values()) for (const s of a.services) services.set(`${a.name}/${s.name}`, s);
   return {
     ...inventory,
     devices: inventory.devices.map((d) => {
@@ -23,8 +38,8 @@ export function withPlacements(
       const next = { ...d };
       let addedW = 0;
       for (const p of here) {
-        const s = services.get(p.service);
-        if (!s || p.app !== app.name) continue;
+        const s = services.get(`${p.app}/${p.service}`);
+        if (!s) continue;
         addedW += replicaEnergyW(s, next);
         next.usedCpuCores += s.cpuCores;
         next.usedMemoryBytes += s.memoryBytes;

@@ -6,42 +6,11 @@ import { parse as loadYaml } from "yaml";
 // core's TIERS lives beside its zod manifest schemas; importing it would load zod into the agent (~8 MB RSS)
 const TIERS: readonly Tier[] = ["cloud", "fog", "edge"];
 
-import { FieldReader, join } from "./fields.js";
+import { FieldReader } from "./fields.js";
+import { NAME, readPower, readRuntime } from "./runtime.js";
+import { type EmulatedSensorSpec, readSensors, type SensorSpec, type SensorsConfig } from "./sensors.js";
 
-/** One explicitly configured power or battery source. */
-export type SensorSpec =
-  | { kind: "ina219"; bus: number; address: number; shuntResistanceOhm: number; maxCurrentA: number }
-  | { kind: "hwmon"; path: string }
-  | { kind: "ina3221"; path: string; channel: number }
-  | { kind: "power_supply"; name: string }
-  | { kind: "ups-hat"; bus: number; address: number };
-
-/** What the emulated INA219 on a virtual I2C bus reports (sensors.mode = emulate). */
-export interface EmulatedSensorSpec {
-  busVoltageV: number;
-  /** The constant load current, unless `followLoad`. */
-  currentA: number;
-  shuntResistanceOhm: number;
-  /**
-   * An electrically honest board (@qonnect/energy's EmulatedBoard): the load follows the workloads' CPU use
-   * through the power profile (`power`), a solar panel feeds it and a battery (a UPS HAT at 0x42) buffers it.
-   */
-  followLoad?: boolean;
-  /** Cores the workloads' CPU use is counted against (the device's declared cores); default the host's. */
-  cpuCores?: number;
-  /** The solar panel's output, W (default 0). */
-  solarW?: number;
-  /** A file holding the panel's output in watts, read at every sample: the emulator's stand-in for the sun. */
-  solarFile?: string;
-  /** A battery on a UPS HAT: usable capacity, state of charge at start, the floor it never discharges below. */
-  battery?: { capacityWh: number; soc: number; minSoc: number };
-  /**
-   * A JSON file `{"busVoltageV", "currentA"}` that an outside electrical model (the simulated HIL rig) keeps
-   * current; when set, the emulator reads the truth from it (re-read at most every 100 ms) instead of the
-   * constants above, so a rig's meter and the agent's own sensor see the same load.
-   */
-  truthFile?: string;
-}
+export type { EmulatedSensorSpec, SensorSpec };
 
 /** The device's power profile P(u) = idleW + (maxW − idleW)·u^gamma, used where nothing is measured. */
 export interface PowerProfile {
@@ -75,7 +44,7 @@ export interface AgentConfig {
     /** while the stream does not acknowledge, how often one spooled sample probes it (default 5000) */
     ackRetryMs: number;
   };
-  sensors: { mode: "auto" | "explicit" | "emulate"; devices: SensorSpec[]; emulate: EmulatedSensorSpec };
+  sensors: SensorsConfig;
   runtime: {
     kind: "process" | "k3s";
     /** process runtime: working directory of the workloads */
@@ -119,10 +88,6 @@ export class AgentConfigError extends Error {
   }
 }
 
-const NAME = {
-  re: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-  message: "must be a lowercase DNS label (a-z, 0-9, -)",
-};
 const TOP = [
   "device",
   "region",
@@ -139,10 +104,7 @@ const TOP = [
   "http",
   "log",
 ] as const;
-/** The shunt resistance's earlier key, still read so existing agent.yaml files keep working. */
-const LEGACY_SHUNT_KEY = "shuntOhms";
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const SENSOR_KINDS = ["ina219", "hwmon", "ina3221", "power_supply", "ups-hat"] as const;
 
 /** Reads and validates `file`; throws {@link AgentConfigError} listing every problem at once. */
 export function loadAgentConfig(file: string): AgentConfig {
@@ -277,193 +239,4 @@ export function checkAgentConfig(doc: unknown, file = "agent.yaml"): AgentConfig
     http,
     log: { level },
   };
-}
-
-/** The electrically honest board's fields of `sensors.emulate` (followLoad, cpuCores, solar, battery). */
-function readBoard(
-  r: FieldReader,
-  em: Record<string, unknown>,
-  emulate: EmulatedSensorSpec,
-  path: (p: string | undefined) => string | undefined,
-): void {
-  const at = "sensors.emulate";
-  const follow = em["followLoad"];
-  if (follow !== undefined && typeof follow !== "boolean")
-    r.problem(`${at}.followLoad`, "must be true or false");
-  emulate.followLoad = follow === true;
-  const cores = r.number(em, "cpuCores", at, { min: 0.001 });
-  if (cores !== undefined) emulate.cpuCores = cores;
-  emulate.solarW = r.number(em, "solarW", at, { min: 0, max: 10_000 }) ?? 0;
-  const file = path(r.string(em, "solarFile", at));
-  if (file !== undefined) emulate.solarFile = file;
-  const b = r.object(em["battery"], `${at}.battery`);
-  if (b) {
-    r.unknownKeys(b, `${at}.battery`, ["capacityWh", "soc", "minSoc"]);
-    emulate.battery = {
-      capacityWh: r.number(b, "capacityWh", `${at}.battery`, { min: 0.01, required: true }) ?? 1,
-      soc: r.number(b, "soc", `${at}.battery`, { min: 0, max: 1 }) ?? 0.5,
-      minSoc: r.number(b, "minSoc", `${at}.battery`, { min: 0, max: 1 }) ?? 0,
-    };
-  }
-}
-
-function readSensors(
-  r: FieldReader,
-  value: unknown,
-  path: (p: string | undefined) => string | undefined,
-): AgentConfig["sensors"] {
-  const emulate: EmulatedSensorSpec = {
-    busVoltageV: 5.1,
-    currentA: 0.6,
-    shuntResistanceOhm: 0.1,
-    followLoad: false,
-    solarW: 0,
-  };
-  if (value === "auto" || value === "emulate") return { mode: value, devices: [], emulate };
-  if (typeof value === "string") {
-    r.problem("sensors", `must be auto, emulate or a mapping with mode, got "${value}"`);
-    return { mode: "auto", devices: [], emulate };
-  }
-  const obj = r.object(value, "sensors") ?? {};
-  r.unknownKeys(obj, "sensors", ["mode", "devices", "emulate"]);
-  const mode = (r.string(obj, "mode", "sensors", { oneOf: ["auto", "explicit", "emulate"] }) ??
-    "auto") as AgentConfig["sensors"]["mode"];
-  const em = r.object(obj["emulate"], "sensors.emulate") ?? {};
-  r.unknownKeys(em, "sensors.emulate", [
-    "busVoltageV",
-    "currentA",
-    "shuntResistanceOhm",
-    LEGACY_SHUNT_KEY,
-    "truthFile",
-    "followLoad",
-    "cpuCores",
-    "solarW",
-    "solarFile",
-    "battery",
-  ]);
-  readBoard(r, em, emulate, path);
-  const truthFile = r.string(em, "truthFile", "sensors.emulate");
-  if (truthFile !== undefined) emulate.truthFile = truthFile;
-  emulate.busVoltageV =
-    r.number(em, "busVoltageV", "sensors.emulate", { min: 0, max: 32 }) ?? emulate.busVoltageV;
-  emulate.currentA = r.number(em, "currentA", "sensors.emulate", { min: -3.2, max: 3.2 }) ?? emulate.currentA;
-  emulate.shuntResistanceOhm =
-    r.number(em, "shuntResistanceOhm", "sensors.emulate", { min: 0.001, max: 10 }) ??
-    r.number(em, LEGACY_SHUNT_KEY, "sensors.emulate", { min: 0.001, max: 10 }) ??
-    emulate.shuntResistanceOhm;
-  const devices: SensorSpec[] = [];
-  const list = obj["devices"];
-  if (mode === "explicit" && (!Array.isArray(list) || list.length === 0))
-    r.problem("sensors.devices", "mode explicit needs a non-empty list of sensors");
-  if (Array.isArray(list))
-    list.forEach((item, i) => {
-      const at = join("sensors.devices", i);
-      const s = r.object(item, at, true);
-      if (!s) return;
-      const kind = r.string(s, "kind", at, { required: true, oneOf: SENSOR_KINDS });
-      const addr = () => r.number(s, "address", at, { integer: true, min: 0x03, max: 0x77 }) ?? 0x40;
-      const bus = () => r.number(s, "bus", at, { integer: true, min: 0 }) ?? 1;
-      if (kind === "ina219") {
-        r.unknownKeys(s, at, [
-          "kind",
-          "bus",
-          "address",
-          "shuntResistanceOhm",
-          LEGACY_SHUNT_KEY,
-          "maxCurrentA",
-        ]);
-        devices.push({
-          kind,
-          bus: bus(),
-          address: addr(),
-          shuntResistanceOhm:
-            r.number(s, "shuntResistanceOhm", at, { min: 0.0001 }) ??
-            r.number(s, LEGACY_SHUNT_KEY, at, { min: 0.0001 }) ??
-            0.1,
-          maxCurrentA: r.number(s, "maxCurrentA", at, { min: 0.001 }) ?? 3.2,
-        });
-      } else if (kind === "hwmon") {
-        r.unknownKeys(s, at, ["kind", "path"]);
-        devices.push({ kind, path: r.string(s, "path", at, { required: true }) ?? "" });
-      } else if (kind === "ina3221") {
-        r.unknownKeys(s, at, ["kind", "path", "channel"]);
-        const channel = r.number(s, "channel", at, { integer: true, min: 1, max: 3 }) ?? 1;
-        devices.push({ kind, path: r.string(s, "path", at, { required: true }) ?? "", channel });
-      } else if (kind === "power_supply") {
-        r.unknownKeys(s, at, ["kind", "name"]);
-        devices.push({ kind, name: r.string(s, "name", at, { required: true }) ?? "" });
-      } else if (kind === "ups-hat") {
-        r.unknownKeys(s, at, ["kind", "bus", "address"]);
-        devices.push({ kind, bus: bus(), address: addr() });
-      }
-    });
-  return { mode, devices, emulate };
-}
-
-function readRuntime(r: FieldReader, value: unknown, base: string, device: string): AgentConfig["runtime"] {
-  const obj = typeof value === "string" ? { kind: value } : (r.object(value, "runtime") ?? {});
-  r.unknownKeys(obj, "runtime", [
-    "kind",
-    "workDir",
-    "stopGraceMs",
-    "kubeconfig",
-    "namespace",
-    "node",
-    "sandbox",
-  ]);
-  const sb = obj["sandbox"] === undefined ? undefined : (r.object(obj["sandbox"], "runtime.sandbox") ?? {});
-  if (sb)
-    r.unknownKeys(sb, "runtime.sandbox", [
-      "uid",
-      "gid",
-      "addressSpaceBytes",
-      "processes",
-      "cpuSeconds",
-      "openFiles",
-    ]);
-  const limit = (key: string) =>
-    sb ? r.number(sb, key, "runtime.sandbox", { integer: true, min: 1 }) : undefined;
-  const uid = sb
-    ? r.number(sb, "uid", "runtime.sandbox", { integer: true, min: 1, max: 2 ** 31 })
-    : undefined;
-  const gid = sb
-    ? r.number(sb, "gid", "runtime.sandbox", { integer: true, min: 1, max: 2 ** 31 })
-    : undefined;
-  if (sb && (uid === undefined || gid === undefined))
-    r.problem("runtime.sandbox", "uid and gid are required (a user of its own, not the agent's)");
-  const sandbox =
-    sb && uid !== undefined && gid !== undefined
-      ? {
-          uid,
-          gid,
-          addressSpaceBytes: limit("addressSpaceBytes"),
-          processes: limit("processes"),
-          cpuSeconds: limit("cpuSeconds"),
-          openFiles: limit("openFiles"),
-        }
-      : undefined;
-  const kind = (r.string(obj, "kind", "runtime", { oneOf: ["process", "k3s"] }) ?? "process") as
-    | "process"
-    | "k3s";
-  const workDir = r.string(obj, "workDir", "runtime");
-  const kubeconfig = r.string(obj, "kubeconfig", "runtime");
-  return {
-    kind,
-    workDir: workDir === undefined ? process.cwd() : resolve(base, workDir),
-    stopGraceMs: r.number(obj, "stopGraceMs", "runtime", { integer: true, min: 0, max: 600_000 }) ?? 5000,
-    ...(sandbox ? { sandbox } : {}),
-    kubeconfig: kubeconfig === undefined ? undefined : resolve(base, kubeconfig),
-    namespace: r.string(obj, "namespace", "runtime", { pattern: NAME }) ?? "qonnect",
-    node: r.string(obj, "node", "runtime") ?? device,
-  };
-}
-
-function readPower(r: FieldReader, value: unknown): PowerProfile {
-  const obj = r.object(value, "power") ?? {};
-  r.unknownKeys(obj, "power", ["idleW", "maxW", "gamma"]);
-  const idleW = r.number(obj, "idleW", "power", { min: 0 }) ?? 3;
-  const maxW = r.number(obj, "maxW", "power", { min: 0 }) ?? 8;
-  const gamma = r.number(obj, "gamma", "power", { min: 0.1, max: 10 }) ?? 1;
-  if (maxW < idleW) r.problem("power.maxW", `must be at least power.idleW (${idleW}), got ${maxW}`);
-  return { idleW, maxW, gamma };
 }

@@ -1,6 +1,6 @@
 // A plan for people (tables on stdout) and for scripts (one JSON object). Pure: strings and an Io.
 import type { Inventory } from "@qonnect/core";
-import { type BoundTotals, type JobPlan, type Plan, REASONS, type Totals } from "@qonnect/planner";
+import { type BoundTotals, type JobPlan, type Plan, REASONS, sumTotals, type Totals } from "@qonnect/planner";
 import type { Io } from "../io.js";
 import { table } from "../table.js";
 
@@ -24,26 +24,6 @@ const MOVE_REASONS: Record<string, string> = {
   limits: "the application's limits",
 };
 export const moveReason = (why: string): string => MOVE_REASONS[why] ?? why;
-
-/** Totals of several plans added up. */
-export function sumTotals(plans: Plan[]): Totals & BoundTotals {
-  const out: Totals & BoundTotals = {
-    energyW: 0,
-    carbonGPerH: 0,
-    costPerHour: 0,
-    latencyMs: 0,
-    slownessCores: 0,
-    batteryDrainPerH: 0,
-    objective: 0,
-  };
-  for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k] += p.totals[k];
-  // a sum of bounds bounds the sum
-  if (plans.length && plans.every((p) => p.totals.lowerBound !== undefined)) {
-    out.lowerBound = plans.reduce((s, p) => s + p.totals.lowerBound!, 0);
-    out.gapToBound = out.objective > 0 ? Math.max(0, (out.objective - out.lowerBound) / out.objective) : 0;
-  }
-  return out;
-}
 
 export function formatTotals(t: Totals & BoundTotals): string {
   return `energy ${t.energyW.toFixed(2)} W · carbon ${t.carbonGPerH.toFixed(2)} g/h · cost ${t.costPerHour.toFixed(4)} EUR/h · latency ${t.latencyMs.toFixed(1)} ms · slowness ${t.slownessCores.toFixed(2)} cores · objective ${t.objective.toFixed(4)}${t.lowerBound !== undefined ? ` · lower bound ${t.lowerBound.toFixed(4)} (gap ${(100 * (t.gapToBound ?? 0)).toFixed(2)} %)` : ""}`;

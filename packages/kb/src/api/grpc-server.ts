@@ -10,6 +10,7 @@ import { HealthImplementation } from "grpc-health-check";
 import type { StoredResource } from "../store/store.js";
 import type { CallContext, ControlApi } from "./control-api.js";
 import { type ApiCode, ApiError } from "./errors.js";
+import { toApiObject } from "./resource-json.js";
 
 const GRPC_CODE: Record<ApiCode, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
@@ -26,27 +27,12 @@ const GRPC_CODE: Record<ApiCode, grpc.status> = {
 
 export const ERROR_DETAILS_TRAILER = "qonnect-error-details-bin";
 
+/** The same object as REST's, with spec and status as protobuf Structs (objects only). */
 export function toProtoResource(r: StoredResource): controlV1.Resource {
   const obj = (v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  return {
-    apiVersion: "qonnect.io/v1alpha1",
-    kind: r.kind,
-    metadata: {
-      name: r.name,
-      namespace: r.namespace,
-      labels: r.labels,
-      annotations: r.annotations,
-      uid: r.uid,
-      resourceVersion: r.resourceVersion,
-      generation: r.generation,
-      etag: r.etag,
-      createTimeMs: r.createTimeMs,
-      updateTimeMs: r.updateTimeMs,
-    },
-    spec: obj(r.spec),
-    status: obj(r.status),
-  };
+  const api = toApiObject(r);
+  return { ...api, spec: obj(api.spec), status: obj(api.status) };
 }
 
 function toServiceError(err: unknown): Partial<grpc.StatusObject> {

@@ -1,7 +1,8 @@
 // `Plan` (dry run): what the given manifests (or the stored desired state) would be placed as on the live
 // inventory, with the explanation and totals. Reads the store, writes nothing.
 
-import { planAll, sumTotals } from "./plan-all.js";
+import { sumTotals } from "@qonnect/planner";
+import { planAll } from "./plan-all.js";
 import { forecastOf } from "./signals.js";
 import { appOf, type World } from "./world.js";
 

@@ -1,7 +1,7 @@
 // Plans every application and job of the world, one after another (each sees the capacity the previous
 // ones took), from the current placement with hysteresis. Jobs get a start time (carbon-aware time shifting)
 // and are placed only while they run. Pure given the world and the clock.
-import type { Application, Inventory, Service } from "@qonnect/core";
+import type { Inventory } from "@qonnect/core";
 import {
   type CarbonForecast,
   type JobPlan,
@@ -9,7 +9,8 @@ import {
   type Plan,
   plan,
   planJob,
-  replicaEnergyW,
+  reserveAll,
+  sumTotals,
   type Totals,
   withPlacements,
 } from "@qonnect/planner";
@@ -69,20 +70,6 @@ export interface PlanAll {
   totals: Totals;
 }
 
-export function sumTotals(plans: readonly Plan[]): Totals {
-  const out: Totals = {
-    energyW: 0,
-    carbonGPerH: 0,
-    costPerHour: 0,
-    latencyMs: 0,
-    slownessCores: 0,
-    batteryDrainPerH: 0,
-    objective: 0,
-  };
-  for (const p of plans) for (const k of Object.keys(out) as (keyof Totals)[]) out[k] += p.totals[k];
-  return out;
-}
-
 function chooseStart(inventory: Inventory, entry: AppEntry, options: PlanAllOptions): JobDecision {
   const forecast: CarbonForecast = options.forecast ?? {
     intensityGPerKWh: (zone) => inventory.zones.find((z) => z.name === zone)?.intensityGPerKWh ?? 0,
@@ -95,41 +82,6 @@ function chooseStart(inventory: Inventory, entry: AppEntry, options: PlanAllOpti
     nowCarbonG: j.nowCarbonG,
     savingG: j.savingG,
     startOptions: thin(j.candidates),
-  };
-}
-
-/** `withPlacements` for many applications at once: one pass over the devices, not one per application. */
-export function reserveAll(
-  inventory: Inventory,
-  apps: ReadonlyMap<string, Application>,
-  placements: readonly PlacementEntry[],
-): Inventory {
-  const byDevice = new Map<string, PlacementEntry[]>();
-  for (const p of placements) {
-    const list = byDevice.get(p.device);
-    if (list) list.push(p);
-    else byDevice.set(p.device, [p]);
-  }
-  const services = new Map<string, Service>();
-  for (const a of apps.values()) for (const s of a.services) services.set(`${a.name}/${s.name}`, s);
-  return {
-    ...inventory,
-    devices: inventory.devices.map((d) => {
-      const here = byDevice.get(d.name);
-      if (!here) return d;
-      const next = { ...d };
-      let addedW = 0;
-      for (const p of here) {
-        const s = services.get(`${p.app}/${p.service}`);
-        if (!s) continue;
-        addedW += replicaEnergyW(s, next);
-        next.usedCpuCores += s.cpuCores;
-        next.usedMemoryBytes += s.memoryBytes;
-        next.usedGpus += s.gpus;
-      }
-      next.solarExcessW = Math.max(0, d.solarExcessW - addedW);
-      return next;
-    }),
   };
 }
 

@@ -100,6 +100,22 @@ async function fill(store: Store): Promise<void> {
       solarExcessW: 1.25,
     },
   ]);
+  const telemetry = (seq: number, late: boolean) => ({
+    device: "d1",
+    seq,
+    region: "eu",
+    tsMs: 1000 * seq,
+    receivedMs: 1000 * seq + 7,
+    late,
+    powerW: 3.25 + seq,
+    busVoltageV: 5.1,
+    currentA: 0.64,
+    cpuUtil: 0.5,
+    memoryUsedBytes: 123_456_789,
+    soc: seq === 1 ? null : 0.75,
+    solarExcessW: 0.5,
+  });
+  await store.telemetry.add([telemetry(1, false), telemetry(2, true), telemetry(3, false)]);
 }
 
 /** Everything a restored store must serve the same. */
@@ -112,6 +128,7 @@ async function contents(store: Store) {
     log: await store.changes(0, 10_000),
     tokens: [await store.getToken("tok1"), await store.getToken("tok2")],
     samples: await store.series("d1", 0, 10, 10),
+    telemetry: await store.telemetry.list("d1", 0, 10_000, 100),
   };
 }
 
@@ -124,7 +141,7 @@ const pairs: [Flavour, Flavour][] = [
 
 describe("kb backup and restore", () => {
   for (const [from, to] of pairs)
-    it(`restores a ${from} backup into an empty ${to} store: same resources, versions, log, tokens, samples`, async () => {
+    it(`restores a ${from} backup into an empty ${to} store: same resources, versions, log, tokens, samples, telemetry`, async () => {
       const src = await fresh(from);
       const dst = await fresh(to);
       try {
@@ -140,6 +157,11 @@ describe("kb backup and restore", () => {
         const after = await contents(dst);
         expect(after).toEqual(before);
         expect(after.tokens[1]?.revoked).toBe(true);
+        expect(after.telemetry.map((t) => [t.seq, t.late])).toEqual([
+          [1, false],
+          [2, true],
+          [3, false],
+        ]);
         // the restored store goes on from the same version
         const next = await dst.put(app("app-1", { replicas: 10 }), { nowMs: 3000 });
         expect(next.resource.resourceVersion).toBe(before.head + 1);

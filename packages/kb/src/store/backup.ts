@@ -47,6 +47,21 @@ export const TABLES: Record<string, readonly string[]> = {
     "soc",
     "solar_excess_w",
   ],
+  telemetry: [
+    "device",
+    "seq",
+    "region",
+    "ts_ms",
+    "received_ms",
+    "late",
+    "power_w",
+    "bus_voltage_v",
+    "current_a",
+    "cpu_util",
+    "memory_used_bytes",
+    "soc",
+    "solar_excess_w",
+  ],
 };
 
 /** Each table's primary key, for a stable export order. */
@@ -56,7 +71,12 @@ export const TABLE_KEYS: Record<string, string> = {
   changes: "rv",
   tokens: "id",
   samples: "device, ts_ms",
+  telemetry: "device, seq",
 };
+
+/** The tables a restore empties first (meta is updated in place), and what makes a store "not empty". */
+export const DATA_TABLES = ["resources", "changes", "tokens", "samples", "telemetry"] as const;
+export const USER_DATA_TABLES = ["tokens", "samples", "telemetry"] as const;
 
 const NUMERIC = new Set([
   "value",
@@ -73,17 +93,26 @@ const NUMERIC = new Set([
   "cost",
   "soc",
   "solar_excess_w",
+  "seq",
+  "received_ms",
+  "bus_voltage_v",
+  "current_a",
+  "cpu_util",
+  "memory_used_bytes",
 ]);
+
+/** Columns that one store keeps as BOOLEAN and the other as INTEGER 0/1. */
+const BOOLEAN = new Set(["revoked", "late"]);
 
 export type Row = Record<string, string | number | boolean | null>;
 
-/** A row as both stores accept it: numbers as numbers (PostgreSQL returns BIGINT as text), revoked as boolean. */
+/** A row as both stores accept it: numbers as numbers (PostgreSQL returns BIGINT as text), revoked and late as boolean. */
 export function normaliseRow(table: string, row: Record<string, unknown>): Row {
   const out: Row = {};
   for (const c of TABLES[table]!) {
     const v = row[c];
     if (v === null || v === undefined) out[c] = null;
-    else if (c === "revoked") out[c] = v === true || v === 1 || v === "1" || v === "true";
+    else if (BOOLEAN.has(c)) out[c] = v === true || v === 1 || v === "1" || v === "true";
     else if (NUMERIC.has(c)) out[c] = Number(v);
     else out[c] = String(v);
   }
@@ -198,6 +227,8 @@ async function openSqliteBackup(file: string): Promise<BackupSource> {
           (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name),
         );
         const cols = TABLES[table]!.filter((c) => has.has(c));
+        // and a backup of schema 1 has no telemetry table at all
+        if (cols.length === 0) continue;
         for (const r of db
           .prepare(`SELECT ${cols.join(", ")} FROM ${table} ORDER BY ${TABLE_KEYS[table]}`)
           .iterate() as Iterable<Record<string, unknown>>) {

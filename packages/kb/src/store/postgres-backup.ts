@@ -5,10 +5,12 @@ import type pg from "pg";
 import {
   type BackupInfo,
   type BackupSource,
+  DATA_TABLES,
   JsonlWriter,
   RestoreTargetNotEmptyError,
   TABLE_KEYS,
   TABLES,
+  USER_DATA_TABLES,
 } from "./backup.js";
 
 export async function exportPostgres(
@@ -23,20 +25,21 @@ export async function exportPostgres(
     const schema = Number((await c.query("SELECT MAX(version) AS v FROM schema_migrations")).rows[0].v);
     if (schema !== schemaVersion)
       throw new Error(`the store's schema is version ${schema}, this qonnect's ${schemaVersion}`);
-    for (const [table, cols] of Object.entries(TABLES))
-      for (let offset = 0; ; offset += 1000) {
-        const rows = (
-          await c.query(
-            `SELECT ${cols.join(", ")} FROM ${table} ORDER BY ${TABLE_KEYS[table]} LIMIT 1000 OFFSET $1`,
-            [offset],
-          )
-        ).rows;
+    // a server-side cursor per table: one pass over it, however large the telemetry history is
+    for (const [table, cols] of Object.entries(TABLES)) {
+      await c.query(
+        `DECLARE backup_rows NO SCROLL CURSOR FOR SELECT ${cols.join(", ")} FROM ${table} ORDER BY ${TABLE_KEYS[table]}`,
+      );
+      for (;;) {
+        const rows = (await c.query("FETCH 1000 FROM backup_rows")).rows;
         for (const r of rows) {
           out.add(table, r);
           if (table === "meta" && r.key === "rv") rv = Number(r.value);
         }
         if (rows.length < 1000) break;
       }
+      await c.query("CLOSE backup_rows");
+    }
     await c.query("COMMIT");
     out.finish();
   } catch (err) {
@@ -58,10 +61,11 @@ export async function importPostgres(
   const rows: Record<string, number> = {};
   let rv = 0;
   const used = Number(
-    (await c.query("SELECT (SELECT COUNT(*) FROM tokens) + (SELECT COUNT(*) FROM samples) AS n")).rows[0].n,
+    (await c.query(`SELECT ${USER_DATA_TABLES.map((t) => `(SELECT COUNT(*) FROM ${t})`).join(" + ")} AS n`))
+      .rows[0].n,
   );
   if ((head > 1 || used > 0) && !options.force) throw new RestoreTargetNotEmptyError(head);
-  await c.query("DELETE FROM resources; DELETE FROM changes; DELETE FROM tokens; DELETE FROM samples");
+  await c.query(DATA_TABLES.map((t) => `DELETE FROM ${t}`).join("; "));
   for await (const chunk of source.chunks()) {
     const cols = TABLES[chunk.table]!;
     // a few hundred rows per statement (PostgreSQL takes at most 65,535 parameters)

@@ -132,6 +132,25 @@ export function pageSizeOf(requested: number | undefined): number {
   return Math.min(MAX_PAGE_SIZE, Math.floor(requested));
 }
 
+/** The samples table's columns, in the order of {@link sampleValues}. */
+export const SAMPLE_COLUMNS =
+  "device, ts_ms, power_w, energy_wh, solar_energy_wh, carbon_g, cost, soc, solar_excess_w" as const;
+
+/** A sample as the row values of {@link SAMPLE_COLUMNS}. */
+export function sampleValues(s: Sample): (string | number | null)[] {
+  return [
+    s.device,
+    s.tsMs,
+    s.powerW,
+    s.energyWh,
+    s.solarEnergyWh,
+    s.carbonG,
+    s.cost,
+    s.soc,
+    s.solarExcessW ?? null,
+  ];
+}
+
 export function sampleFromRow(r: Record<string, number | string | null>): Sample {
   return {
     device: String(r.device),

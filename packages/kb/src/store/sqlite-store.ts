@@ -5,16 +5,18 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import {
   type BackupInfo,
+  DATA_TABLES,
   openBackup,
   openForRestore,
   RestoreTargetNotEmptyError,
   type Row,
   TABLES,
+  USER_DATA_TABLES,
 } from "./backup.js";
 import { StoreBase } from "./base.js";
 import { runBatch } from "./batch.js";
 import { type Migration, SQLITE_MIGRATIONS } from "./migrations.js";
-import { fromRow, type ResourceRow, sampleFromRow, toRow } from "./rows.js";
+import { fromRow, type ResourceRow, SAMPLE_COLUMNS, sampleFromRow, sampleValues, toRow } from "./rows.js";
 import type { ResourceKey, Sample, StoredResource, TokenRecord, WriteGroup, WriteOutcome } from "./store.js";
 import { SqliteTelemetryStore, type TelemetryStore } from "./telemetry-store.js";
 
@@ -199,22 +201,10 @@ export class SqliteStore extends StoreBase {
 
   async addSamples(samples: readonly Sample[]): Promise<void> {
     const stmt = this.#db.prepare(
-      `INSERT OR REPLACE INTO samples (device, ts_ms, power_w, energy_wh, solar_energy_wh, carbon_g, cost, soc,
-         solar_excess_w) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO samples (${SAMPLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#db.transaction(() => {
-      for (const s of samples)
-        stmt.run(
-          s.device,
-          s.tsMs,
-          s.powerW,
-          s.energyWh,
-          s.solarEnergyWh,
-          s.carbonG,
-          s.cost,
-          s.soc,
-          s.solarExcessW ?? null,
-        );
+      for (const s of samples) stmt.run(...sampleValues(s));
     })();
   }
 
@@ -267,12 +257,10 @@ export class SqliteStore extends StoreBase {
       try {
         const head = this.#head();
         const used = db
-          .prepare("SELECT (SELECT COUNT(*) FROM tokens) + (SELECT COUNT(*) FROM samples) AS n")
-          .get() as {
-          n: number;
-        };
+          .prepare(`SELECT ${USER_DATA_TABLES.map((t) => `(SELECT COUNT(*) FROM ${t})`).join(" + ")} AS n`)
+          .get() as { n: number };
         if ((head > 1 || used.n > 0) && !options.force) throw new RestoreTargetNotEmptyError(head);
-        for (const t of ["resources", "changes", "tokens", "samples"]) db.exec(`DELETE FROM ${t}`);
+        for (const t of DATA_TABLES) db.exec(`DELETE FROM ${t}`);
         const insert = new Map(
           Object.entries(TABLES).map(([t, cols]) => [
             t,

@@ -49,6 +49,23 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(await store.headVersion()).toBe(b.resource.resourceVersion);
     });
 
+    it("stores text with quotes, backslashes, placeholders and non-ASCII exactly as given", async () => {
+      const tricky = `it's a \\ back'slash; $1 $$ E'x' -- ); DROP TABLE resources; 日本 🌞 \u00e9`;
+      const put = await store.put(
+        app("quoting", { note: tricky, nested: { [tricky]: [tricky] } }, { note: "a'b" }),
+        {
+          nowMs: 1,
+        },
+      );
+      const got = await store.get(app("quoting"));
+      expect(got?.spec).toEqual({ note: tricky, nested: { [tricky]: [tricky] } });
+      expect(got?.labels).toEqual({ note: "a'b" });
+      expect(got?.etag).toBe(put.resource.etag);
+      const [change] = await store.changes(put.resource.resourceVersion - 1, 1);
+      expect((change?.resource.spec as { note: string } | undefined)?.note).toBe(tricky);
+      expect((await store.list("Application", {})).items.map((r) => r.name)).toEqual(["quoting"]);
+    });
+
     it("changes the status without a new generation or etag", async () => {
       const a = await store.put(app("web"), { nowMs: 1 });
       const s = await store.putStatus(app("web"), { phase: "Planned" }, 2);
@@ -253,6 +270,12 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       expect(s[0]?.soc).toBeNull();
       expect(s[0]?.solarExcessW).toBeNull();
       expect(s[1]).toMatchObject({ powerW: 3, energyWh: 6, solarExcessW: 1.5 });
+      // a sample stored again (in a later call, or twice in one) keeps the last one written
+      const at = (powerW: number) => ({ ...s[1]!, powerW, solarExcessW: null });
+      await store.addSamples([at(7), at(8)]);
+      await store.addSamples([at(9)]);
+      await store.addSamples([at(10), at(11)]);
+      expect((await store.series("pi", 3000, 3000, 10)).map((x) => x.powerW)).toEqual([11]);
     });
 
     it("keeps each telemetry sample once by (device, seq) and reports the gaps of each device's sequence", async () => {
