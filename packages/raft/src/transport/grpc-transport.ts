@@ -5,6 +5,7 @@ import { status } from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
 import type { Message } from "../message.js";
 import { MessageDecodeError, messageFromProto, messageSizeBytes, messageToProto } from "./codec.js";
+import { PeerLinks } from "./peer-links.js";
 import { type BackoffOptions, PeerStream } from "./peer-stream.js";
 import { insecureSecurity, type TransportSecurity } from "./security.js";
 import type { MessageHandler, PeerStats, Transport } from "./transport.js";
@@ -67,25 +68,20 @@ export function serverOptions(maxMessageBytes: number, keepaliveMs: number): grp
   };
 }
 
-interface PeerLink {
-  client: raftV1.RaftTransportServiceClient;
-  snapClient: raftV1.RaftTransportServiceClient;
+/** A client-streaming call's answer, given at most once (a refusal may come before the stream's end). */
+function answerOnce<Res>(callback: grpc.sendUnaryData<Res>) {
+  let done = false;
+  const finish: grpc.sendUnaryData<Res> = (err, res) => {
+    if (done) return;
+    done = true;
+    callback(err, res);
+  };
+  return { finish, finished: () => done };
 }
 
-const closeLink = (l: PeerLink) => {
-  l.client.close();
-  l.snapClient.close();
-};
-
 export class GrpcTransport implements Transport {
-  private readonly links = new Map<number, PeerLink>();
-  /** Channels dialled with rotated credentials, not yet carrying the streams. */
-  private readonly pending = new Set<PeerLink>();
-  private generation = 0;
-  private stopped = false;
+  private readonly links: PeerLinks;
   private unsubscribe: (() => void) | undefined;
-  /** Times the transport moved to new channel credentials (a rotated certificate). */
-  rotations = 0;
   private readonly streams = new Map<number, PeerStream<raftV1.SendRequest>>();
   private readonly snapStreams = new Map<number, PeerStream<raftV1.SendSnapshotRequest>>();
   private readonly maxMessageBytes: number;
@@ -94,6 +90,15 @@ export class GrpcTransport implements Transport {
 
   constructor(private readonly o: GrpcTransportOptions) {
     this.maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const keepaliveMs = o.keepaliveMs ?? 1000;
+    this.links = new PeerLinks((separate) =>
+      channelOptions(this.maxMessageBytes, keepaliveMs, separate, o.backoff),
+    );
+  }
+
+  /** Times the transport moved to new channel credentials (a rotated certificate). */
+  get rotations(): number {
+    return this.links.rotations;
   }
 
   /** The RaftTransportService implementation, to add to the node's gRPC server. */
@@ -105,18 +110,13 @@ export class GrpcTransport implements Transport {
         if (cert === null)
           return callback({ code: status.UNAUTHENTICATED, details: "no valid member certificate" });
         let peer = 0;
-        let finished = false;
-        const finish: typeof callback = (err, res) => {
-          if (finished) return;
-          finished = true;
-          callback(err, res);
-        };
+        const { finish, finished } = answerOnce(callback);
         const lost = () => {
           if (peer !== 0) this.o.onPeerConnectionLost?.(peer);
           peer = 0;
         };
         call.on("data", (req: raftV1.SendRequest) => {
-          if (finished) return;
+          if (finished()) return;
           if (this.revokedSince(cert)) return finish({ code: status.UNAUTHENTICATED, details: "revoked" });
           if (!this.accept(req.cluster, req.from, cert?.id)) return;
           peer = req.from;
@@ -134,14 +134,9 @@ export class GrpcTransport implements Transport {
         const cert = this.certifiedPeer(call);
         if (cert === null)
           return callback({ code: status.UNAUTHENTICATED, details: "no valid member certificate" });
-        let finished = false;
-        const finish: typeof callback = (err, res) => {
-          if (finished) return;
-          finished = true;
-          callback(err, res);
-        };
+        const { finish, finished } = answerOnce(callback);
         call.on("data", (req: raftV1.SendSnapshotRequest) => {
-          if (finished) return;
+          if (finished()) return;
           if (this.revokedSince(cert)) return finish({ code: status.UNAUTHENTICATED, details: "revoked" });
           if (!this.accept(req.cluster, req.from, cert?.id) || !req.message) return;
           if (this.deliver(req.message, req.from)) received++;
@@ -165,17 +160,17 @@ export class GrpcTransport implements Transport {
     };
     for (const [peerId, address] of this.o.peers) {
       if (peerId === this.o.id) continue;
-      this.links.set(peerId, this.dial(address, security.channelCredentials));
+      this.links.add(peerId, address, security.channelCredentials);
       const stream = new PeerStream<raftV1.SendRequest>({
         peerId,
         ...queue,
-        open: (done) => this.links.get(peerId)!.client.send((err) => done(err)),
+        open: (done) => this.links.get(peerId).client.send((err) => done(err)),
         pack: (msgs) => this.pack(msgs),
       });
       const snapStream = new PeerStream<raftV1.SendSnapshotRequest>({
         peerId,
         ...queue,
-        open: (done) => this.links.get(peerId)!.snapClient.sendSnapshot((err) => done(err)),
+        open: (done) => this.links.get(peerId).snapClient.sendSnapshot((err) => done(err)),
         pack: (msgs) =>
           msgs.map((m) => ({ cluster: this.o.cluster, from: this.o.id, message: messageToProto(m) })),
       });
@@ -186,47 +181,12 @@ export class GrpcTransport implements Transport {
     this.unsubscribe = security.onChannelCredentials?.((c) => this.rotate(c));
   }
 
-  /** Channels to dial a peer with: one for ordinary messages, one (its own TCP connection) for snapshots. */
-  private dial(address: string, creds: grpc.ChannelCredentials): PeerLink {
-    const keepaliveMs = this.o.keepaliveMs ?? 1000;
-    const client = new raftV1.RaftTransportServiceClient(
-      address,
-      creds,
-      channelOptions(this.maxMessageBytes, keepaliveMs, false, this.o.backoff),
-    );
-    const snapClient = new raftV1.RaftTransportServiceClient(
-      address,
-      creds,
-      channelOptions(this.maxMessageBytes, keepaliveMs, true, this.o.backoff),
-    );
-    return { client, snapClient };
-  }
-
-  /**
-   * New credentials (a rotated certificate): per peer, dial new channels, and once the new connection is up
-   * (or could not be made within 10 s: the peer is down, new attempts will use it), move the streams to
-   * them and close the old channels when their streams have ended. No message is dropped by the move.
-   */
+  /** New credentials (a rotated certificate): the peer streams move to new channels; nothing is dropped. */
   private rotate(creds: grpc.ChannelCredentials): void {
-    const generation = ++this.generation;
-    this.rotations++;
-    for (const [peerId, address] of this.o.peers) {
-      if (peerId === this.o.id || !this.links.has(peerId)) continue;
-      const next = this.dial(address, creds);
-      this.pending.add(next);
-      next.client.waitForReady(Date.now() + 10_000, () => {
-        this.pending.delete(next);
-        if (this.stopped || generation !== this.generation) return closeLink(next);
-        const old = this.links.get(peerId)!;
-        this.links.set(peerId, next);
-        const ended = Promise.all([
-          this.streams.get(peerId)?.reopen(),
-          this.snapStreams.get(peerId)?.reopen(),
-        ]);
-        const grace = new Promise((r) => setTimeout(r, 10_000).unref());
-        void Promise.race([ended, grace]).then(() => closeLink(old));
-      });
-    }
+    const peers = new Map([...this.o.peers].filter(([id]) => id !== this.o.id));
+    this.links.rotate(peers, creds, (peerId) =>
+      Promise.all([this.streams.get(peerId)?.reopen(), this.snapStreams.get(peerId)?.reopen()]),
+    );
   }
 
   send(messages: Message[]): void {
@@ -237,15 +197,12 @@ export class GrpcTransport implements Transport {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unsubscribe?.();
     for (const s of this.streams.values()) s.stop();
     for (const s of this.snapStreams.values()) s.stop();
-    for (const l of [...this.links.values(), ...this.pending]) closeLink(l);
+    this.links.close();
     this.streams.clear();
     this.snapStreams.clear();
-    this.links.clear();
-    this.pending.clear();
   }
 
   stats(): Map<number, PeerStats> {
