@@ -25,6 +25,7 @@ export {
   type PlanOptions,
   REASONS,
   type Reason,
+  type Replan,
   type ReplicaExplanation,
   type ServiceExplanation,
   type Strategy,

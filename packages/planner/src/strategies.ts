@@ -3,14 +3,14 @@ import { solveBorda } from "./borda.js";
 import { combinatorialBound, withBound } from "./bound.js";
 import { diagnose } from "./diagnose.js";
 import type { ExactResult } from "./exact.js";
-import { explain } from "./explain.js";
+import { contributions, explain } from "./explain.js";
 import { staticReason } from "./filter.js";
 import { type HeuristicResult, solveHeuristic } from "./heuristic.js";
 import { orderMoves } from "./moves.js";
 import { weightedObjective } from "./objectives.js";
 import type { Problem, ProblemOptions } from "./problem.js";
 import { PlacementState } from "./state.js";
-import type { PlacementEntry, Plan, PlanOptions, Totals } from "./types.js";
+import type { PlacementEntry, Plan, PlanOptions, Replan, Totals } from "./types.js";
 
 // Each strategy's result turned into a Plan: placements, totals (with a lower bound where one is known),
 // moves from the current placement, explanation, and the binding constraints in words when infeasible.
@@ -46,6 +46,47 @@ function moveReason(p: Problem, i: number): string {
   return reason ?? "better";
 }
 
+/** What staying put scores now, how many replicas the plan in `state` moves and keeps, and for each moved one
+ * what it gains (objective, migration cost not included) and its carbon on the old and the new device. */
+function replanOf(p: Problem, state: PlacementState): Replan {
+  let kept = 0;
+  const moves: Replan["moves"] = [];
+  const gPerH = (c: { carbon: number }) => (p.alpha.carbonGPerH > 0 ? c.carbon / p.alpha.carbonGPerH : 0);
+  for (let i = 0; i < p.replicaCount; i++) {
+    const [prev, d] = [p.previous[i]!, state.device[i]!];
+    if (prev < 0 || d < 0) continue;
+    if (d === prev) {
+      kept++;
+      continue;
+    }
+    const sm = p.services[p.serviceOf[i]!]!;
+    state.unplace(i);
+    const can = sm.allowed[prev] && state.blocker(i, prev) === undefined;
+    const move = {
+      service: sm.service.name,
+      replica: i - sm.firstReplica,
+      from: p.inventory.devices[prev]!.name,
+      to: p.inventory.devices[d]!.name,
+      ...(can
+        ? {
+            gain: state.delta(i, prev) - (state.delta(i, d) - p.migration),
+            carbonGPerH: [gPerH(contributions(p, state, i, prev)), gPerH(contributions(p, state, i, d))],
+          }
+        : {}),
+    };
+    state.place(i, d);
+    moves.push(move);
+  }
+  return {
+    stay: keepRunning(p).totals(),
+    moved: moves.length,
+    kept,
+    moves,
+    migration: p.migration,
+    hysteresis: p.hysteresis,
+  };
+}
+
 export function finish(
   p: Problem,
   state: PlacementState,
@@ -65,6 +106,7 @@ export function finish(
     problems: diagnose(p, state, unplaced),
     violations: [],
     ...(options.explain ? { explain: explain(p, state) } : {}),
+    ...(options.current ? { replan: replanOf(p, state) } : {}),
     ...extra,
   };
 }
@@ -100,11 +142,15 @@ export function runHeuristic(p: Problem, options: PlanRequest): HeuristicResult 
     ...(start ? { start } : {}),
     ...(focus ? { focus } : {}),
   });
-  // voluntary re-plan: adopted only when the whole plan gains more than minGainFraction of its objective
+  // voluntary re-plan: adopted only when it gains more than minGainFraction of the objective per replica it
+  // moves (a gate on the whole objective would hold the few worthwhile moves of a large application back)
   if (kept && result.unplaced.length === 0) {
     const before = kept.totals().objective;
     const gain = before - result.state.totals().objective;
-    if (gain <= (options.minGainFraction ?? 0.01) * Math.abs(before))
+    let moved = 0;
+    for (let i = 0; i < p.replicaCount; i++) if (result.state.device[i] !== kept.device[i]) moved++;
+    const share = p.replicaCount > 0 ? moved / p.replicaCount : 0;
+    if (gain <= (options.minGainFraction ?? 0.01) * Math.abs(before) * share)
       result = { ...result, state: kept, unplaced: [] };
   }
   return result;

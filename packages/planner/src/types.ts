@@ -26,7 +26,8 @@ export interface PlanOptions {
   /** A voluntary move (one not forced by a filter) must gain more than this, same units. Default 0.1. */
   hysteresis?: number;
   /** A re-plan where no replica is displaced (only solar, intensities, prices or weights changed) is
-   * adopted only when it lowers the objective by more than this fraction. Default 0.01. */
+   * adopted only when it lowers the objective by more than this fraction of it per replica moved (moved /
+   * replicas × fraction × objective), on top of each move's own migration cost and hysteresis. Default 0.01. */
   minGainFraction?: number;
   /** Heuristic effort: candidate evaluations per local search. Deterministic. Default 30 per replica, at
    * least 100,000 and at most 2,000,000. */
@@ -136,6 +137,28 @@ export interface Explanation {
   services: ServiceExplanation[];
 }
 
+/** A re-plan's yardstick: a voluntary move of one replica happens only when it lowers the objective by more
+ * than `migration + hysteresis` (both per replica, in objective units, as `totals.objective`). */
+export interface Replan {
+  /** The current placement's totals in this world (replicas whose device can no longer host them left out). */
+  stay: Totals;
+  /** Replicas moved (started elsewhere than they ran) and replicas kept where they ran. */
+  moved: number;
+  kept: number;
+  /** Each moved replica: its gain in objective units (the migration cost not included; absent when its old
+   * device can no longer host it: a forced move) and its carbon there and here, g/h. */
+  moves: {
+    service: string;
+    replica: number;
+    from: string;
+    to: string;
+    gain?: number;
+    carbonGPerH?: number[];
+  }[];
+  migration: number;
+  hysteresis: number;
+}
+
 export interface Plan {
   app: string;
   /** The strategy that made this plan (`auto` resolves to `exact` or `heuristic`). */
@@ -151,6 +174,8 @@ export interface Plan {
   violations: string[];
   /** Present when asked for (`explain: true`). */
   explain?: Explanation;
+  /** Re-plans (`current` given): what staying put would score in this world, and the price of a move. */
+  replan?: Replan;
   /** Exact strategy: the solver's status; heuristic: evaluations spent. `optimal`: HiGHS proved this plan
    * optimal. `requested`/`reason`: what was asked for and, for `auto`, why it chose `strategy`. */
   solver?: {

@@ -84,22 +84,30 @@ async function samplesLostAtKb(
   fed: Federation,
   killed: Set<string>,
 ): Promise<{ missing: number; count: number }> {
-  type Coverage = { devices: { device: string; missing: number; count: number; firstSeq: number }[] };
+  type Device = { device: string; missing: number; count: number; firstSeq: number; lastSeq: number };
   const read = async () => {
-    const c = await fed.rest.request<Coverage>("/api/v1/telemetry/coverage");
+    const c = await fed.rest.request<{ devices: Device[] }>("/api/v1/telemetry/coverage");
     const kept = c.devices.filter((d) => !killed.has(d.device));
     // every agent of a fresh federation starts at seq 0: a history that begins later lost its first samples
     const missing = kept.reduce((n, d) => n + d.missing + d.firstSeq, 0);
-    return { missing, count: kept.reduce((n, d) => n + d.count, 0) };
+    const gaps = kept.filter((d) => d.missing + d.firstSeq > 0);
+    return { missing, count: kept.reduce((n, d) => n + d.count, 0), gaps };
   };
   let last = await read();
   for (let i = 0; i < 20; i++) {
     await sleep(3000);
     const now = await read();
-    if (now.missing === last.missing && now.count > last.count) return now;
+    if (now.missing === last.missing && now.count > last.count) {
+      last = now;
+      break;
+    }
     last = now;
   }
   if (last.count === 0) throw new Error("the Knowledge Base stored no telemetry");
+  for (const d of last.gaps)
+    say(
+      `  ${d.device}: ${d.missing} seqs missing between ${d.firstSeq} and ${d.lastSeq}${d.firstSeq > 0 ? ` (the history starts at seq ${d.firstSeq})` : ""} at the Knowledge Base`,
+    );
   return last;
 }
 

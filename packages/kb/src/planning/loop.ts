@@ -155,7 +155,8 @@ export class PlanningLoop {
       placement: (ns: string, name: string) => this.cache.get("Placement", ns, name),
       placements: () => this.cache.list("Placement"),
     };
-    const moves = await recordRound(ctx, result, (d) => world.regionOfDevice.get(d) ?? "", planId, full);
+    const regionOf = (d: string) => world.regionOfDevice.get(d) ?? "";
+    const moves = await recordRound(ctx, result, regionOf, planId, full, reasons);
     if (!full) {
       const known = new Set(world.apps.map((a) => a.app.name));
       const gone = [...dirty].filter((name) => !known.has(name));

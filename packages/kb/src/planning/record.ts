@@ -34,6 +34,37 @@ function placementJob(job: NonNullable<AppPlan["job"]>): Omit<NonNullable<AppPla
   return rest;
 }
 
+/** The re-plan's account: why what moved moved and the rest stayed (Placement `spec.replan`). */
+function replanOf(a: AppPlan, reasons: readonly string[]): PlacementSpec["replan"] {
+  const r = a.plan.replan!;
+  const physical = (t: Record<string, number>) => ({
+    carbonGPerH: t["carbonGPerH"] ?? 0,
+    energyW: t["energyW"] ?? 0,
+    costPerHour: t["costPerHour"] ?? 0,
+    objective: t["objective"] ?? 0,
+  });
+  return {
+    reasons: [...reasons],
+    moved: r.moved,
+    kept: r.kept,
+    moves: r.moves,
+    stay: physical({ ...r.stay }),
+    after: physical({ ...a.plan.totals }),
+    migrationPerReplica: r.migration,
+    hysteresisPerReplica: r.hysteresis,
+    thresholdPerReplica: r.migration + r.hysteresis,
+  };
+}
+
+/** Whether a placement kept as it was now costs noticeably differently (carbon, energy or cost, 0.5 %). */
+function worldChanged(before: PlacementSpec, next: PlacementSpec): boolean {
+  for (const k of ["carbonGPerH", "energyW", "costPerHour"]) {
+    const [a, b] = [before.totals[k] ?? 0, next.totals[k] ?? 0];
+    if (Math.abs(a - b) > 0.005 * Math.max(Math.abs(a), Math.abs(b), 1e-9)) return true;
+  }
+  return false;
+}
+
 function phaseOf(a: AppPlan, nowMs: number): string {
   if (!a.plan.feasible) return "Infeasible";
   if (!a.job) return "Placed";
@@ -47,6 +78,7 @@ export async function recordRound(
   regionOf: (device: string) => string,
   planId: string,
   fullRound: boolean,
+  reasons: readonly string[] = [],
 ): Promise<Map<string, fogV1.PlanMove[]>> {
   const now = ctx.nowMs();
   const movesByRegion = new Map<string, fogV1.PlanMove[]>();
@@ -66,6 +98,7 @@ export async function recordRound(
       moves: a.plan.moves,
       problems: a.plan.problems,
       ...(a.plan.explain ? { explanation: compactExplanation(a) } : {}),
+      ...(a.plan.replan ? { replan: replanOf(a, reasons) } : {}),
       planId,
       // the start options go to the job's status only (the Signals screen draws them)
       ...(a.job ? { job: placementJob(a.job) } : {}),
@@ -74,8 +107,15 @@ export async function recordRound(
     const before = ctx.placement(ns, name);
     const prevPlacements = JSON.stringify((before?.spec as PlacementSpec | undefined)?.placements ?? []);
     const changedPlacement = prevPlacements !== JSON.stringify(spec.placements);
-    if (changedPlacement || !before) {
-      const history = ((before?.status as { history?: unknown[] } | null)?.history ?? []).slice(-9);
+    // nothing moved but the world changed what this placement costs (a signal, a sunset): the Placement says
+    // so, with why nothing was worth moving; the plan it was sent as stays the same
+    const repriced = !changedPlacement && before && worldChanged(before.spec as PlacementSpec, spec);
+    if (repriced) {
+      spec.planId = (before.spec as PlacementSpec).planId;
+      spec.moves = (before.spec as PlacementSpec).moves;
+    }
+    if (changedPlacement || !before || repriced) {
+      const history = (before?.status as { history?: unknown[] } | null)?.history ?? [];
       ops.push({
         op: "put",
         input: {
@@ -83,10 +123,12 @@ export async function recordRound(
           labels: { "qonnect.io/app": name },
           spec,
           status: {
-            history: [
-              ...history,
-              { planId, tsMs: now, replicas: spec.placements.length, objective: a.plan.totals.objective },
-            ],
+            history: repriced
+              ? history
+              : [
+                  ...history.slice(-9),
+                  { planId, tsMs: now, replicas: spec.placements.length, objective: a.plan.totals.objective },
+                ],
           },
         },
       });

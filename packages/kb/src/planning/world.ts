@@ -12,7 +12,7 @@ import {
   toApplication,
   toInventory,
 } from "@qonnect/core";
-import type { PlacementEntry } from "@qonnect/planner";
+import type { PlacementEntry, Replan } from "@qonnect/planner";
 import type { Store, StoredResource } from "../store/store.js";
 import { type LoadedSignal, loadSignal, valuesAt } from "./signals.js";
 
@@ -42,6 +42,13 @@ export interface DeviceStatus {
   cost?: number;
 }
 
+export interface ReplanTotals {
+  carbonGPerH: number;
+  energyW: number;
+  costPerHour: number;
+  objective: number;
+}
+
 export interface PlacementSpec {
   app: string;
   kind: "Application" | "Job";
@@ -51,6 +58,20 @@ export interface PlacementSpec {
   moves: unknown[];
   problems: string[];
   explanation?: unknown;
+  /** A re-plan from a current placement: the trigger, what staying put would cost now against the plan, and
+   * the gain a voluntary move of one replica must show (objective units). */
+  replan?: {
+    reasons: string[];
+    moved: number;
+    kept: number;
+    /** Each moved replica's gain (objective, migration not included) and carbon on the old and new device. */
+    moves: Replan["moves"];
+    stay: ReplanTotals;
+    after: ReplanTotals;
+    migrationPerReplica: number;
+    hysteresisPerReplica: number;
+    thresholdPerReplica: number;
+  };
   planId: string;
   job?: { startMs: number; carbonG: number; nowCarbonG: number; savingG: number; endMs: number };
 }

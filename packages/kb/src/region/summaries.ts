@@ -222,10 +222,12 @@ export class SummaryConsumer {
       // a battery crossing its floor or solar excess appearing or going re-plans (DESIGN.md §4)
       const lowBattery = d.battery !== undefined && d.battery.soc < (this.o.batteryFloor ?? 0.3);
       const solar = d.solarExcessW > (this.o.solarThresholdW ?? 1);
-      if (lowBattery !== memo.lowBattery || solar !== memo.solar) replan = true;
+      const crossed = lowBattery !== memo.lowBattery || solar !== memo.solar;
+      if (crossed) replan = true;
       memo.lowBattery = lowBattery;
       memo.solar = solar;
-      if (changed || now - memo.lastWriteMs >= (this.o.deviceWriteMs ?? 5000)) {
+      // the re-plan this triggers reads the Device resource: a crossing is written now, like a verdict
+      if (changed || crossed || now - memo.lastWriteMs >= (this.o.deviceWriteMs ?? 5000)) {
         memo.lastWriteMs = now;
         await store.put(
           {

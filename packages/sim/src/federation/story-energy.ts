@@ -22,10 +22,23 @@ interface ReplicaWhy {
   contributions?: Record<string, number>;
 }
 
+interface ReplanView {
+  reasons: string[];
+  moved: number;
+  kept: number;
+  moves?: { service: string; replica: number; gain?: number; carbonGPerH?: number[] }[];
+  stay: { carbonGPerH: number; energyW: number; objective: number };
+  after: { carbonGPerH: number; energyW: number; objective: number };
+  migrationPerReplica: number;
+  thresholdPerReplica: number;
+}
+
 interface PlacementView {
   planId?: string;
   placements: Spot[];
   totals?: { carbonGPerH?: number; energyW?: number; objective?: number };
+  /** The Knowledge Base's account of its last re-plan (what staying put would cost, the price of a move). */
+  replan?: ReplanView;
   moves?: { op: string; service: string; replica: number; device: string; why: string }[];
   explanation?: { replicas?: ReplicaWhy[] };
 }
@@ -41,20 +54,30 @@ async function placementOf(fed: Federation, app: string): Promise<PlacementView 
   return (await fed.rest.get<{ spec?: PlacementView }>("placements", app))?.spec;
 }
 
-/** Waits until the placement has not changed for `quietMs` (or `timeoutMs` passed); returns it. */
+/** Waits until the placement has not changed for `quietMs` (or `timeoutMs` passed); returns it with the
+ * re-plan accounts seen meanwhile (a later round that moved nothing rewrites the first one's). */
 async function settled(fed: Federation, app: string, quietMs: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
-  let last = JSON.stringify((await placementOf(fed, app))?.placements ?? []);
+  const replans: ReplanView[] = [];
+  const read = async () => {
+    const v = await placementOf(fed, app).catch(() => undefined);
+    if (v?.replan && JSON.stringify(v.replan) !== JSON.stringify(replans.at(-1))) replans.push(v.replan);
+    return JSON.stringify(v?.placements ?? []);
+  };
+  let last = await read();
   let since = Date.now();
   while (Date.now() < deadline && Date.now() - since < quietMs) {
     await sleep(500);
-    const now = JSON.stringify((await placementOf(fed, app).catch(() => undefined))?.placements ?? []);
+    const now = await read();
     if (now !== last) {
       last = now;
       since = Date.now();
     }
   }
-  return placementOf(fed, app);
+  const view = await placementOf(fed, app);
+  // the account to tell: the re-plan that moved something, else the latest
+  const replan = replans.findLast((r) => r.moved > 0) ?? replans.at(-1);
+  return view && { ...view, ...(replan ? { replan } : {}) };
 }
 
 export interface EnergyShiftOptions {
@@ -131,29 +154,44 @@ export async function energyShift(story: Story, o: EnergyShiftOptions = {}): Pro
   const was = new Map(before.placements.map((p) => [key(p), p.device]));
   const moved = after.placements.filter((p) => was.has(key(p)) && was.get(key(p)) !== p.device);
   const why = new Map((after.moves ?? []).filter((m) => m.op === "start").map((m) => [key(m), m.why]));
-  const explain = new Map((after.explanation?.replicas ?? []).map((r) => [key(r), r]));
+  const r = after.replan;
+  const gains = new Map((r?.moves ?? []).map((m) => [key(m), m]));
   for (const p of moved) {
-    const c = explain.get(key(p))?.contributions;
+    const m = gains.get(key(p));
+    const c = m?.carbonGPerH;
+    const account =
+      m?.gain !== undefined
+        ? `: gains ${m.gain.toFixed(4)} of the objective > ${r?.thresholdPerReplica.toFixed(4)} (migration + hysteresis)${c ? `, its carbon ${c[0]?.toFixed(2)} → ${c[1]?.toFixed(2)} g/h` : ""}`
+        : "";
     story.say(
-      `  moved ${key(p)}: ${was.get(key(p))} → ${p.device} (${why.get(key(p)) ?? "re-plan"}${c ? `; carbon ${c["carbon"]?.toFixed(3)}, energy ${c["energy"]?.toFixed(3)} of the objective there` : ""})`,
+      `  moved ${key(p)}: ${was.get(key(p))} → ${p.device} (${why.get(key(p)) ?? "re-plan"}${account})`,
     );
   }
-  // a replica whose best alternative would lower the objective a little but stays: held by the hysteresis
+  // a replica with a better device that stays: its gain is below the migration cost plus the hysteresis
+  const gainOf = (w: ReplicaWhy) => (r?.migrationPerReplica ?? 0) - (w.runnerUp?.objectiveDelta ?? 0);
   const held = (after.explanation?.replicas ?? []).filter(
-    (r) => r.runnerUp && r.runnerUp.objectiveDelta < 0 && !moved.some((m) => key(m) === key(r)),
+    (w) => w.runnerUp && gainOf(w) > 1e-6 && !moved.some((m) => key(m) === key(w)),
   );
-  for (const r of held)
+  for (const w of held)
     story.say(
-      `  kept ${key(r)} on ${r.device}: ${r.runnerUp?.device} would gain only ${(-(r.runnerUp?.objectiveDelta ?? 0)).toFixed(4)} (below the hysteresis)`,
+      `  kept ${key(w)} on ${w.device}: ${w.runnerUp?.device} would gain ${gainOf(w).toFixed(4)} of the objective, below a move's price ${r?.thresholdPerReplica.toFixed(4)} (migration + hysteresis)`,
     );
   const kept = after.placements.length - moved.length;
-  const t = (v: PlacementView) =>
-    `carbon ${v.totals?.carbonGPerH?.toFixed(2)} g/h, objective ${v.totals?.objective?.toFixed(4)}`;
-  story.say(`  before: ${t(before)} (at the old intensity); after: ${t(after)}`);
+  const g = (v?: number) => `${v?.toFixed(2)} g/h`;
+  if (r) {
+    story.say(`  re-planned on: ${r.reasons.join("; ")}`);
+    story.say(
+      `  carbon: ${g(before.totals?.carbonGPerH)} before the change; staying put now ${g(r.stay.carbonGPerH)}; after the re-plan ${g(r.after.carbonGPerH)} (objective ${r.stay.objective.toFixed(4)} → ${r.after.objective.toFixed(4)}, a move must gain > ${r.thresholdPerReplica.toFixed(4)})`,
+    );
+  } else
+    story.say(
+      `  the Knowledge Base recorded no re-plan after the change (carbon ${g(after.totals?.carbonGPerH)})`,
+    );
+  const carbon = r ? `; carbon ${g(r.stay.carbonGPerH)} staying → ${g(r.after.carbonGPerH)}` : "";
   return story.record(
     "grid + sunset",
     t0,
     true,
-    `${moved.length} of ${after.placements.length} replicas moved, ${kept} stayed (${held.length} held by the hysteresis)`,
+    `${moved.length} of ${after.placements.length} replicas moved, ${kept} stayed (${held.length} held by the hysteresis)${carbon}`,
   );
 }
