@@ -35,8 +35,12 @@ const LNS_ITERATIONS = 300;
 /** Small instances (at most RESTART_REPLICAS replicas) get more: each iteration costs microseconds there. */
 const LNS_ITERATIONS_SMALL = 1000;
 const LNS_EVALUATIONS_SMALL = 1_000_000;
+/** Medium instances (up to LNS_MEDIUM_REPLICAS replicas): a regret recreate there prices ~20,000 moves, so
+ * 1,000,000 evaluations stopped the LNS after ~50 iterations; these get 1,000 (0.2–0.9 s of CPU). */
+const LNS_ITERATIONS_MEDIUM = 1000;
+const LNS_EVALUATIONS_MEDIUM = 2_500_000;
 const LNS_EVALUATIONS_LARGE = 300_000;
-const LNS_SMALL_REPLICAS = 500;
+const LNS_MEDIUM_REPLICAS = 500;
 /** Above this many replicas a few hundred ruins change too little to pay for themselves: no LNS. */
 const LNS_MAX_REPLICAS = 2000;
 /** Instances at most this big get several randomised constructions, keeping the best. */
@@ -306,13 +310,20 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
     options.lnsIterations ??
     (fresh && p.replicaCount <= RESTART_REPLICAS
       ? LNS_ITERATIONS_SMALL
-      : fresh && p.replicaCount <= LNS_MAX_REPLICAS
-        ? LNS_ITERATIONS
-        : 0);
+      : fresh && p.replicaCount <= LNS_MEDIUM_REPLICAS
+        ? LNS_ITERATIONS_MEDIUM
+        : fresh && p.replicaCount <= LNS_MAX_REPLICAS
+          ? LNS_ITERATIONS
+          : 0);
   if (best!.unplaced.length === 0 && iterations > 0) {
     search.evaluations += largeNeighbourhoodSearch(p, best!.state, random, {
       iterations,
-      maxEvaluations: p.replicaCount <= LNS_SMALL_REPLICAS ? LNS_EVALUATIONS_SMALL : LNS_EVALUATIONS_LARGE,
+      maxEvaluations:
+        p.replicaCount <= RESTART_REPLICAS
+          ? LNS_EVALUATIONS_SMALL
+          : p.replicaCount <= LNS_MEDIUM_REPLICAS
+            ? LNS_EVALUATIONS_MEDIUM
+            : LNS_EVALUATIONS_LARGE,
       deadline: search.deadline,
       window: search.window,
       ...(options.focus ? { focus: options.focus } : {}),

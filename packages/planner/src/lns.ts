@@ -1,4 +1,5 @@
 import type { Problem } from "./problem.js";
+import { type Repack, repackRecreate, repackRuin } from "./repack.js";
 import type { PlacementState } from "./state.js";
 
 // Large-neighbourhood search after local search: ruin part of the plan (a device, a site, a grid zone, the
@@ -21,6 +22,10 @@ const MIN_RUIN = 2;
 const MAX_RUIN = 24;
 /** Most replicas a call-cluster ruin removes. */
 const MAX_CLUSTER = 48;
+/** Share of iterations that repack a site or a group of devices (repack.ts). */
+const REPACK_SHARE = 0.2;
+/** A site ruin that would remove more replicas than this repacks a device group instead. */
+const MAX_REPACK = 64;
 /** Start threshold of record-to-record acceptance, as a fraction of the objective. */
 const DEVIATION = 0.003;
 const IMPROVEMENT = 1e-12;
@@ -82,6 +87,8 @@ interface Ruin {
   anchor: boolean;
   /** Recreate largest cpu request first (bin packing) instead of by regret. */
   largest: boolean;
+  /** Best-fit decreasing into these devices first (repack.ts). */
+  repack?: Repack;
 }
 
 /** The replicas to ruin this iteration, and whether to anchor the first one on a random device. */
@@ -89,6 +96,12 @@ function ruin(p: Problem, state: PlacementState, pool: readonly number[], random
   const size = MIN_RUIN + Math.floor(random() * (Math.min(MAX_RUIN, pool.length) - MIN_RUIN + 1));
   const seed = pool[Math.floor(random() * pool.length)]!;
   const d0 = state.device[seed]!;
+  if (random() < REPACK_SHARE) {
+    let repack = repackRuin(p, state, pool, seed, random() < 0.5 ? "site" : "group", random);
+    if (repack.chosen.length > MAX_REPACK) repack = repackRuin(p, state, pool, seed, "group", random);
+    if (repack.chosen.length <= MAX_REPACK)
+      return { chosen: repack.chosen, anchor: false, largest: false, repack };
+  }
   const kind = Math.floor(random() * (p.services[p.serviceOf[seed]!]!.edges.length > 0 ? 8 : 6));
   if (kind >= 6) {
     const chosen = callCluster(p, seed, pool, random);
@@ -138,8 +151,9 @@ function recreate(
   window: number,
   random: () => number,
   count: { n: number },
-  how: Pick<Ruin, "anchor" | "largest">,
+  how: Omit<Ruin, "chosen">,
 ): boolean {
+  if (how.repack) return repackRecreate(p, state, how.repack, window, random, count);
   const placed: number[] = [];
   const left = [...pending];
   if (how.largest) {

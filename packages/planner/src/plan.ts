@@ -1,5 +1,6 @@
 import type { Application, Inventory } from "@qonnect/core";
 import { combinatorialBound } from "./bound.js";
+import { CpuBudget } from "./budget.js";
 import { problemMps, relaxationBound, solveExact } from "./exact.js";
 import { type HeuristicResult, solveHeuristic } from "./heuristic.js";
 import { buildProblem, type Problem, type ProblemOptions } from "./problem.js";
@@ -17,9 +18,14 @@ export type { PlanRequest } from "./strategies.js";
 const AUTO_MAX_COLUMNS = 20_000;
 /** ... and get the LP relaxation as their bound below this many columns, the combinatorial bound above. */
 const LP_MAX_COLUMNS = 60_000;
+/** CPU ms, HiGHS included (budget.ts); the wall time is capped at AUTO_WALL_STRETCH times that. */
 const DEFAULT_AUTO_BUDGET_MS = 3000;
-/** LNS iterations that polish HiGHS's incumbent when it is not proven optimal. */
-const POLISH_ITERATIONS = 300;
+const AUTO_WALL_STRETCH = 10;
+/** LNS iterations that polish HiGHS's incumbent when it is not proven optimal (as many as a fresh medium
+ * heuristic gets; the evaluation cap by size still applies). */
+const POLISH_ITERATIONS = 1000;
+/** Wall ms the polish gets even when HiGHS used up the wall cap. */
+const MIN_POLISH_MS = 200;
 
 function problemOptions(options: PlanRequest): ProblemOptions {
   return {
@@ -72,21 +78,23 @@ function columns(p: Problem): number {
 }
 
 /** The LNS from HiGHS's incumbent: polishes what the solver found when it could not prove it. */
-function polish(p: Problem, options: PlanRequest, from: PlacementState): HeuristicResult {
+function polish(p: Problem, options: PlanRequest, from: PlacementState, wallLeftMs: number): HeuristicResult {
   return solveHeuristic(p, {
     seed: options.seed ?? 1,
     start: from.clone(),
     lnsIterations: options.lnsIterations ?? POLISH_ITERATIONS,
+    // what is left of the wall cap (at least MIN_POLISH_MS): the cap bounds the whole plan, not only HiGHS
+    timeBudgetMs: Math.max(MIN_POLISH_MS, wallLeftMs),
     ...(options.maxEvaluations !== undefined ? { maxEvaluations: options.maxEvaluations } : {}),
   });
 }
 
 async function autoPlan(p: Problem, options: PlanRequest): Promise<Plan> {
-  const t0 = performance.now();
   const budgetMs = options.autoBudgetMs ?? DEFAULT_AUTO_BUDGET_MS;
+  const budget = new CpuBudget(budgetMs, options.autoMaxWallMs ?? AUTO_WALL_STRETCH * budgetMs);
   const cheap = combinatorialBound(p);
   const size = columns(p);
-  const leftS = () => (budgetMs - (performance.now() - t0)) / 1000;
+  const leftS = () => budget.left().wallLimitS;
   // HiGHS gets most of the budget: its warm start is the heuristic without the LNS (constructions and local
   // search), and the LNS runs only when HiGHS does not prove the optimum
   const tryExact = !options.current && size <= AUTO_MAX_COLUMNS;
@@ -116,30 +124,34 @@ async function autoPlan(p: Problem, options: PlanRequest): Promise<Plan> {
     ...(quick!.unplaced.length === 0 ? { start: quick!.state } : {}),
   });
   if (exact.optimal) return exactPlan(p, options, exact, "HiGHS proved the optimum within the budget");
-  const h = runHeuristic(p, options);
-  if (!exact.feasible && exact.status.startsWith("Infeasible") && h.unplaced.length > 0)
-    return exactPlan(p, options, exact, "HiGHS proved that no plan satisfies every hard constraint");
   const bound = Math.max(cheap, exact.lowerBound ?? Number.NEGATIVE_INFINITY);
-  const why = `HiGHS did not prove the optimum within ${budgetMs} ms (${exact.status})`;
-  const objective = (r: { state: PlacementState; unplaced: number[] }) =>
-    r.unplaced.length > 0 ? Number.POSITIVE_INFINITY : r.state.totals().objective;
-  let best = h;
+  const why = `HiGHS did not prove the optimum within ${budgetMs} CPU ms (${exact.status})`;
   if (exact.feasible) {
-    const polished = polish(p, options, exact.state);
-    if (objective(polished) < objective(best) - 1e-12) best = polished;
-    // HiGHS's incumbent as it is, when the LNS could not improve on it (it never makes it worse)
-    if (exact.state.totals().objective < objective(best) - 1e-12)
+    // the LNS from HiGHS's incumbent (itself at least as good as the quick heuristic it started from): the
+    // full heuristic from scratch would spend the same effort from a worse start
+    const polished = polish(p, options, exact.state, budget.maxWallMs - budget.wallUsedMs());
+    if (polished.unplaced.length > 0 || exact.state.totals().objective <= polished.state.totals().objective)
       return exactPlan(p, options, { ...exact, lowerBound: bound }, `${why}: its best plan`);
+    const plan = heuristicPlan(
+      p,
+      options,
+      polished,
+      bound,
+      exact.lowerBound !== undefined ? "highs" : "combinatorial",
+    );
+    return { ...plan, solver: { ...plan.solver!, reason: `${why}: HiGHS's best plan improved by the LNS` } };
   }
+  const h = runHeuristic(p, options);
+  if (exact.status.startsWith("Infeasible") && h.unplaced.length > 0)
+    return exactPlan(p, options, exact, "HiGHS proved that no plan satisfies every hard constraint");
   const plan = heuristicPlan(
     p,
     options,
-    best,
+    h,
     bound,
     exact.lowerBound !== undefined ? "highs" : "combinatorial",
   );
-  const from = best === h ? "the heuristic's plan" : "HiGHS's best plan improved by the LNS";
-  return { ...plan, solver: { ...plan.solver!, reason: `${why}: ${from}` } };
+  return { ...plan, solver: { ...plan.solver!, reason: `${why}: the heuristic's plan` } };
 }
 
 /** Plans `app` onto `inventory` with any strategy; re-plans incrementally when `options.current` is given. */

@@ -36,8 +36,11 @@ export interface PlanOptions {
   timeBudgetMs?: number;
   /** Exact strategy: HiGHS time limit, s. Default 60. */
   exactTimeLimitS?: number;
-  /** Auto strategy (`plan` only): wall-clock budget for heuristic + exact attempt, ms. Default 3000. */
+  /** Auto strategy (`plan` only): budget for heuristic + exact attempt in this process's CPU time, ms
+   * (HiGHS's wall limit is stretched by the share of a core the process gets). Default 3000. */
   autoBudgetMs?: number;
+  /** Auto strategy: wall-clock cap whatever the load, ms. Default 10 × `autoBudgetMs`. */
+  autoMaxWallMs?: number;
   /** Large-neighbourhood search after local search: ruin-and-recreate iterations. Deterministic. Default
    * scales with the instance (0 for re-plans after a forced change, which stay incremental). */
   lnsIterations?: number;
