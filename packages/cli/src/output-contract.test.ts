@@ -93,6 +93,14 @@ const JSON_RUNS: [string[], number][] = [
   ],
   [["revoke", "device", "pi-1", "--region", "r", "--json", "--pki", join(scratch, "pki")], 0],
   [["enroll", "moon", "x", "--json", "--pki", join(scratch, "pki")], 2],
+  [
+    [
+      ...["pki", "nats-deployment", "--json", "--pki", join(scratch, "pki"), "--out", join(scratch, "nats")],
+      ...["--cloud", "10.0.0.1", "--cloud", "10.0.0.2", "--cloud", "10.0.0.3", "--region", "r=10.0.1.1"],
+    ],
+    0,
+  ],
+  [["pki", "nats-deployment", "--json", "--out", join(scratch, "n2"), "--cloud", "a", "--region", "r=b"], 2],
 ];
 
 describe("output contract", () => {

@@ -222,7 +222,12 @@ export async function startFogLead(config: FogConfig, logger?: Logger): Promise<
         for (const x of sm.devices.values()) out[x.verdict] = (out[x.verdict] ?? 0) + 1;
         return out;
       },
-      counters: () => ({ ...link.counters, ...duties.counters }),
+      counters: () => ({
+        ...link.counters,
+        ...duties.counters,
+        raftRejected: transport.rejectedMessages,
+        raftCredentialRotations: transport.rotations,
+      }),
       ready: () => {
         if (nc.isClosed()) return { ok: false, why: "NATS connection closed" };
         if (!d.leader) return { ok: false, why: "no Raft leader known" };

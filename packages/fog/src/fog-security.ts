@@ -14,6 +14,7 @@ import {
   natsConnectOptions,
   PeerAuthError,
   RevocationList,
+  rotatingClientCredentials,
 } from "@qonnect/pki";
 import { qonnectMemberId, type TransportSecurity } from "@qonnect/raft";
 import type { ConnectionOptions } from "nats";
@@ -95,22 +96,29 @@ export function fogSecurity(
     );
   const server = grpcServerCredentials(bundle);
   const revoked = bundle.crlFile ? new RevocationList(bundle.crlFile) : undefined;
-  const channel = grpcClientCredentials(bundle, {
+  // the Raft links dial with credentials that follow the bundle: a rotated certificate is used on new
+  // channels at once, and the transport moves its streams to them (the server side reloads by itself)
+  const channel = rotatingClientCredentials(bundle, {
     expectServer: (peer) => peer.role === "fog" && peer.region === expected.region,
   });
   return {
     bundle,
     transport: {
       serverCredentials: server as grpc.ServerCredentials,
-      channelCredentials: channel,
+      channelCredentials: channel.current,
       memberIdFromCertificate: memberOf,
+      ...(revoked ? { isRevokedSerial: (serial: string) => revoked.isRevoked(serial) } : {}),
+      onChannelCredentials: (listener) => channel.subscribe(listener),
     },
     nats: (servers) => natsConnectOptions(bundle, servers),
     authorize(call, method) {
       const r = authorizePeer(call, (peer) => fogCallAllowed(method, peer, expected.region), { revoked });
       return r instanceof PeerAuthError ? r : undefined;
     },
-    close: () => server.close(),
+    close: () => {
+      server.close();
+      channel.close();
+    },
   };
 }
 

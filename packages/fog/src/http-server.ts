@@ -30,6 +30,9 @@ const COUNTERS: Record<string, string> = {
   commandsAccepted: "device commands accepted",
   commandsRefused: "device commands refused (stale token)",
   commandsFailed: "device commands without a reply",
+  raftRejected:
+    "Raft peer traffic refused (bad sender, undecodable, out of bounds, refused or revoked certificate)",
+  raftCredentialRotations: "times the Raft links moved to a rotated client certificate",
 };
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { serve } from "@hono/node-server";
-import { type Bundle, grpcClientCredentials, loadBundle, natsConnectOptions } from "@qonnect/pki";
+import { type Bundle, loadBundle, natsConnectOptions, rotatingClientCredentials } from "@qonnect/pki";
 import type { Logger } from "pino";
 import { ControlApi } from "./api/control-api.js";
 import { EventLog } from "./api/event-log.js";
@@ -197,11 +197,12 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
   };
   const extras: { close(): Promise<void> }[] = [];
   if (o.planning !== false) {
-    const fog = new FogClient(
-      bundle
-        ? { credentials: grpcClientCredentials(bundle, { expectServer: (peer) => peer.role === "fog" }) }
-        : {},
-    );
+    // the fog leads are dialled with credentials that follow the bundle: a rotated kb certificate is used
+    // by the next call, without a restart
+    const fogCredentials = bundle
+      ? rotatingClientCredentials(bundle, { expectServer: (peer) => peer.role === "fog" })
+      : undefined;
+    const fog = new FogClient(fogCredentials ? { credentials: fogCredentials } : {});
     const loop = new PlanningLoop({ store, events, metrics, fog, nowMs, ...(o.planning ?? {}) });
     kb.loop = loop;
     // planning follows the store's change log, so writes made through any server sharing the store count;
@@ -238,6 +239,7 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
       close: async () => {
         await loop.close();
         fog.close();
+        fogCredentials?.close();
       },
     });
     loop.start();

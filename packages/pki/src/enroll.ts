@@ -19,6 +19,8 @@ export interface EnrollOptions extends Endpoints {
   days?: number;
   /** DNS names / IP addresses for a server certificate (fog leads, the Knowledge Base, nats-server) */
   hosts?: string[];
+  /** the deployment's regions: a leafnode server's link user is denied speaking for the others */
+  regions?: string[];
 }
 
 /**
@@ -39,7 +41,10 @@ export async function enroll(
     days,
     hosts: options.hosts,
   });
-  const { creds, userKey } = await userCreds(pki.natsKeys, identity, { notAfter: leaf.notAfter });
+  const { creds, userKey } = await userCreds(pki.natsKeys, identity, {
+    notAfter: leaf.notAfter,
+    ...(options.regions ? { regions: options.regions } : {}),
+  });
   const files = bundleFiles(outDir);
   const record: IssuedRecord = {
     ...identity,

@@ -13,6 +13,7 @@ import {
 } from "./grpc-credentials.js";
 import { Pki } from "./pki-store.js";
 import { normaliseSerial, RevocationList } from "./revocation-list.js";
+import { RotatingClientCredentials } from "./rotating-client-credentials.js";
 
 // one unary method whose answer is the caller's identity as the server saw it in the certificate
 const raw = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
@@ -162,5 +163,41 @@ describe("gRPC mutual TLS from bundles (real sockets)", () => {
         interval: 200,
       },
     );
+  });
+
+  it("client rotation: re-enrolled client credentials reach their holder; a half-written pair is skipped", async () => {
+    const dir = await bundle("eu", "fog", "fog-7");
+    const rotating = new RotatingClientCredentials(loadBundle(dir), {
+      expectServer: (p) => p.role === "fog",
+      pollMs: 100,
+      settleMs: 50,
+    });
+    const told: grpc.ChannelCredentials[] = [];
+    rotating.subscribe((c) => told.push(c));
+    const first = new Client(address, rotating.current);
+    clients.push(first);
+    expect(await call(first)).toBe("eu/fog/fog-7");
+    // enrolment replaces key.pem first: a key without its certificate is not a usable pair
+    const elsewhere = join(tmp.path, "fog-7-next");
+    const next = await enroll(pki, { region: "eu", role: "fog", id: "fog-7" }, elsewhere, {
+      nowMs: Date.now(),
+    });
+    copyFileSync(join(elsewhere, "key.pem"), join(dir, "key.pem"));
+    expect(rotating.reload()).toBe(false);
+    expect(rotating.rejectedReloads).toBe(1);
+    copyFileSync(join(elsewhere, "cert.pem"), join(dir, "cert.pem"));
+    // the watcher picks the completed pair up by itself
+    await vi.waitFor(() => expect(told).toHaveLength(1), { timeout: 10_000, interval: 100 });
+    expect(rotating.current).toBe(told[0]);
+    let seen = "";
+    const second = new Client(address, rotating.current);
+    clients.push(second);
+    await pki.revoke((r) => r.id === "fog-7" && r.serial !== next.serial, Date.now());
+    copyFileSync(pki.files.crl, join(tmp.path, "eu-fog-fog-1", "crl.pem"));
+    // the old certificate is now refused; the rotated credentials still get through
+    await expect(call(first)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    seen = await call(second);
+    expect(seen).toBe("eu/fog/fog-7");
+    rotating.close();
   });
 });

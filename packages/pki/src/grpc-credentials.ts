@@ -3,6 +3,7 @@ import {
   checkServerIdentity,
   createSecureContext,
   type PeerCertificate,
+  type SecureContext,
   type SecureContextOptions,
 } from "node:tls";
 import { type ChannelCredentials, credentials, ServerCredentials, status } from "@grpc/grpc-js";
@@ -11,7 +12,8 @@ import { bundleFiles } from "./bundle-files.js";
 import { type Identity, identityFromCertificate } from "./identity.js";
 import { RevocationList } from "./revocation-list.js";
 
-function contextOptions(bundle: Bundle): SecureContextOptions {
+/** The bundle's current files as TLS context options (the loaded bundle's text where a file is unreadable). */
+export function contextOptions(bundle: Bundle): SecureContextOptions {
   const files = bundleFiles(bundle.dir);
   const read = (path: string, fallback: string) => {
     try {
@@ -77,8 +79,8 @@ export function grpcServerCredentials(bundle: Bundle, options: { pollMs?: number
 export function grpcClientCredentials(
   bundle: Bundle,
   options: { expectServer?: (peer: Identity, cert: PeerCertificate) => boolean } = {},
+  context: SecureContext = createSecureContext(contextOptions(bundle)),
 ): ChannelCredentials {
-  const context = createSecureContext(contextOptions(bundle));
   return credentials.createFromSecureContext(context, {
     checkServerIdentity: (host: string, cert: PeerCertificate) => {
       if (!options.expectServer) return checkServerIdentity(host, cert);

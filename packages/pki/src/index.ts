@@ -38,6 +38,17 @@ export {
 export { type NatsServerConfigOptions, natsConnectOptions, natsServerConfig } from "./nats-config.js";
 export { enrollNatsDeployment, type NatsDeploymentFiles } from "./nats-deployment.js";
 export {
+  derivedPorts,
+  type NatsDeploymentFilesOptions,
+  type NatsServerAddress,
+  NatsTemplateError,
+  renderNatsTemplate,
+  type WrittenNatsServer,
+  writeNatsDeploymentFiles,
+} from "./nats-deployment-files.js";
+export {
+  leafnodeLinkPermissions,
+  leafnodeServerId,
   type NatsPermissions,
   natsInboxPrefix,
   natsPermissions,
@@ -48,6 +59,11 @@ export { type PushResult, pushAccountJwt } from "./nats-push.js";
 export { pkiFiles } from "./pki-files.js";
 export { CRL_DAYS, type IssuedRecord, Pki, PkiError } from "./pki-store.js";
 export { normaliseSerial, RevocationList } from "./revocation-list.js";
+export {
+  RotatingClientCredentials,
+  type RotatingClientCredentialsOptions,
+  rotatingClientCredentials,
+} from "./rotating-client-credentials.js";
 export {
   ensureStream,
   HISTORY_TELEMETRY_LIMITS,

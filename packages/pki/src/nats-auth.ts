@@ -11,7 +11,7 @@ import {
   type KeyPair,
 } from "nats-jwt";
 import { type Identity, spiffeUri } from "./identity.js";
-import { natsPermissions } from "./nats-permissions.js";
+import { leafnodeServerId, natsPermissions } from "./nats-permissions.js";
 
 const enc = new TextEncoder();
 const V2 = { algorithm: Algorithms.v2 };
@@ -129,10 +129,10 @@ export async function accountJwts(
 export async function userCreds(
   keys: NatsKeys,
   identity: Identity,
-  options: { notAfter: Date },
+  options: { notAfter: Date; regions?: string[] },
 ): Promise<{ creds: string; userKey: string }> {
   const user = createUser() as KeyPair;
-  const perms = natsPermissions(identity);
+  const perms = natsPermissions(identity, options.regions ? { regions: options.regions } : {});
   const jwt = await encodeUser(
     spiffeUri(identity),
     user,
@@ -150,29 +150,15 @@ export async function userCreds(
 }
 
 /**
- * The user a region's leafnode server links to the cloud cluster with (leafnode remote `credentials`). The
- * link carries the region's subjects and JetStream domain traffic, so it may publish and subscribe broadly,
- * with one exception: no device command (`qonnect.*.cmd.>`) may enter the cloud from a leafnode, so a
- * compromised region's server cannot command another region's devices (commands never need to cross a link:
- * a region's fog leads and devices share its leafnode server).
+ * The user a region's leafnode server links to the cloud cluster with (leafnode remote `credentials`): the
+ * NATS user of its `nats` identity `leaf-<region>` (leafnodeLinkPermissions: its region's subjects and the
+ * telemetry stream's sourcing only). `enroll` issues it with the server's certificate and records it in
+ * issued.json, so `qonnect revoke nats leaf-<region> --region <region>` cuts the link.
  */
 export async function leafnodeLinkCreds(
   keys: NatsKeys,
   region: string,
-  options: { notAfter: Date },
+  options: { notAfter: Date; regions?: string[] },
 ): Promise<{ creds: string; userKey: string }> {
-  const user = createUser() as KeyPair;
-  const jwt = await encodeUser(
-    spiffeUri({ region, role: "nats", id: `leaf-${region}` }),
-    user,
-    kp(keys.accountSeed),
-    {
-      pub: { allow: [">"], deny: ["qonnect.*.cmd.>"] },
-      sub: { allow: [">"], deny: [] },
-      bearer_token: false,
-      payload: ACCOUNT_LIMITS.payload,
-    },
-    { ...V2, exp: Math.floor(options.notAfter.getTime() / 1000) },
-  );
-  return { creds: new TextDecoder().decode(fmtCreds(jwt, user)), userKey: user.getPublicKey() };
+  return userCreds(keys, { region, role: "nats", id: leafnodeServerId(region) }, options);
 }

@@ -4,10 +4,9 @@
 // account JWTs (resolver.conf). `@qonnect/natsd`'s startNatsDeployment takes the result as `secure`.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file.js";
 import { bundleFiles } from "./bundle-files.js";
 import { enroll } from "./enroll.js";
-import { leafnodeLinkCreds } from "./nats-auth.js";
+import { leafnodeServerId } from "./nats-permissions.js";
 import type { Pki } from "./pki-store.js";
 
 /** What startNatsDeployment needs to run infra/nats/cloud.conf and leaf.conf (all paths absolute). */
@@ -20,11 +19,14 @@ export interface NatsDeploymentFiles {
   caFile: string;
   /** by server name (cloud-1 …, leaf-<region>): the server's certificate and key */
   servers: Record<string, { certFile: string; keyFile: string; bundleDir: string }>;
-  /** by region: the leafnode link's NATS credentials */
+  /** by region: the leafnode link's NATS credentials (nats.creds of the server's bundle) */
   leafCreds: Record<string, string>;
 }
 
-/** Enrols every server of a deployment into `dir` (one bundle per server) and writes the leaf link creds. */
+/**
+ * Enrols every server of a deployment into `dir` (one bundle per server, recorded in issued.json); a leafnode
+ * server's bundle `nats.creds` is its region's link user.
+ */
 export async function enrollNatsDeployment(
   pki: Pki,
   dir: string,
@@ -34,26 +36,23 @@ export async function enrollNatsDeployment(
   const servers: NatsDeploymentFiles["servers"] = {};
   const identities = [
     ...Array.from({ length: options.cloudServers }, (_, i) => ({ region: "cloud", id: `cloud-${i + 1}` })),
-    ...options.regions.map((region) => ({ region, id: `leaf-${region}` })),
+    ...options.regions.map((region) => ({ region, id: leafnodeServerId(region) })),
   ];
   for (const { region, id } of identities) {
     const bundleDir = join(dir, id);
     await enroll(pki, { region, role: "nats", id }, bundleDir, {
       nowMs: options.nowMs,
       hosts,
+      regions: options.regions,
       ...(options.days ? { days: options.days } : {}),
     });
     const files = bundleFiles(bundleDir);
     servers[id] = { certFile: files.cert, keyFile: files.key, bundleDir };
   }
+  // a leafnode server's own NATS user (nats.creds of its bundle, in issued.json) is its region's link user
   const leafCreds: Record<string, string> = {};
-  const notAfter = new Date(options.nowMs + (options.days ?? 90) * 86_400_000);
-  for (const region of options.regions) {
-    const { creds } = await leafnodeLinkCreds(pki.natsKeys, region, { notAfter });
-    const file = join(dir, `leaf-${region}`, "leaf.creds");
-    writeFileAtomic(file, creds, 0o600);
-    leafCreds[region] = file;
-  }
+  for (const region of options.regions)
+    leafCreds[region] = bundleFiles(servers[leafnodeServerId(region)]!.bundleDir).creds;
   const accounts = JSON.parse(readFileSync(pki.files.accounts, "utf8")) as { account: string };
   return {
     operatorJwtFile: pki.files.operatorJwt,

@@ -51,9 +51,13 @@ function jsRead(stream: string): string[] {
  *   region summary, receives the account's connect/disconnect events (imported from the system account);
  * - kb: reads every region's summaries and telemetry and manages the streams; never commands a device;
  * - admin: observes everything, publishes nothing (the demo's `observer` credentials);
- * - nats: a server certificate only; its NATS user may do nothing.
+ * - nats: a server certificate only; its NATS user may do nothing, except a leafnode server's
+ *   (`leaf-<region>`), which is its region's link to the cloud (leafnodeLinkPermissions).
  */
-export function natsPermissions(identity: Identity): NatsPermissions {
+export function natsPermissions(
+  identity: Identity,
+  deployment: { regions?: string[] } = {},
+): NatsPermissions {
   const { region, id } = identity;
   const inbox = `${natsInboxPrefix(identity)}.>`;
   switch (identity.role) {
@@ -99,6 +103,50 @@ export function natsPermissions(identity: Identity): NatsPermissions {
     case "admin":
       return { pub: { allow: [], deny: [">"] }, sub: { allow: [">"], deny: [] } };
     case "nats":
+      if (id === leafnodeServerId(region)) return leafnodeLinkPermissions(region, deployment.regions);
       return { pub: { allow: [], deny: [">"] }, sub: { allow: [], deny: [">"] } };
   }
+}
+
+/** The `nats` identity of a region's leafnode server: its NATS user is the region's link to the cloud. */
+export function leafnodeServerId(region: string): string {
+  return `leaf-${region}`;
+}
+
+/**
+ * The user a region's leafnode server links to the cloud cluster with, confined to its own region. Seen from
+ * the cloud, `pub` is what the link may send into the cloud, and also which of the cloud's subscriptions it
+ * is told about; `sub` is what it may receive from the cloud:
+ * - the region's subjects `qonnect.<region>.>` both ways, except device commands into the cloud;
+ * - `qonnect.*.{summary,telemetry.*,register.*}` out, so the Knowledge Base's wildcard subscriptions reach
+ *   the region (nats-server forwards a subscription only when it is within `pub`), with every other region
+ *   the deployment knows (`otherRegions`) denied: the link cannot speak for another region;
+ * - the cloud's JetStream reaching the region's domain: `$JS.<region>.API.>` requests in, their replies
+ *   (`$JSC.R.>`) out; the history stream's source consumer delivers on `$JS.S.>` and is flow-controlled on
+ *   `$JS.FC.<region stream>.>`.
+ * Nothing of another region comes in: no other region's subjects, JetStream domain or stream, and no
+ * connect/disconnect events of other servers.
+ */
+export function leafnodeLinkPermissions(region: string, otherRegions: string[] = []): NatsPermissions {
+  const stream = telemetryStreamName(region);
+  return {
+    pub: {
+      allow: [
+        `qonnect.${region}.>`,
+        subjects.summary("*"),
+        subjects.telemetry("*", "*"),
+        subjects.register("*", "*"),
+        "$JSC.R.>",
+        "$JS.S.>",
+      ],
+      deny: [
+        subjects.command("*", ">"),
+        ...otherRegions.filter((r) => r !== region).map((r) => `qonnect.${r}.>`),
+      ],
+    },
+    sub: {
+      allow: [`qonnect.${region}.>`, `$JS.${region}.API.>`, `$JS.FC.${stream}.>`],
+      deny: [],
+    },
+  };
 }

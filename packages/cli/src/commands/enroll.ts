@@ -22,6 +22,11 @@ export const registerEnroll: Register = (program, io) => {
     .option("--nats <url>", "NATS server URL for identity.yaml (repeatable)", collect)
     .option("--fog <address>", "fog lead gRPC address for identity.yaml (repeatable)", collect)
     .option("--kb <address>", "Knowledge Base address for identity.yaml")
+    .option(
+      "--deployment-region <region>",
+      "nats leaf-<region>: a region of the deployment the link may not speak for (repeatable)",
+      collect,
+    )
     .option("--json", "print one JSON document")
     .action(
       async (
@@ -36,6 +41,7 @@ export const registerEnroll: Register = (program, io) => {
           nats?: string[];
           fog?: string[];
           kb?: string;
+          deploymentRegion?: string[];
           json?: boolean;
         },
       ) => {
@@ -58,6 +64,7 @@ export const registerEnroll: Register = (program, io) => {
             nats: opts.nats,
             fog: opts.fog,
             kb: opts.kb,
+            ...(opts.deploymentRegion ? { regions: [region, ...opts.deploymentRegion] } : {}),
           });
           const summary = {
             bundle: out,

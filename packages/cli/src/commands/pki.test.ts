@@ -61,4 +61,21 @@ describe("qonnect pki init / enroll / revoke", () => {
     expect(none.stderr).toMatch(/qonnect pki init/);
     expect(await run(["revoke"], bufferIo(tmp.path))).toBe(2);
   });
+
+  it("enrols a leafnode server whose NATS user is its region's link, denied speaking for the other regions", async () => {
+    const io = bufferIo(tmp.path);
+    const argv = ["enroll", "nats", "leaf-eu", "--region", "eu", "--deployment-region", "us", "--json"];
+    expect(await run(argv, io), io.stderr).toBe(0);
+    const creds = readFileSync(join(JSON.parse(io.stdout).bundle, "nats.creds"), "utf8");
+    const jwt = creds.split("\n").find((l) => l.startsWith("ey"))!;
+    const claims = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as {
+      nats: { pub: { allow: string[]; deny: string[] }; sub: { allow: string[] } };
+    };
+    expect(claims.nats.pub.allow).toContain("qonnect.eu.>");
+    expect(claims.nats.pub.deny).toEqual(expect.arrayContaining(["qonnect.*.cmd.>", "qonnect.us.>"]));
+    expect(claims.nats.sub.allow).not.toContain(">");
+    expect(claims.nats.sub.allow.every((x) => !x.startsWith("qonnect.") || x.startsWith("qonnect.eu."))).toBe(
+      true,
+    );
+  });
 });

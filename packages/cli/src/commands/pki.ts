@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { natsServerConfig, Pki, PkiError } from "@qonnect/pki";
 import { CliError, EXIT, type Io } from "../io.js";
 import type { Register } from "./index.js";
+import { registerPkiNatsDeployment } from "./pki-nats-deployment.js";
 
 /** The PKI directory: --pki, else $QONNECT_PKI, else ./pki. */
 export function pkiDir(io: Io, flag?: string): string {
@@ -92,4 +93,5 @@ export const registerPki: Register = (program, io) => {
         io.err(`wrote ${configFile}; start it with: nats-server -c ${configFile}\n`);
       },
     );
+  registerPkiNatsDeployment(pki, io, (flag) => openPki(pkiDir(io, flag)));
 };

@@ -11,6 +11,7 @@ import { connect } from "nats";
 import { agentAttacks } from "./agent-attacks.js";
 import type { Attempt } from "./attempt.js";
 import { fogAttacks } from "./fog-attacks.js";
+import { leafAttacks } from "./leaf-attacks.js";
 import { type NatsTarget, natsAttacks } from "./nats-attacks.js";
 import { raftAttacks } from "./raft-attacks.js";
 import { storageAttacks } from "./storage-attacks.js";
@@ -62,6 +63,9 @@ export async function runSecuritySuite(onAttempt: (a: Attempt) => void): Promise
   const stops: (() => Promise<void>)[] = [];
   try {
     record(await natsAttacks(target));
+    const leaf = await leafAttacks(pki, dir);
+    record(leaf.attempts);
+    await leaf.stop();
     const agent = await agentAttacks(target);
     stops.push(agent.stop);
     record(agent.attempts);

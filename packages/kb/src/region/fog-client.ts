@@ -27,7 +27,16 @@ export class RegionUnreachableError extends Error {
 }
 
 export interface FogClientOptions {
-  credentials?: grpc.ChannelCredentials;
+  /**
+   * Fixed credentials, or ones that follow a rotated bundle (`RotatingClientCredentials` of @qonnect/pki):
+   * after a rotation new calls go over new channels and the old ones are closed once their calls are done.
+   */
+  credentials?:
+    | grpc.ChannelCredentials
+    | {
+        readonly current: grpc.ChannelCredentials;
+        subscribe(listener: (c: grpc.ChannelCredentials) => void): () => void;
+      };
   /** Per call, ms. Default 5 s. */
   timeoutMs?: number;
 }
@@ -36,12 +45,39 @@ export class FogClient {
   #clients = new Map<string, fogV1.FogLeadClient>();
   #leader = new Map<string, string>();
 
-  constructor(readonly o: FogClientOptions = {}) {}
+  #unsubscribe: (() => void) | undefined;
+  #retiring = new Map<NodeJS.Timeout, fogV1.FogLeadClient[]>();
+
+  constructor(readonly o: FogClientOptions = {}) {
+    const c = o.credentials;
+    if (c && "subscribe" in c) this.#unsubscribe = c.subscribe(() => this.#retire());
+  }
+
+  #credentials(): grpc.ChannelCredentials {
+    const c = this.o.credentials;
+    if (!c) return grpc.credentials.createInsecure();
+    return "subscribe" in c ? c.current : c;
+  }
+
+  /** New credentials: later calls open new channels; the old ones close when their calls' deadlines passed. */
+  #retire(): void {
+    const old = [...this.#clients.values()];
+    this.#clients.clear();
+    const t = setTimeout(
+      () => {
+        this.#retiring.delete(t);
+        for (const c of old) c.close();
+      },
+      (this.o.timeoutMs ?? 5000) + 1000,
+    );
+    t.unref();
+    this.#retiring.set(t, old);
+  }
 
   #client(address: string): fogV1.FogLeadClient {
     let c = this.#clients.get(address);
     if (!c) {
-      c = new fogV1.FogLeadClient(address, this.o.credentials ?? grpc.credentials.createInsecure());
+      c = new fogV1.FogLeadClient(address, this.#credentials());
       this.#clients.set(address, c);
     }
     return c;
@@ -125,6 +161,12 @@ export class FogClient {
   }
 
   close(): void {
+    this.#unsubscribe?.();
+    for (const [t, old] of this.#retiring) {
+      clearTimeout(t);
+      for (const c of old) c.close();
+    }
+    this.#retiring.clear();
     for (const c of this.#clients.values()) c.close();
     this.#clients.clear();
   }

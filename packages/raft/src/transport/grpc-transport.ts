@@ -5,6 +5,7 @@ import { status } from "@grpc/grpc-js";
 import { raftV1 } from "@qonnect/proto";
 import type { Message } from "../message.js";
 import { MessageDecodeError, messageFromProto, messageSizeBytes, messageToProto } from "./codec.js";
+import { PeerLinks } from "./peer-links.js";
 import { type BackoffOptions, PeerStream } from "./peer-stream.js";
 import { insecureSecurity, type TransportSecurity } from "./security.js";
 import type { MessageHandler, PeerStats, Transport } from "./transport.js";
@@ -67,8 +68,20 @@ export function serverOptions(maxMessageBytes: number, keepaliveMs: number): grp
   };
 }
 
+/** A client-streaming call's answer, given at most once (a refusal may come before the stream's end). */
+function answerOnce<Res>(callback: grpc.sendUnaryData<Res>) {
+  let done = false;
+  const finish: grpc.sendUnaryData<Res> = (err, res) => {
+    if (done) return;
+    done = true;
+    callback(err, res);
+  };
+  return { finish, finished: () => done };
+}
+
 export class GrpcTransport implements Transport {
-  private readonly clients: grpc.Client[] = [];
+  private readonly links: PeerLinks;
+  private unsubscribe: (() => void) | undefined;
   private readonly streams = new Map<number, PeerStream<raftV1.SendRequest>>();
   private readonly snapStreams = new Map<number, PeerStream<raftV1.SendSnapshotRequest>>();
   private readonly maxMessageBytes: number;
@@ -77,6 +90,15 @@ export class GrpcTransport implements Transport {
 
   constructor(private readonly o: GrpcTransportOptions) {
     this.maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const keepaliveMs = o.keepaliveMs ?? 1000;
+    this.links = new PeerLinks((separate) =>
+      channelOptions(this.maxMessageBytes, keepaliveMs, separate, o.backoff),
+    );
+  }
+
+  /** Times the transport moved to new channel credentials (a rotated certificate). */
+  get rotations(): number {
+    return this.links.rotations;
   }
 
   /** The RaftTransportService implementation, to add to the node's gRPC server. */
@@ -84,36 +106,42 @@ export class GrpcTransport implements Transport {
     const impl: raftV1.RaftTransportServiceServer = {
       send: (call, callback) => {
         let received = 0;
-        const certId = this.certifiedPeer(call);
-        if (certId === null)
-          return callback({ code: status.UNAUTHENTICATED, details: "no member certificate" });
+        const cert = this.certifiedPeer(call);
+        if (cert === null)
+          return callback({ code: status.UNAUTHENTICATED, details: "no valid member certificate" });
         let peer = 0;
+        const { finish, finished } = answerOnce(callback);
         const lost = () => {
           if (peer !== 0) this.o.onPeerConnectionLost?.(peer);
           peer = 0;
         };
         call.on("data", (req: raftV1.SendRequest) => {
-          if (!this.accept(req.cluster, req.from, certId)) return;
+          if (finished()) return;
+          if (this.revokedSince(cert)) return finish({ code: status.UNAUTHENTICATED, details: "revoked" });
+          if (!this.accept(req.cluster, req.from, cert?.id)) return;
           peer = req.from;
           // the peer is up (it reached us): a stream of ours to it waiting out a backoff retries now, so that
           // our answers (votes) reach a restarted peer without delay
           this.streams.get(req.from)?.retryNow();
           for (const p of req.messages) if (this.deliver(p, req.from)) received++;
         });
-        call.on("end", () => callback(null, { receivedMessages: received }));
+        call.on("end", () => finish(null, { receivedMessages: received }));
         call.on("cancelled", lost);
         call.on("error", lost);
       },
       sendSnapshot: (call, callback) => {
         let received = 0;
-        const certId = this.certifiedPeer(call);
-        if (certId === null)
-          return callback({ code: status.UNAUTHENTICATED, details: "no member certificate" });
+        const cert = this.certifiedPeer(call);
+        if (cert === null)
+          return callback({ code: status.UNAUTHENTICATED, details: "no valid member certificate" });
+        const { finish, finished } = answerOnce(callback);
         call.on("data", (req: raftV1.SendSnapshotRequest) => {
-          if (!this.accept(req.cluster, req.from, certId) || !req.message) return;
+          if (finished()) return;
+          if (this.revokedSince(cert)) return finish({ code: status.UNAUTHENTICATED, details: "revoked" });
+          if (!this.accept(req.cluster, req.from, cert?.id) || !req.message) return;
           if (this.deliver(req.message, req.from)) received++;
         });
-        call.on("end", () => callback(null, { receivedChunks: received }));
+        call.on("end", () => finish(null, { receivedChunks: received }));
         call.on("error", () => {});
       },
     };
@@ -125,7 +153,6 @@ export class GrpcTransport implements Transport {
 
   async start(): Promise<void> {
     const security = this.o.security ?? insecureSecurity();
-    const keepaliveMs = this.o.keepaliveMs ?? 1000;
     const queue = {
       maxQueueMessages: this.o.maxQueueMessages ?? 10_000,
       maxQueueBytes: this.o.maxQueueBytes ?? 64 * 1024 * 1024,
@@ -133,27 +160,17 @@ export class GrpcTransport implements Transport {
     };
     for (const [peerId, address] of this.o.peers) {
       if (peerId === this.o.id) continue;
-      const client = new raftV1.RaftTransportServiceClient(
-        address,
-        security.channelCredentials,
-        channelOptions(this.maxMessageBytes, keepaliveMs, false, this.o.backoff),
-      );
-      const snapClient = new raftV1.RaftTransportServiceClient(
-        address,
-        security.channelCredentials,
-        channelOptions(this.maxMessageBytes, keepaliveMs, true, this.o.backoff),
-      );
-      this.clients.push(client, snapClient);
+      this.links.add(peerId, address, security.channelCredentials);
       const stream = new PeerStream<raftV1.SendRequest>({
         peerId,
         ...queue,
-        open: (done) => client.send((err) => done(err)),
+        open: (done) => this.links.get(peerId).client.send((err) => done(err)),
         pack: (msgs) => this.pack(msgs),
       });
       const snapStream = new PeerStream<raftV1.SendSnapshotRequest>({
         peerId,
         ...queue,
-        open: (done) => snapClient.sendSnapshot((err) => done(err)),
+        open: (done) => this.links.get(peerId).snapClient.sendSnapshot((err) => done(err)),
         pack: (msgs) =>
           msgs.map((m) => ({ cluster: this.o.cluster, from: this.o.id, message: messageToProto(m) })),
       });
@@ -161,6 +178,15 @@ export class GrpcTransport implements Transport {
       this.snapStreams.set(peerId, snapStream);
       stream.start();
     }
+    this.unsubscribe = security.onChannelCredentials?.((c) => this.rotate(c));
+  }
+
+  /** New credentials (a rotated certificate): the peer streams move to new channels; nothing is dropped. */
+  private rotate(creds: grpc.ChannelCredentials): void {
+    const peers = new Map([...this.o.peers].filter(([id]) => id !== this.o.id));
+    this.links.rotate(peers, creds, (peerId) =>
+      Promise.all([this.streams.get(peerId)?.reopen(), this.snapStreams.get(peerId)?.reopen()]),
+    );
   }
 
   send(messages: Message[]): void {
@@ -171,12 +197,12 @@ export class GrpcTransport implements Transport {
   }
 
   async stop(): Promise<void> {
+    this.unsubscribe?.();
     for (const s of this.streams.values()) s.stop();
     for (const s of this.snapStreams.values()) s.stop();
-    for (const c of this.clients) c.close();
+    this.links.close();
     this.streams.clear();
     this.snapStreams.clear();
-    this.clients.length = 0;
   }
 
   stats(): Map<number, PeerStats> {
@@ -220,19 +246,34 @@ export class GrpcTransport implements Transport {
   }
 
   /**
-   * With certificate-based ids: the member id of the call's client certificate, or null (refused). Without
-   * (plain text, tests): undefined, and the batch's `from` is taken as it comes.
+   * With certificate-based ids: the member id and serial of the call's client certificate, or null (refused:
+   * no member of this group, or revoked). Without (plain text, tests): undefined, and the batch's `from` is
+   * taken as it comes.
    */
-  private certifiedPeer(call: { getAuthContext?(): { sslPeerCertificate?: { raw?: Buffer } } | null }) {
+  private certifiedPeer(call: {
+    getAuthContext?(): { sslPeerCertificate?: { raw?: Buffer; serialNumber?: string } } | null;
+  }): { id: number; serial: string } | null | undefined {
     const fromCert = this.o.security?.memberIdFromCertificate;
     if (!fromCert) return undefined;
-    const raw = call.getAuthContext?.()?.sslPeerCertificate?.raw;
-    const id = raw ? fromCert(raw) : undefined;
+    const cert = call.getAuthContext?.()?.sslPeerCertificate;
+    const id = cert?.raw ? fromCert(cert.raw) : undefined;
     if (id === undefined || !this.o.peers.has(id) || id === this.o.id) {
       this.reject(`peer stream from a certificate that names no other member (${id ?? "none"})`);
       return null;
     }
-    return id;
+    const serial = cert?.serialNumber ?? "";
+    if (this.o.security?.isRevokedSerial?.(serial)) {
+      this.reject(`peer stream from member ${id}'s revoked certificate ${serial}`);
+      return null;
+    }
+    return { id, serial };
+  }
+
+  /** The stream's certificate was revoked after the stream opened: its batches are refused from now on. */
+  private revokedSince(cert: { id: number; serial: string } | undefined): boolean {
+    if (!cert || !this.o.security?.isRevokedSerial?.(cert.serial)) return false;
+    this.reject(`batch from member ${cert.id}'s certificate ${cert.serial}, revoked since the stream opened`);
+    return true;
   }
 
   private reject(reason: string): void {

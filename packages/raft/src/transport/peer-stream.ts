@@ -36,6 +36,8 @@ export class PeerStream<Req> {
   private retryTimer: NodeJS.Timeout | undefined;
   private backoffMs: number;
   private stopped = false;
+  /** Streams left behind by reopen(), until they end. */
+  private readonly retiring = new Map<ClientWritableStream<Req>, () => void>();
   readonly stats: PeerStats = { sentMessages: 0, droppedMessages: 0, streamFailures: 0, connected: false };
 
   constructor(private readonly o: PeerStreamOptions<Req>) {
@@ -76,8 +78,30 @@ export class PeerStream<Req> {
     this.ensureStream();
   }
 
+  /**
+   * Moves to a new stream (`open` now dials a new channel: a rotated certificate). The old stream is
+   * half-closed after what was already written to it, so nothing is lost; the promise resolves when it has
+   * ended. A stream waiting out a backoff simply retries on the new channel.
+   */
+  reopen(): Promise<void> {
+    const old = this.stream;
+    if (this.stopped || !old) return Promise.resolve();
+    this.stream = undefined;
+    this.waitingDrain = false;
+    const ended = new Promise<void>((resolve) => this.retiring.set(old, resolve));
+    old.end();
+    this.ensureStream();
+    this.flush();
+    return ended;
+  }
+
   stop(): void {
     this.stopped = true;
+    for (const [s, ended] of this.retiring) {
+      s.cancel();
+      ended();
+    }
+    this.retiring.clear();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.queue = [];
@@ -119,6 +143,12 @@ export class PeerStream<Req> {
   }
 
   private onEnd(stream: ClientWritableStream<Req>, err: Error | null): void {
+    const retired = this.retiring.get(stream);
+    if (retired) {
+      this.retiring.delete(stream);
+      retired();
+      return;
+    }
     if (this.stream !== stream) return;
     this.stream = undefined;
     this.waitingDrain = false;

@@ -13,6 +13,17 @@ export interface TransportSecurity {
    * a member's id comes from its certificate, never from the message.
    */
   memberIdFromCertificate?: (certDer: Buffer) => number | undefined;
+  /**
+   * With TLS: true when a peer certificate (by serial, hex) was revoked. Its streams are refused, also on a
+   * connection opened before the revocation, and every batch is checked again.
+   */
+  isRevokedSerial?: (serialHex: string) => boolean;
+  /**
+   * Channel credentials that change (this node's certificate was rotated): the transport opens new channels
+   * with the credentials it is given and moves its streams to them, closing the old channels once their
+   * streams have ended. Returns the unsubscribe function.
+   */
+  onChannelCredentials?: (listener: (credentials: grpc.ChannelCredentials) => void) => () => void;
 }
 
 /**
