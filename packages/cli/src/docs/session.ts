@@ -133,6 +133,11 @@ export async function runSession(fences: Fence[], o: SessionOptions): Promise<Se
           const r = bash(line, repo, env, true);
           r.cmd = { ...cmd, expected: cmd.expected.map((e) => apply(e, subs)) };
           background.push(r);
+          // a second terminal is running before the reader types on: wait for its first words (`watch`
+          // prints its banner once subscribed, servers log as they start), else what the next command makes
+          // happen (an agent's registration) can pass before anyone listens
+          const readyBy = Date.now() + Math.min(timeoutMs, 30_000);
+          while (r.output.length === 0 && r.child.exitCode === null && Date.now() < readyBy) await sleep(50);
           continue;
         }
         // retried until it behaves as documented: what it talks to may still be starting
