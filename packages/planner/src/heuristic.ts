@@ -243,24 +243,8 @@ class Search {
       if (di < 0 || dj < 0 || di === dj || p.serviceOf[i] === p.serviceOf[j]) continue;
       if (!p.services[p.serviceOf[i]!]!.allowed[dj] || !p.services[p.serviceOf[j]!]!.allowed[di]) continue;
       this.evaluations += 2;
-      const before = state.objective;
-      state.unplace(i);
-      state.unplace(j);
-      let ok = false;
-      if (state.blocker(i, dj) === undefined) {
-        state.place(i, dj);
-        if (state.blocker(j, di) === undefined) {
-          state.place(j, di);
-          const need = this.threshold(i, di, dj) + this.threshold(j, dj, di) + IMPROVEMENT;
-          ok = state.objective < before - need;
-          if (!ok) state.unplace(j);
-        }
-        if (!ok) state.unplace(i);
-      }
-      if (!ok) {
-        state.place(i, di);
-        state.place(j, dj);
-      } else improved = true;
+      const need = this.threshold(i, di, dj) + this.threshold(j, dj, di) + IMPROVEMENT;
+      if (state.trySwap(i, j, need)) improved = true;
     }
     return improved;
   }

@@ -50,6 +50,25 @@ function stuck() {
   return { p, state, dev };
 }
 
+describe("PlacementState.trySwap", () => {
+  it("swaps two replicas only when both fit and the objective falls by more than asked; else leaves both", () => {
+    const { state, dev } = stuck();
+    const before = state.objective;
+    // big/0 (3 cores, c1) and small/6 (2 cores, x1): both fit the other's device, but 3 cores into the
+    // dirty zone for 2 out of it costs more than it saves
+    expect(state.trySwap(0, 6, 0)).toBe(false);
+    expect([state.device[0], state.device[6]]).toEqual([dev("c1"), dev("x1")]);
+    expect(state.objective).toBeCloseTo(before, 12);
+    // two replicas of one kind on different devices: a swap changes nothing, so no gain beats 0
+    expect(state.trySwap(4, 5, 0)).toBe(false);
+    // allowed to lose up to 1 of the objective, the same pair does swap, and the bookkeeping agrees
+    expect(state.trySwap(6, 0, -1)).toBe(true);
+    expect([state.device[0], state.device[6]]).toEqual([dev("x1"), dev("c1")]);
+    expect(state.objective).toBeGreaterThan(before);
+    expect(state.totals().objective).toBeCloseTo(state.objective, 9);
+  });
+});
+
 describe("repacking neighbourhood of the large-neighbourhood search", () => {
   it("finds the packing that moves and swaps stall before (the proven optimum)", async () => {
     const { p, state, dev } = stuck();

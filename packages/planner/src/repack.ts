@@ -145,24 +145,7 @@ function polish(
         if (di === dj || p.serviceOf[i] === p.serviceOf[j]) continue;
         if (!p.services[p.serviceOf[i]!]!.allowed[dj] || !p.services[p.serviceOf[j]!]!.allowed[di]) continue;
         count.n += 2;
-        const before = state.objective;
-        state.unplace(i);
-        state.unplace(j);
-        let ok = false;
-        if (state.blocker(i, dj) === undefined) {
-          state.place(i, dj);
-          if (state.blocker(j, di) === undefined) {
-            state.place(j, di);
-            ok = state.objective < before - IMPROVEMENT;
-            if (!ok) state.unplace(j);
-          }
-          if (!ok) state.unplace(i);
-        }
-        if (ok) improved = true;
-        else {
-          state.place(i, di);
-          state.place(j, dj);
-        }
+        if (state.trySwap(i, j, IMPROVEMENT)) improved = true;
       }
     if (!improved) break;
   }

@@ -158,6 +158,33 @@ export class PlacementState {
     this.placed++;
   }
 
+  /**
+   * Swaps the devices of replicas `i` and `j` when both fit and the objective falls by more than `minGain`;
+   * otherwise leaves both where they were. True when swapped.
+   */
+  trySwap(i: number, j: number, minGain: number): boolean {
+    const di = this.device[i]!;
+    const dj = this.device[j]!;
+    const before = this.objective;
+    this.unplace(i);
+    this.unplace(j);
+    let ok = false;
+    if (this.blocker(i, dj) === undefined) {
+      this.place(i, dj);
+      if (this.blocker(j, di) === undefined) {
+        this.place(j, di);
+        ok = this.objective < before - minGain;
+        if (!ok) this.unplace(j);
+      }
+      if (!ok) this.unplace(i);
+    }
+    if (!ok) {
+      this.place(i, di);
+      this.place(j, dj);
+    }
+    return ok;
+  }
+
   unplace(i: number): void {
     const p = this.p;
     const d = this.device[i]!;
