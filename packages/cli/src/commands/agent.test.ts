@@ -24,6 +24,9 @@ describe("qonnect agent", () => {
     const board = loadAgentConfig(join(dir, "board.yaml"));
     expect(board.dataDir).toBe("/var/lib/qonnect-agent");
     expect(board.runtime.workDir).toBe("/opt/qonnect/work");
+    // a board speaks to its region over TLS with its enrolment bundle, never plaintext
+    expect(board.nats.servers.every((s) => s.startsWith("tls://"))).toBe(true);
+    expect(board.nats.bundleDir).toBe("/run/credentials/qonnect-agent.service");
   });
 
   it("run: a bad configuration gives one line per problem, exit 2, and starts nothing", async () => {
