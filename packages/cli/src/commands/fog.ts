@@ -66,6 +66,22 @@ function withClientOptions<
     .option("--insecure", "plaintext gRPC (tests and loopback only)");
 }
 
+/**
+ * The fog lead configuration at `file`, or undefined after printing every problem and what to do next
+ * (`command` is the one to run again, `untouched` what did not happen).
+ */
+async function loadConfigOrExplain(io: Io, file: string, command: string, untouched: string) {
+  const { FogConfigError, loadFogConfig } = await fogPackage();
+  try {
+    return loadFogConfig(resolve(io.cwd, file));
+  } catch (err) {
+    if (!(err instanceof FogConfigError)) throw err;
+    for (const p of err.problems) io.err(`${p}\n`);
+    io.err(`fix the configuration above and run \`${command}\` again; ${untouched}\n`);
+    return undefined;
+  }
+}
+
 export const registerFog: Register = (program, io, outcome) => {
   const fog = program
     .command("fog")
@@ -76,16 +92,10 @@ export const registerFog: Register = (program, io, outcome) => {
     .description("run one fog lead of a region (stops on Ctrl-C)")
     .requiredOption("-c, --config <file>", "fog lead configuration (YAML; see docs/fog.md)")
     .action(async (opts: { config: string }) => {
-      const { FogConfigError, FogIdentityError, loadFogConfig, startFogLead, createFogLogger } =
-        await fogPackage();
+      const { FogIdentityError, startFogLead, createFogLogger } = await fogPackage();
       const { BundleError } = await import("@qonnect/pki");
-      let config: ReturnType<typeof loadFogConfig>;
-      try {
-        config = loadFogConfig(resolve(io.cwd, opts.config));
-      } catch (err) {
-        if (!(err instanceof FogConfigError)) throw err;
-        for (const p of err.problems) io.err(`${p}\n`);
-        io.err("fix the configuration above and run `qonnect fog run` again; nothing was started\n");
+      const config = await loadConfigOrExplain(io, opts.config, "qonnect fog run", "nothing was started");
+      if (!config) {
         outcome.exitCode = EXIT.usage;
         return;
       }
@@ -114,14 +124,9 @@ export const registerFog: Register = (program, io, outcome) => {
     .requiredOption("-c, --config <file>", "the surviving member's fog lead configuration")
     .option("--json", "print one JSON document")
     .action(async (opts: { config: string; json?: boolean }) => {
-      const { FogConfigError, FogRecoverError, loadFogConfig, recoverRegion } = await fogPackage();
-      let config: ReturnType<typeof loadFogConfig>;
-      try {
-        config = loadFogConfig(resolve(io.cwd, opts.config));
-      } catch (err) {
-        if (!(err instanceof FogConfigError)) throw err;
-        for (const p of err.problems) io.err(`${p}\n`);
-        io.err("fix the configuration above and run `qonnect fog recover` again; nothing was changed\n");
+      const { FogRecoverError, recoverRegion } = await fogPackage();
+      const config = await loadConfigOrExplain(io, opts.config, "qonnect fog recover", "nothing was changed");
+      if (!config) {
         outcome.exitCode = EXIT.usage;
         return;
       }
