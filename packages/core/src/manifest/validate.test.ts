@@ -134,6 +134,25 @@ kind: Aplication
     );
   });
 
+  it("takes only kubernetes.io/arch names for a device too, with the hint at the typo", () => {
+    const text = `apiVersion: qonnect.io/v1alpha1
+kind: Inventory
+metadata: { name: lab }
+spec:
+  zones: [{ name: DE, intensityGPerKWh: 300 }]
+  sites:
+    - { name: edge-1, tier: edge, region: r1, zone: DE }
+  devices:
+    - { name: d1, site: edge-1, arch: amd46, cpu: 4, memory: 1Gi, power: { idleW: 1, maxW: 7 } }
+    - { name: d2, site: edge-1, arch: x86_64, cpu: 4, memory: 1Gi, power: { idleW: 1, maxW: 7 } }
+    - { name: d3, site: edge-1, arch: riscv64, cpu: 4, memory: 1Gi, power: { idleW: 1, maxW: 7 } }
+`;
+    const got = errors(text);
+    expect(got).toHaveLength(2);
+    expect(got[0]).toMatch(/^m\.yaml:9:39: arch: "amd46" is not one of .* \(did you mean "amd64"\?\)$/);
+    expect(got[1]).toMatch(/^m\.yaml:10:39: arch: "x86_64" is not one of .*did you mean "amd64"/);
+  });
+
   it("checks references in inventories", () => {
     const text = `apiVersion: qonnect.io/v1alpha1
 kind: Inventory
