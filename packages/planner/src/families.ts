@@ -9,7 +9,9 @@ import {
   type Weights,
 } from "@qonnect/core";
 import { generateApplication, generateInventory, generateSmallInstance } from "./generate.js";
+import { plant } from "./planted.js";
 import { seededRandom } from "./rng.js";
+import type { PlacementEntry } from "./types.js";
 
 // Instance families for the benchmark, written from the problem's side rather than the heuristic's: each
 // stresses something a placement must get right (solar excess shared between replicas, load already on a
@@ -34,6 +36,8 @@ export interface Instance {
   seed: number;
   inventory: Inventory;
   app: Application;
+  /** The plan planted by the generator (planted.ts): proof that the instance is feasible. */
+  planted?: PlacementEntry[];
 }
 
 const ZONES = [
@@ -57,6 +61,8 @@ interface Shape {
   gammas: number[];
   weights: (random: () => number) => Partial<Weights>;
   calls: boolean;
+  /** A plan is planted (planted.ts) so that the instance is feasible: tight capacity, call limits. */
+  planted?: boolean;
 }
 
 const SHAPES: Record<Exclude<Family, "baseline">, Shape> = {
@@ -82,6 +88,7 @@ const SHAPES: Record<Exclude<Family, "baseline">, Shape> = {
     gammas: [1],
     weights: (r) => ({ energy: r(), carbon: r(), cost: r(), performance: r() }),
     calls: false,
+    planted: true,
   },
   "many-small": {
     services: [8, 30],
@@ -126,6 +133,7 @@ const SHAPES: Record<Exclude<Family, "baseline">, Shape> = {
     gammas: [1],
     weights: (r) => ({ energy: r(), carbon: r(), performance: r(), latency: r() }),
     calls: true,
+    planted: true,
   },
 };
 
@@ -230,7 +238,13 @@ function application(random: () => number, inventory: Inventory, shape: Shape, r
     limits: {},
     services,
   };
-  return app;
+  const planted = shape.planted
+    ? plant(random, inventory, services, {
+        clustered: shape.calls,
+        ...(shape.calls ? {} : { booked: shape.booked }),
+      })
+    : undefined;
+  return { app, ...(planted ? { planted } : {}) };
 }
 
 /** Instance `seed` of `family` at `size`; equal arguments give equal instances. */
@@ -249,5 +263,5 @@ export function familyInstance(family: Family, size: Size, seed: number): Instan
   }
   const shape = SHAPES[family];
   const inventory = fleet(random, devices, shape, `${family}-${size}`);
-  return { family, size, seed, inventory, app: application(random, inventory, shape, replicas) };
+  return { family, size, seed, inventory, ...application(random, inventory, shape, replicas) };
 }
