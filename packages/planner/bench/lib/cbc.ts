@@ -46,7 +46,8 @@ export function solveWithCbc(mps: string, timeLimitS: number): CbcResult {
       /Problem is infeasible|Pre-processing says infeasible/.test(out)
     )
       return { status: "infeasible", wallMs, ...(cpuMs !== undefined ? { cpuMs } : {}) };
-    if (/Result - Stopped/.test(out)) return { status: "stopped", wallMs };
+    if (/Result - Stopped/.test(out))
+      return { status: "stopped", wallMs, ...(cpuMs !== undefined ? { cpuMs } : {}) };
     return { status: "error", wallMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
