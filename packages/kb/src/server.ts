@@ -60,7 +60,9 @@ export interface KbServerOptions {
    * The regions' telemetry into the history (default on when `nats` is given): every region known (Region
    * resources, from summaries) and these are followed.
    */
-  telemetry?: false | ({ regions?: string[] } & Pick<TelemetryHistoryOptions, "batch" | "retryMs">);
+  telemetry?:
+    | false
+    | ({ regions?: string[] } & Pick<TelemetryHistoryOptions, "batch" | "retryMs" | "ackWaitMs">);
   /** Extra wiring started after the APIs. */
   extensions?: ((kb: KbServer) => Promise<{ close(): Promise<void> }>)[];
 }
@@ -154,7 +156,15 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
     throw err;
   }
   const { host, port } = hostPort(o.http);
-  const app = restApp({ api, store, metrics, ready: () => ready, nowMs });
+  let telemetryHistory: TelemetryHistory | undefined; // started after the listeners
+  const app = restApp({
+    api,
+    store,
+    metrics,
+    ready: () => ready,
+    nowMs,
+    telemetryBacklog: async () => (await telemetryHistory?.backlog()) ?? [],
+  });
   const httpServer = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = tls
       ? serve(
@@ -254,6 +264,7 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
     });
     await telemetry.start(o.nats, bundle ? natsConnectOptions(bundle, o.nats) : {});
     kb.telemetry = telemetry;
+    telemetryHistory = telemetry;
     extras.push(telemetry);
     // every region there is: the ones configured, the stored ones, and each new one (its first summary)
     for (const region of o.telemetry?.regions ?? []) telemetry.follow(region);

@@ -1,19 +1,28 @@
 // The telemetry history against a real NATS deployment from infra/nats (three cloud servers with JetStream,
 // a leafnode server for the region) and `kb serve` as a real process: samples published into the region's
 // stream at the leaf reach the Knowledge Base's store through the cloud's history stream, each (device, seq)
-// exactly once, across a SIGKILL of the Knowledge Base and a cut of the leaf's link to the cloud.
+// exactly once, across a SIGKILL of the Knowledge Base and a cut of the leaf's link to the cloud; the coverage
+// reports each region's backlog, and a consumer made by an older version gets the current ack wait.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureStream, regionTelemetryStreamConfig, subjects, telemetryMsgId } from "@qonnect/pki";
+import {
+  ensureStream,
+  historyStreamConfig,
+  historyStreamName,
+  regionTelemetryStreamConfig,
+  subjects,
+  telemetryMsgId,
+} from "@qonnect/pki";
 import { telemetryV1 } from "@qonnect/proto";
 import { freePort, type NatsDeployment, startNatsDeployment, tempDir, waitFor } from "@qonnect/testkit";
-import { connect, type NatsConnection } from "nats";
+import { AckPolicy, connect, type NatsConnection, nanos } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../api/auth.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import type { TelemetryCoverage } from "../store/telemetry-store.js";
+import { DEFAULT_ACK_WAIT_MS, TELEMETRY_CONSUMER, type TelemetryBacklog } from "./telemetry-history.js";
 
 const main = fileURLToPath(new URL("../testdata/serve-main.ts", import.meta.url));
 const REGION = "eu-central";
@@ -93,15 +102,16 @@ describe("telemetry history: region stream → cloud history stream → kb store
     child.kill(signal);
     await exited;
   };
-  const coverage = async (): Promise<Map<string, TelemetryCoverage>> => {
+  const coverageBody = async () => {
     const res = await fetch(`http://127.0.0.1:${httpPort}/api/v1/telemetry/coverage`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(5000),
     });
     if (!res.ok) throw new Error(`coverage: HTTP ${res.status}`);
-    const body = (await res.json()) as { devices: TelemetryCoverage[] };
-    return new Map(body.devices.map((d) => [d.device, d]));
+    return (await res.json()) as { devices: TelemetryCoverage[]; regions: TelemetryBacklog[] };
   };
+  const coverage = async (): Promise<Map<string, TelemetryCoverage>> =>
+    new Map((await coverageBody()).devices.map((d) => [d.device, d]));
   /** Every device's history holds exactly seq 0..sent-1. */
   const complete = async (sent: (device: string) => number) => {
     const c = await coverage().catch(() => new Map<string, TelemetryCoverage>());
@@ -130,6 +140,17 @@ describe("telemetry history: region stream → cloud history stream → kb store
     open.push(leafNc);
     // the region's stream, as the region's fog leads create it
     await ensureStream(await leafNc.jetstreamManager(), regionTelemetryStreamConfig(REGION));
+    // a history consumer left by an older version, with its 30 s ack wait
+    const cloudNc = await connect({ servers: deployment.cloudUrls(), maxReconnectAttempts: -1 });
+    open.push(cloudNc);
+    const cloudJsm = await cloudNc.jetstreamManager({ checkAPI: false });
+    await waitFor(() => cloudJsm.getAccountInfo().then(() => true), { what: "the cloud's JetStream" });
+    await ensureStream(cloudJsm, historyStreamConfig(REGION, { sourceDomain: REGION, replicas: 3 }));
+    await cloudJsm.consumers.add(historyStreamName(REGION), {
+      durable_name: TELEMETRY_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(30_000),
+    });
     const pub = publisher(leafNc);
     try {
       await startKb();
@@ -161,6 +182,15 @@ describe("telemetry history: region stream → cloud history stream → kb store
       const c = await coverage();
       for (const d of DEVICES)
         expect(c.get(d)).toMatchObject({ firstSeq: 0, missing: 0, count: pub.sent(d) });
+      // the backlog says the history has caught up, and the old consumer now redelivers after 10 s
+      await waitFor(async () => (await coverageBody()).regions[0]?.pendingSamples === 0, what("no backlog"));
+      const { regions } = await coverageBody();
+      expect(regions).toEqual([
+        expect.objectContaining({ region: REGION, pendingSamples: 0, ackWaitMs: DEFAULT_ACK_WAIT_MS }),
+      ]);
+      expect(regions[0]!.error).toBeUndefined();
+      const info = await cloudJsm.consumers.info(historyStreamName(REGION), TELEMETRY_CONSUMER);
+      expect(info.config.ack_wait).toBe(nanos(DEFAULT_ACK_WAIT_MS));
     } catch (err) {
       // the Knowledge Base's own log says why it did not get there
       process.stderr.write(

@@ -36,9 +36,29 @@ export interface TelemetryHistoryOptions {
   batch?: number;
   /** Retry period after a failure (no JetStream yet, store down). Default 2000 ms. */
   retryMs?: number;
+  /**
+   * How long a delivered sample may stay unacknowledged before JetStream delivers it again. A batch lost on
+   * its way (the cloud server carrying it died) is a gap in the history for this long. Default 10000 ms.
+   */
+  ackWaitMs?: number;
+}
+
+/** How far the history is behind a region's stream: what an operator reads to tell "late" from "lost". */
+export interface TelemetryBacklog {
+  region: string;
+  /** Samples in the history stream not yet delivered to the Knowledge Base. */
+  pendingSamples: number;
+  /** Delivered and not yet acknowledged (stored): redelivered after `ackWaitMs` if they went missing. */
+  unacknowledgedSamples: number;
+  /** Samples delivered more than once so far (a lost batch, or a store failure). */
+  redeliveredSamples: number;
+  ackWaitMs: number;
+  /** Set when the consumer cannot be read (no JetStream yet, a server down): why. */
+  error?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const DEFAULT_ACK_WAIT_MS = 10_000;
 
 export class TelemetryHistory {
   #nc: NatsConnection | undefined;
@@ -64,6 +84,35 @@ export class TelemetryHistory {
 
   get regions(): string[] {
     return [...this.#regions.keys()];
+  }
+
+  /** Each followed region's backlog, read from its durable consumer. */
+  async backlog(): Promise<TelemetryBacklog[]> {
+    const ackWaitMs = this.o.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    return Promise.all(
+      this.regions.map(async (region): Promise<TelemetryBacklog> => {
+        const empty = {
+          region,
+          pendingSamples: 0,
+          unacknowledgedSamples: 0,
+          redeliveredSamples: 0,
+          ackWaitMs,
+        };
+        try {
+          if (!this.#nc) throw new Error("not started");
+          const jsm = await this.#nc.jetstreamManager({ timeout: 2000 });
+          const info = await jsm.consumers.info(historyStreamName(region), TELEMETRY_CONSUMER);
+          return {
+            ...empty,
+            pendingSamples: info.num_pending,
+            unacknowledgedSamples: info.num_ack_pending,
+            redeliveredSamples: info.num_redelivered,
+          };
+        } catch (err) {
+          return { ...empty, error: (err as Error).message };
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -111,11 +160,23 @@ export class TelemetryHistory {
       if (!/replica|insufficient resources|peers/i.test((err as Error).message)) throw err;
       await ensureStream(jsm, historyStreamConfig(region, { sourceDomain, replicas: 1 }));
     }
-    await jsm.consumers.add(historyStreamName(region), {
+    const stream = historyStreamName(region);
+    const ackWait = nanos(this.o.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
+    const existing = await jsm.consumers.info(stream, TELEMETRY_CONSUMER).catch((err: Error) => {
+      if (/not found/i.test(err.message)) return undefined;
+      throw err;
+    });
+    if (existing) {
+      // made by an older version (30 s): the ack wait is the one setting that may change in place
+      if (existing.config.ack_wait !== ackWait)
+        await jsm.consumers.update(stream, TELEMETRY_CONSUMER, { ack_wait: ackWait });
+      return;
+    }
+    await jsm.consumers.add(stream, {
       durable_name: TELEMETRY_CONSUMER,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(30_000),
+      ack_wait: ackWait,
       max_ack_pending: 20_000,
     });
   }

@@ -8,6 +8,7 @@ import { toApiObject } from "../api/resource-json.js";
 import { mountDashboard } from "../dashboard/routes.js";
 import { kindInfo } from "../kinds.js";
 import type { KbMetrics } from "../metrics.js";
+import type { TelemetryBacklog } from "../region/telemetry-history.js";
 import type { Store } from "../store/store.js";
 import { openApiDocument } from "./openapi.js";
 
@@ -18,6 +19,8 @@ export interface RestOptions {
   /** Whether the server is ready (store open, listeners up). */
   ready: () => boolean;
   nowMs: () => number;
+  /** How far the telemetry history is behind each region (none without NATS). */
+  telemetryBacklog?: () => Promise<TelemetryBacklog[]>;
 }
 
 const quote = (etag: string) => `"${etag}"`;
@@ -196,9 +199,12 @@ export function restApp(o: RestOptions): Hono {
 
   app.get("/api/v1/telemetry/coverage", async (c) => {
     await o.api.guardRead(callOf(c), "GetTelemetry");
-    const devices = await o.store.telemetry.coverage();
+    const [devices, regions] = await Promise.all([
+      o.store.telemetry.coverage(),
+      o.telemetryBacklog?.() ?? Promise.resolve([]),
+    ]);
     count("GET", "OK");
-    return c.json({ devices, missing: devices.reduce((n, d) => n + d.missing, 0) });
+    return c.json({ devices, missing: devices.reduce((n, d) => n + d.missing, 0), regions });
   });
 
   const collection = (c: Context) => {

@@ -201,8 +201,15 @@ export function openApiDocument(): Record<string, unknown> {
   };
   paths["/api/v1/telemetry/coverage"] = {
     get: {
-      summary: "Per device: samples stored, first and last seq, and seqs missing between them",
-      responses: { "200": { description: "devices and the total of missing seqs" }, ...errors },
+      summary:
+        "Per device: samples stored, first and last seq, and seqs missing between them; per region: the history's backlog",
+      responses: {
+        "200": {
+          description:
+            "devices, the total of missing seqs, and regions {pendingSamples, unacknowledgedSamples, redeliveredSamples, ackWaitMs}: a gap is only a loss once it outlives ackWaitMs",
+        },
+        ...errors,
+      },
     },
   };
   paths["/api/v1/tokens"] = {

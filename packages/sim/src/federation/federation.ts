@@ -15,13 +15,21 @@ import {
 import { FogClient } from "@qonnect/fog";
 import { freePort, type NatsDeployment, startNatsDeployment } from "@qonnect/natsd";
 import type { fogV1 } from "@qonnect/proto";
-import { cliArgv, cliOk, REPO_ROOT } from "./cli-process.js";
-import { agentConfig, fogConfig, solarFileOf, writeYaml } from "./configs.js";
+import { cliOk } from "./cli-process.js";
+import { solarFileOf } from "./configs.js";
+import { type DeviceProcess, deviceDirOf, spawnDeviceAgent } from "./device-agents.js";
 import { FederationPki } from "./federation-pki.js";
-import { httpGet, KbRest } from "./kb-rest.js";
-import { OsProcess } from "./os-process.js";
+import { type FogLeadProcess, spawnFogLead, startFogLeads } from "./fog-leads.js";
+import { createKbTokens, type KbTokens, spawnKb } from "./kb-process.js";
+import { KbRest } from "./kb-rest.js";
+import type { OsProcess } from "./os-process.js";
 import { createSiteNets, relaySiteNets, type SiteNet } from "./site-net.js";
+import { FederationStartError, FederationStopError, httpOk, waitUntil } from "./start-wait.js";
 import type { DemoState } from "./state-file.js";
+
+export type { DeviceProcess } from "./device-agents.js";
+export type { FogLeadProcess } from "./fog-leads.js";
+export { FederationStartError, FederationStopError } from "./start-wait.js";
 
 export interface FederationOptions {
   /** Working directory: one sub-directory per process (data, config, log). */
@@ -48,60 +56,12 @@ export interface FederationOptions {
   insecure?: boolean;
 }
 
-export interface FogLeadProcess {
-  region: string;
-  id: number;
-  grpc: string;
-  http: string;
-  configFile: string;
-  process: OsProcess;
-}
-
-export interface DeviceProcess {
-  device: Device;
-  configFile: string;
-  process: OsProcess;
-}
-
-export class FederationStartError extends Error {
-  override name = "FederationStartError";
-  constructor(
-    readonly component: string,
-    detail: string,
-  ) {
-    super(`${component} did not come up: ${detail}`);
-  }
-}
-
-export class FederationStopError extends Error {
-  override name = "FederationStopError";
-  constructor(readonly processGroups: number[]) {
-    super(
-      `process groups ${processGroups.join(", ")} still have processes after stop; kill them with kill -9 -PGID`,
-    );
-  }
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new FederationStartError(what, `not ready within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function httpOk(url: string, caPem?: string): Promise<boolean> {
-  const res = await httpGet(url, { timeoutMs: 2000, ...(caPem ? { caPem } : {}) });
-  return res.status >= 200 && res.status < 300;
-}
-
 export class Federation {
   readonly inventory: Inventory;
   readonly regions: string[];
   nats!: NatsDeployment;
   kb!: { process: OsProcess; grpc: string; http: string; dataDir: string };
-  tokens!: { admin: string; operator: string; viewer: string };
+  tokens!: KbTokens;
   rest!: KbRest;
   /** The deployment's identities; undefined when the federation runs with `insecure`. */
   security: FederationPki | undefined;
@@ -182,28 +142,7 @@ export class Federation {
   async #startKb(): Promise<void> {
     const dataDir = join(this.options.dir, "kb");
     mkdirSync(dataDir, { recursive: true });
-    const token = async (role: string) =>
-      (
-        JSON.parse(
-          await cliOk([
-            "kb",
-            "token",
-            "create",
-            "--role",
-            role,
-            "--data",
-            dataDir,
-            "--description",
-            "demo",
-            "--json",
-          ]),
-        ) as { token: string }
-      ).token;
-    this.tokens = {
-      admin: await token("admin"),
-      operator: await token("operator"),
-      viewer: await token("viewer"),
-    };
+    this.tokens = await createKbTokens(dataDir);
     const grpc = `127.0.0.1:${await freePort()}`;
     const http = `127.0.0.1:${await freePort()}`;
     const scheme = this.security ? "https" : "http";
@@ -238,93 +177,28 @@ export class Federation {
     await this.#kbReady();
   }
 
-  async #spawnKb(dataDir: string, grpc: string, http: string): Promise<OsProcess> {
-    const identity = this.security
-      ? ["--bundle", await this.security.enroll({ region: "cloud", role: "kb", id: "kb" })]
-      : ["--insecure"];
-    const { command, args } = cliArgv([
-      "kb",
-      "serve",
-      "--data",
-      dataDir,
-      "--grpc",
-      grpc,
-      "--http",
-      http,
-      "--nats",
-      ...this.nats.cloudUrls(),
-      ...identity,
-    ]);
-    return new OsProcess({ label: "kb", command, args, logFile: join(dataDir, "kb.log"), cwd: REPO_ROOT });
+  #spawnKb(dataDir: string, grpc: string, http: string): Promise<OsProcess> {
+    return spawnKb({ dataDir, grpc, http, natsUrls: this.nats.cloudUrls(), security: this.security });
   }
 
   async #startRegion(region: string): Promise<void> {
-    const n = this.options.leadsPerRegion ?? 3;
-    const peers: Record<string, string> = {};
-    for (let id = 1; id <= n; id++) peers[String(id)] = `127.0.0.1:${await freePort()}`;
-    const leads: FogLeadProcess[] = [];
-    for (let id = 1; id <= n; id++) {
-      const dataDir = join(this.options.dir, "fog", region, String(id));
-      mkdirSync(dataDir, { recursive: true });
-      const http = `127.0.0.1:${await freePort()}`;
-      const configFile = join(dataDir, "..", `fog-${id}.yaml`);
-      const natsUrl = this.nats.leaves[region]?.url ?? "";
-      const security = this.security
-        ? {
-            bundleDir: await this.security.enroll(
-              { region, role: "fog", id: `fog-${id}` },
-              { nats: [natsUrl], fog: Object.values(peers), kb: this.kb.grpc },
-            ),
-            crlFile: this.security.crlFile,
-          }
-        : undefined;
-      writeYaml(
-        configFile,
-        fogConfig({
-          region,
-          member: id,
-          peers,
-          dataDir,
-          natsUrl,
-          kbGrpc: this.kb.grpc,
-          http,
-          ...(security ? { security } : {}),
-        }),
-      );
-      leads.push({
-        region,
-        id,
-        grpc: peers[String(id)] ?? "",
-        http,
-        configFile,
-        process: this.#spawnLead(configFile, region, id),
-      });
-    }
-    this.fog.set(region, leads);
-    await waitUntil(
-      `the fog leads of ${region}`,
-      async () => (await Promise.all(leads.map((l) => httpOk(`http://${l.http}/readyz`)))).every(Boolean),
-      60_000,
-    );
-    this.#say(
-      `region ${region}: ${n} fog leads (pids ${leads.map((l) => l.process.pid).join(", ")}), a leader elected`,
-    );
-  }
-
-  #spawnLead(configFile: string, region: string, id: number): OsProcess {
-    const { command, args } = cliArgv(["fog", "run", "--config", configFile]);
-    return new OsProcess({
-      label: `fog ${region}/${id}`,
-      command,
-      args,
-      logFile: configFile.replace(/\.yaml$/, ".log"),
-      cwd: REPO_ROOT,
+    const leads = await startFogLeads({
+      dir: this.options.dir,
+      region,
+      count: this.options.leadsPerRegion ?? 3,
+      natsUrl: this.nats.leaves[region]?.url ?? "",
+      kbGrpc: this.kb.grpc,
+      security: this.security,
     });
+    this.fog.set(region, leads);
+    this.#say(
+      `region ${region}: ${leads.length} fog leads (pids ${leads.map((l) => l.process.pid).join(", ")}), a leader elected`,
+    );
   }
 
   /** Starts a fog lead again (after a kill) with its data directory as it was. */
   restartLead(lead: FogLeadProcess): void {
-    lead.process = this.#spawnLead(lead.configFile, lead.region, lead.id);
+    lead.process = spawnFogLead(lead.configFile, lead.region, lead.id);
   }
 
   async #applyRegions(): Promise<void> {
@@ -364,43 +238,24 @@ export class Federation {
 
   /** Starts (or starts again) the agent of `device` in a PID namespace of its own. */
   startDevice(device: Device): DeviceProcess {
-    const dataDir = join(this.options.dir, "devices", device.name);
-    mkdirSync(dataDir, { recursive: true });
-    const configFile = join(dataDir, "agent.yaml");
-    const net = this.siteNets.get(device.site);
-    writeYaml(
-      configFile,
-      agentConfig({
-        device,
-        natsUrl: net?.natsUrl ?? this.nats.leaves[device.region]?.url ?? "",
-        dataDir: join(dataDir, "data"),
-        workDir: REPO_ROOT,
-        samplePeriodMs: this.options.samplePeriodMs ?? 1000,
-        solarFile: solarFileOf(dataDir),
-        ...(this.security
-          ? { bundleDir: join(this.security.dir, "bundles", `${device.region}-device-${device.name}`) }
-          : {}),
-      }),
-    );
-    const { command, args } = cliArgv(["agent", "run", "--config", configFile]);
-    const process = new OsProcess({
-      label: `device ${device.name}`,
-      command,
-      args,
-      logFile: join(dataDir, "agent.log"),
-      cwd: REPO_ROOT,
-      pidNamespace: true,
-      ...(net ? { wrap: net.wrap } : {}),
+    const proc = spawnDeviceAgent({
+      dir: this.options.dir,
+      device,
+      natsUrl: this.nats.leaves[device.region]?.url ?? "",
+      samplePeriodMs: this.options.samplePeriodMs ?? 1000,
+      net: this.siteNets.get(device.site),
+      bundleDir: this.security
+        ? join(this.security.dir, "bundles", `${device.region}-device-${device.name}`)
+        : undefined,
     });
-    this.#deviceProcesses.push(process);
-    const proc = { device, configFile, process };
+    this.#deviceProcesses.push(proc.process);
     this.devices.set(device.name, proc);
     return proc;
   }
 
   /** Sets the sun on a device's emulated board (its panel's output, W); the agent reads it at its next sample. */
   setSolar(name: string, solarW: number): void {
-    writeFileSync(solarFileOf(join(this.options.dir, "devices", name)), `${solarW}\n`);
+    writeFileSync(solarFileOf(deviceDirOf(this.options.dir, name)), `${solarW}\n`);
   }
 
   /** kill -9 of the device's whole process group: agent and workloads die at once. */
