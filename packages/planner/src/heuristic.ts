@@ -1,4 +1,5 @@
 import { largeNeighbourhoodSearch } from "./lns.js";
+import { packIfBetter } from "./packing.js";
 import type { Problem } from "./problem.js";
 import { seededRandom, shuffle } from "./rng.js";
 import { PlacementState } from "./state.js";
@@ -43,7 +44,7 @@ const LNS_EVALUATIONS_LARGE = 300_000;
 const LNS_MEDIUM_REPLICAS = 500;
 /** Above this many replicas a few hundred ruins change too little to pay for themselves: no LNS. */
 const LNS_MAX_REPLICAS = 2000;
-/** Instances at most this big get several randomised constructions, keeping the best. */
+/** Instances at most this big get several randomised constructions (5× while replicas are left out). */
 const RESTART_REPLICAS = 40;
 const RESTARTS = 12;
 /** Regret construction (re-pricing every service per step) while replicas × services stays below this. */
@@ -71,7 +72,6 @@ class Search {
 
   /** Evaluations when the current local search began: the budget bounds local search, not construction. */
   searchFrom = 0;
-
   exhausted(): boolean {
     if (this.evaluations - this.searchFrom >= this.maxEvaluations) return true;
     return this.deadline !== Number.POSITIVE_INFINITY && performance.now() > this.deadline;
@@ -275,7 +275,6 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
   const fresh = !options.start;
   const runs = fresh && p.replicaCount <= RESTART_REPLICAS && p.deviceCount <= 2 * WINDOW ? RESTARTS : 1;
   let best: HeuristicResult | undefined;
-  // small instances keep restarting (up to 5×) while replicas are left out
   for (let run = 0; run < runs || (runs > 1 && run < 5 * runs && best!.unplaced.length > 0); run++) {
     const state = run === 0 && options.start ? options.start : new PlacementState(p);
     search.repairs = 0;
@@ -290,6 +289,7 @@ export function solveHeuristic(p: Problem, options: HeuristicOptions = {}): Heur
     )
       best = { state, unplaced, evaluations: 0 };
   }
+  if (fresh) best = packIfBetter(p, best!, (state) => search.improve(state));
   const iterations =
     options.lnsIterations ??
     (fresh && p.replicaCount <= RESTART_REPLICAS
