@@ -21,9 +21,23 @@ describe("best-fit decreasing (the construction for near-full packings)", () => 
   });
 
   it("lets the heuristic find a plan where regret construction alone left replicas out", () => {
-    const { inventory, app } = familyInstance("tight", "medium", 1);
-    const plan = planSync(inventory, app, { strategy: "heuristic", lnsIterations: 0 });
-    expect(plan.feasible).toBe(true);
-    expect(assessPlacement(inventory, app, plan.placements).violations).toEqual([]);
+    // tight medium 1: a near-full packing; calls medium 3: 4-core replicas under 10–35 ms call limits, which
+    // only the clustered variant (callees first, each replica near its partners' sites) places
+    for (const [family, seed] of [
+      ["tight", 1],
+      ["calls", 3],
+    ] as const) {
+      const { inventory, app } = familyInstance(family, "medium", seed);
+      const plan = planSync(inventory, app, { strategy: "heuristic", lnsIterations: 0 });
+      expect(plan.feasible, family).toBe(true);
+      expect(assessPlacement(inventory, app, plan.placements).violations, family).toEqual([]);
+    }
+  });
+
+  it("clusters call chains: callees first, a caller's replicas near the sites its callee uses", () => {
+    const { inventory, app } = familyInstance("calls", "medium", 3);
+    const p = buildProblem(inventory, app);
+    expect(bestFitDecreasing(p).unplaced.length).toBeGreaterThan(0);
+    expect(bestFitDecreasing(p, true).unplaced).toEqual([]);
   });
 });
