@@ -34,6 +34,11 @@ export interface HilOptions {
   say: (line: string) => void;
   /** Keep the simulated rig's working directory (logs, data). */
   keepDir?: boolean;
+  /**
+   * Called once the rig is up with what stops it (relays to their safe state, processes stopped), so that a
+   * signal can stop it too; `runHil` calls it itself when it ends. Idempotent.
+   */
+  onRigUp?: (stopRig: () => Promise<void>) => void;
 }
 
 export async function runHil(o: HilOptions): Promise<{ report: SuiteReport; files: string[] }> {
@@ -63,6 +68,16 @@ export async function runHil(o: HilOptions): Promise<{ report: SuiteReport; file
     say(`rig ${manifest.metadata.name}: opening relays, meters and network control`);
     rig = await RealRig.open(manifest, { devices, baseDir: dirname(resolve(o.rigFile)) });
   }
+  let stopping: Promise<void> | undefined;
+  const stopRig = () => {
+    stopping ??= (async () => {
+      say("stopping the rig: every relay to its safe state");
+      await rig.stop();
+      if (workDir && !o.keepDir) rmSync(workDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+  o.onRigUp?.(stopRig);
   let report: SuiteReport;
   try {
     say(`waiting until both replicas of ${HIL_APP} are placed and answer`);
@@ -70,9 +85,7 @@ export async function runHil(o: HilOptions): Promise<{ report: SuiteReport; file
       throw new HilRigNotReadyError(`${HIL_APP} did not come up on the rig's boards within 300 s`);
     report = await runSuite(rig, tests, { selectors: o.select, say, startedMs });
   } finally {
-    say("stopping the rig: every relay to its safe state");
-    await rig.stop();
-    if (workDir && !o.keepDir) rmSync(workDir, { recursive: true, force: true });
+    await stopRig();
   }
   mkdirSync(o.outDir, { recursive: true });
   const files = [join(o.outDir, "report.md"), join(o.outDir, "report.json")];
@@ -112,6 +125,27 @@ export async function main(
     io.err.write(`--rig is required\n${USAGE}\n`);
     return 2;
   }
+  // Ctrl-C, kill or a crash stops the rig first: no board left powered, no region process left behind
+  let stopRig: (() => Promise<void>) | undefined;
+  let exitCode: number | undefined;
+  const stopAndExit = (stop: () => Promise<void>, code: number) =>
+    void stop().finally(() => process.exit(code));
+  const end = (why: string, code: number) => {
+    if (exitCode !== undefined) return;
+    exitCode = code;
+    io.err.write(`${why}: stopping the rig before exiting\n`);
+    // a rig still starting is stopped as soon as it is up (onRigUp below)
+    if (stopRig) stopAndExit(stopRig, code);
+  };
+  const onSignal = (signal: NodeJS.Signals) => end(signal, 128 + (signal === "SIGINT" ? 2 : 15));
+  const onCrash = (err: unknown) => {
+    io.err.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    end("uncaught error", 1);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
   try {
     const { report, files } = await runHil({
       rigFile: resolve(rigFile),
@@ -119,6 +153,10 @@ export async function main(
       outDir: resolve(outDir),
       keepDir,
       say: (line) => io.err.write(`${line}\n`),
+      onRigUp: (stop) => {
+        stopRig = stop;
+        if (exitCode !== undefined) stopAndExit(stop, exitCode);
+      },
     });
     if (json) io.out.write(`${JSON.stringify(report)}\n`);
     else io.out.write(`${toMarkdown(report)}\n`);
@@ -135,5 +173,10 @@ export async function main(
       return 2;
     }
     throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("uncaughtException", onCrash);
+    process.off("unhandledRejection", onCrash);
   }
 }

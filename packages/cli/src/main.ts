@@ -2,6 +2,7 @@
 // The `qonnect` process: `run(argv, io)` on the real streams, plus what only a process has — signals. Bundled
 // into dist/cli/qonnect.mjs by scripts/build-cli.ts (`make install` puts it on PATH).
 import { processIo } from "./io.js";
+import { quietIpServerNameWarning } from "./ip-servername-warning.js";
 import { stopDescendants } from "./process-tree.js";
 import { run } from "./run.js";
 
@@ -29,6 +30,7 @@ function onSignal(sig: NodeJS.Signals): void {
 }
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
+quietIpServerNameWarning();
 
 const exitCode = await run(process.argv.slice(2), processIo());
 // a command that stopped on a signal may leave children behind only by mistake: stop them too

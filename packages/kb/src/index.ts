@@ -6,6 +6,7 @@ export { DEFAULT_NAMESPACE, formatName, parseName } from "./api/names.js";
 export { type ApiObject, toApiObject } from "./api/resource-json.js";
 export { KbClient, KbClientError, type KbClientOptions } from "./client/kb-client.js";
 export { COLLECTIONS, KIND_TABLE, type KindInfo, kindInfo, registerKbKinds } from "./kinds.js";
+export { TelemetryRetentionError } from "./region/telemetry-retention.js";
 export { runKbServe } from "./run.js";
 export {
   type KbServer,

@@ -38,6 +38,12 @@ export class KbMetrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly telemetryRetention = new Counter({
+    name: "kb_telemetry_retention_total",
+    help: "Telemetry history retention: samples rolled up into minutes (rolled_up), minutes dropped (minutes_dropped)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
   readonly telemetryRegions = new Gauge({
     name: "kb_telemetry_regions",
     help: "Regions whose telemetry history the Knowledge Base reads",

@@ -19,6 +19,11 @@ import { loadWorld } from "./planning/world.js";
 import { FogClient } from "./region/fog-client.js";
 import { SummaryConsumer, type SummaryConsumerOptions } from "./region/summaries.js";
 import { TelemetryHistory, type TelemetryHistoryOptions } from "./region/telemetry-history.js";
+import {
+  checkRetention,
+  TelemetryRetention,
+  type TelemetryRetentionOptions,
+} from "./region/telemetry-retention.js";
 import { restApp } from "./rest/app.js";
 import { openStore } from "./store/open.js";
 import type { Store, StoredResource } from "./store/store.js";
@@ -63,6 +68,13 @@ export interface KbServerOptions {
   telemetry?:
     | false
     | ({ regions?: string[] } & Pick<TelemetryHistoryOptions, "batch" | "retryMs" | "ackWaitMs">);
+  /**
+   * The telemetry history's retention (with the history): raw samples rolled up into minutes after `rawMs`
+   * (default 7 days), minutes dropped after `minutesMs` (default 400 days), a round every `everyMs` (10 min).
+   */
+  telemetryRetention?:
+    | false
+    | (Pick<TelemetryRetentionOptions, "rawMs" | "minutesMs"> & { everyMs?: number });
   /** Extra wiring started after the APIs. */
   extensions?: ((kb: KbServer) => Promise<{ close(): Promise<void> }>)[];
 }
@@ -106,6 +118,7 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
     throw new TlsConfigError(
       `${o.bundle} holds a ${bundle.identity.role} identity; the Knowledge Base needs one from 'qonnect enroll kb'`,
     );
+  if (o.telemetryRetention) checkRetention(o.telemetryRetention.rawMs, o.telemetryRetention.minutesMs);
   registerKbKinds();
   const nowMs = o.nowMs ?? Date.now;
   const tls = bundle
@@ -265,6 +278,18 @@ export async function startKbServer(o: KbServerOptions): Promise<KbServer> {
     await telemetry.start(o.nats, bundle ? natsConnectOptions(bundle, o.nats) : {});
     kb.telemetry = telemetry;
     telemetryHistory = telemetry;
+    if (o.telemetryRetention !== false) {
+      const { everyMs, ...limits } = o.telemetryRetention ?? {};
+      const retention = new TelemetryRetention({
+        store: store.telemetry,
+        nowMs,
+        metrics,
+        ...(o.logger ? { log: o.logger } : {}),
+        ...limits,
+      });
+      retention.start(everyMs);
+      extras.push(retention);
+    }
     extras.push(telemetry);
     // every region there is: the ones configured, the stored ones, and each new one (its first summary)
     for (const region of o.telemetry?.regions ?? []) telemetry.follow(region);

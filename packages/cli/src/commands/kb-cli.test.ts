@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createToken, type KbServer, startKbServer } from "@qonnect/kb";
 import { tempDir } from "@qonnect/testkit";
@@ -163,6 +163,21 @@ describe("kubectl-shaped CLI against a real kb serve (gRPC)", () => {
     expect(stale.code).toBe(1);
     expect(stale.err).toMatch(/ABORTED/);
     expect((await cli("get", "nonsense")).code).toBe(2);
+    // kb serve refuses retention settings it cannot honour before it opens anything
+    const serve = ["kb", "serve", "--data", join(dir.path, "never"), "--insecure"];
+    const badDuration = await cli(...serve, "--telemetry-raw-retention", "5x");
+    expect(badDuration.code).toBe(2);
+    expect(badDuration.err).toMatch(/--telemetry-raw-retention 5x: use a duration such as 7d/);
+    const shorter = await cli(
+      ...serve,
+      "--telemetry-raw-retention",
+      "30d",
+      "--telemetry-minute-retention",
+      "7d",
+    );
+    expect(shorter.code).toBe(2);
+    expect(shorter.err).toMatch(/minutes must outlive raw samples/);
+    expect(existsSync(join(dir.path, "never"))).toBe(false);
     expect((await cli("config", "use-context", "nope")).code).toBe(1);
   });
 

@@ -7,6 +7,15 @@ import type { Register } from "./index.js";
 /** The Knowledge Base package loads only when a kb command runs. */
 const kbPackage = () => import("@qonnect/kb");
 
+/** A retention flag's duration in ms (7d, 400d); a bad one is a usage error naming the flag. */
+function retentionMs(flag: string, value: string): number {
+  try {
+    return parseDurationMs(value);
+  } catch {
+    throw new CliError(`${flag} ${value}: use a duration such as 7d, 12h`, EXIT.usage);
+  }
+}
+
 function ttlSeconds(ttl: string): number {
   try {
     return Math.round(parseDurationMs(ttl) / 1000);
@@ -34,8 +43,16 @@ export const registerKb: Register = (program, io: Io) => {
       "the kb's identity (qonnect enroll kb --host ADDR): TLS, mTLS to fog leads, NATS creds",
     )
     .option("--insecure", "plaintext listeners (development and tests only)")
+    .option(
+      "--telemetry-raw-retention <duration>",
+      "keep every telemetry sample this long, then one row per device and minute",
+      "7d",
+    )
+    .option("--telemetry-minute-retention <duration>", "keep the per-minute telemetry this long", "400d")
     .action(
       async (opts: {
+        telemetryRawRetention: string;
+        telemetryMinuteRetention: string;
         data: string;
         store: string;
         grpc: string;
@@ -56,7 +73,11 @@ export const registerKb: Register = (program, io: Io) => {
             "no TLS: pass --bundle DIR (qonnect enroll kb), or --tls-cert FILE --tls-key FILE, or --insecure for plaintext (development only)",
             EXIT.usage,
           );
-        const { runKbServe, TlsConfigError } = await kbPackage();
+        const telemetryRetention = {
+          rawMs: retentionMs("--telemetry-raw-retention", opts.telemetryRawRetention),
+          minutesMs: retentionMs("--telemetry-minute-retention", opts.telemetryMinuteRetention),
+        };
+        const { runKbServe, TlsConfigError, TelemetryRetentionError } = await kbPackage();
         const { BundleError } = await import("@qonnect/pki");
         await runKbServe(
           {
@@ -76,11 +97,16 @@ export const registerKb: Register = (program, io: Io) => {
               : {}),
             ...(opts.bundle ? { bundle: resolve(io.cwd, opts.bundle) } : {}),
             insecure: Boolean(opts.insecure) && !opts.tlsCert && !opts.bundle,
+            telemetryRetention,
           },
           (server) =>
             io.err(`kb serving: grpc ${server.grpcAddress}, http ${server.httpUrl} (pid ${process.pid})\n`),
         ).catch((err: unknown) => {
-          if (err instanceof BundleError || err instanceof TlsConfigError)
+          if (
+            err instanceof BundleError ||
+            err instanceof TlsConfigError ||
+            err instanceof TelemetryRetentionError
+          )
             throw new CliError(err.message, EXIT.usage);
           throw err;
         });

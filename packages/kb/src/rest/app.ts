@@ -191,10 +191,24 @@ export function restApp(o: RestOptions): Hono {
     if (!Number.isFinite(from) || !Number.isFinite(to) || !(limit >= 1 && limit <= 100_000))
       throw new ApiError("INVALID_ARGUMENT", "from and to are Unix milliseconds, limit is 1..100000");
     const device = c.req.param("name");
+    const resolution = c.req.query("resolution") ?? "raw";
+    if (resolution !== "raw" && resolution !== "1m")
+      throw new ApiError(
+        "INVALID_ARGUMENT",
+        `resolution is raw (every sample) or 1m (per minute), not ${resolution}`,
+      );
     const [coverage] = await o.store.telemetry.coverage(device);
-    const samples = await o.store.telemetry.list(device, from, to, limit);
     count("GET", "OK");
-    return c.json({ device, coverage: coverage ?? null, samples });
+    // samples older than the raw retention are only in the minutes
+    if (resolution === "1m")
+      return c.json({
+        device,
+        coverage: coverage ?? null,
+        resolution,
+        minutes: await o.store.telemetry.listMinutes(device, from, to, limit),
+      });
+    const samples = await o.store.telemetry.list(device, from, to, limit);
+    return c.json({ device, coverage: coverage ?? null, resolution, samples });
   });
 
   app.get("/api/v1/telemetry/coverage", async (c) => {

@@ -192,9 +192,21 @@ export function openApiDocument(): Record<string, unknown> {
         { name: "from", in: "query", schema: { type: "integer", description: "Unix ms" } },
         { name: "to", in: "query", schema: { type: "integer", description: "Unix ms" } },
         { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100000 } },
+        {
+          name: "resolution",
+          in: "query",
+          schema: {
+            type: "string",
+            enum: ["raw", "1m"],
+            description: "raw: every sample (kept 7 days by default); 1m: one row per minute (kept 400 days)",
+          },
+        },
       ],
       responses: {
-        "200": { description: "coverage {count, firstSeq, lastSeq, missing} and samples, oldest first" },
+        "200": {
+          description:
+            "coverage {count, firstSeq, lastSeq, missing} and samples (raw) or minutes {minuteMs, samples, firstSeq, lastSeq, powerWMean, powerWMax, cpuUtilMean, socMin, solarExcessWMean} (1m), oldest first",
+        },
         ...errors,
       },
     },

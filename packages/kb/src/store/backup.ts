@@ -62,6 +62,20 @@ export const TABLES: Record<string, readonly string[]> = {
     "soc",
     "solar_excess_w",
   ],
+  telemetry_minutes: [
+    "device",
+    "minute_ms",
+    "region",
+    "samples",
+    "late_samples",
+    "first_seq",
+    "last_seq",
+    "power_w_mean",
+    "power_w_max",
+    "cpu_util_mean",
+    "soc_min",
+    "solar_excess_w_mean",
+  ],
 };
 
 /** Each table's primary key, for a stable export order. */
@@ -72,11 +86,19 @@ export const TABLE_KEYS: Record<string, string> = {
   tokens: "id",
   samples: "device, ts_ms",
   telemetry: "device, seq",
+  telemetry_minutes: "device, minute_ms",
 };
 
 /** The tables a restore empties first (meta is updated in place), and what makes a store "not empty". */
-export const DATA_TABLES = ["resources", "changes", "tokens", "samples", "telemetry"] as const;
-export const USER_DATA_TABLES = ["tokens", "samples", "telemetry"] as const;
+export const DATA_TABLES = [
+  "resources",
+  "changes",
+  "tokens",
+  "samples",
+  "telemetry",
+  "telemetry_minutes",
+] as const;
+export const USER_DATA_TABLES = ["tokens", "samples", "telemetry", "telemetry_minutes"] as const;
 
 const NUMERIC = new Set([
   "value",
@@ -99,6 +121,16 @@ const NUMERIC = new Set([
   "current_a",
   "cpu_util",
   "memory_used_bytes",
+  "minute_ms",
+  "samples",
+  "late_samples",
+  "first_seq",
+  "last_seq",
+  "power_w_mean",
+  "power_w_max",
+  "cpu_util_mean",
+  "soc_min",
+  "solar_excess_w_mean",
 ]);
 
 /** Columns that one store keeps as BOOLEAN and the other as INTEGER 0/1. */

@@ -45,6 +45,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     description: "device samples keep the solar excess the region reported (the dashboard's solar history)",
     sql: "ALTER TABLE samples ADD COLUMN solar_excess_w REAL;",
   },
+  {
+    version: 4,
+    description: "the telemetry history downsampled with age: one row per device and minute",
+    sql: `
+      CREATE TABLE telemetry_minutes (device TEXT NOT NULL, minute_ms INTEGER NOT NULL, region TEXT NOT NULL,
+        samples INTEGER NOT NULL, late_samples INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+        power_w_mean REAL NOT NULL, power_w_max REAL NOT NULL, cpu_util_mean REAL NOT NULL, soc_min REAL,
+        solar_excess_w_mean REAL NOT NULL,
+        PRIMARY KEY (device, minute_ms)) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -87,5 +98,17 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: "device samples keep the solar excess the region reported (the dashboard's solar history)",
     sql: "ALTER TABLE samples ADD COLUMN solar_excess_w DOUBLE PRECISION;",
+  },
+  {
+    version: 4,
+    description: "the telemetry history downsampled with age: one row per device and minute",
+    sql: `
+      CREATE TABLE telemetry_minutes (device TEXT NOT NULL, minute_ms BIGINT NOT NULL, region TEXT NOT NULL,
+        samples BIGINT NOT NULL, late_samples BIGINT NOT NULL, first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL,
+        power_w_mean DOUBLE PRECISION NOT NULL, power_w_max DOUBLE PRECISION NOT NULL,
+        cpu_util_mean DOUBLE PRECISION NOT NULL, soc_min DOUBLE PRECISION,
+        solar_excess_w_mean DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (device, minute_ms));
+    `,
   },
 ];

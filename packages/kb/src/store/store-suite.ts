@@ -314,6 +314,79 @@ export function storeSuite(name: string, factory: () => StoreFactory): void {
       ]);
     });
 
+    it("rolls telemetry older than a cut-off up into minutes: coverage unchanged, late samples merged into their minute", async () => {
+      const rec = (device: string, seq: number, tsMs: number, powerW: number, soc: number | null) => ({
+        device,
+        seq,
+        region: "eu",
+        tsMs,
+        receivedMs: tsMs + 5,
+        late: seq === 3,
+        powerW,
+        busVoltageV: 5,
+        currentA: 0.1,
+        cpuUtil: powerW / 10,
+        memoryUsedBytes: 1,
+        soc,
+        solarExcessW: 1,
+      });
+      // minute 0: seqs 0-2, minute 1: seq 4, after the cut-off (minute 2): seq 5; seq 3 arrives late
+      await store.telemetry.add([
+        rec("pi", 0, 1_000, 2, 0.9),
+        rec("pi", 1, 20_000, 4, 0.8),
+        rec("pi", 2, 59_999, 6, null),
+        rec("pi", 4, 61_000, 8, 0.7),
+        rec("pi", 5, 120_000, 1, 0.6),
+        rec("jet", 0, 1_000, 10, null),
+      ]);
+      expect(await store.telemetry.oldestRawMs()).toBe(1_000);
+      const before = await store.telemetry.coverage();
+      expect(await store.telemetry.rollUp(120_000)).toBe(5);
+      expect(await store.telemetry.coverage()).toEqual(before);
+      expect((await store.telemetry.list("pi", 0, 1e9, 100)).map((r) => r.seq)).toEqual([5]);
+      expect(await store.telemetry.oldestRawMs()).toBe(120_000);
+      const minutes = await store.telemetry.listMinutes("pi", 0, 1e9, 100);
+      expect(minutes).toEqual([
+        {
+          device: "pi",
+          minuteMs: 0,
+          region: "eu",
+          samples: 3,
+          lateSamples: 0,
+          firstSeq: 0,
+          lastSeq: 2,
+          powerWMean: 4,
+          powerWMax: 6,
+          cpuUtilMean: expect.closeTo(0.4, 9),
+          socMin: 0.8,
+          solarExcessWMean: 1,
+        },
+        expect.objectContaining({ minuteMs: 60_000, samples: 1, firstSeq: 4, lastSeq: 4, powerWMean: 8 }),
+      ]);
+      // seq 3 of minute 0 arrives late (a spool replayed after an outage) and is rolled up into that minute
+      await store.telemetry.add([rec("pi", 3, 30_000, 12, 0.5)]);
+      expect(await store.telemetry.rollUp(120_000)).toBe(1);
+      const [m0] = await store.telemetry.listMinutes("pi", 0, 0, 10);
+      expect(m0).toMatchObject({
+        samples: 4,
+        lateSamples: 1,
+        firstSeq: 0,
+        lastSeq: 3,
+        powerWMax: 12,
+        socMin: 0.5,
+      });
+      expect(m0!.powerWMean).toBeCloseTo((2 + 4 + 6 + 12) / 4, 9);
+      expect(await store.telemetry.coverage("pi")).toEqual([
+        { device: "pi", count: 6, firstSeq: 0, lastSeq: 5, missing: 0 },
+      ]);
+      // minutes older than their own retention are dropped; the raw sample stays
+      expect(await store.telemetry.dropMinutes(60_000)).toBe(2); // pi's and jet's minute 0
+      expect(await store.telemetry.coverage("pi")).toEqual([
+        { device: "pi", count: 2, firstSeq: 4, lastSeq: 5, missing: 0 },
+      ]);
+      expect(await store.telemetry.rollUp(120_000)).toBe(0);
+    });
+
     it("keeps everything across a close and reopen (migrations run once)", async () => {
       const a = await store.put(app("web", { x: 1 }, { team: "a" }), { nowMs: 1 });
       await store.close();

@@ -3,6 +3,7 @@
 // redelivered message (after a crash between the store's commit and the stream's ack) is no duplicate.
 import type Database from "better-sqlite3";
 import type pg from "pg";
+import { postgresRollup, sqliteRollup, type TelemetryMinute } from "./telemetry-rollup.js";
 
 /** One stored sample (the fields of DeviceTelemetry the history keeps). */
 export interface TelemetryRecord {
@@ -37,8 +38,16 @@ export interface TelemetryStore {
   add(records: readonly TelemetryRecord[]): Promise<number>;
   /** A device's samples with `fromMs <= tsMs <= toMs`, oldest first, at most `limit`. */
   list(device: string, fromMs: number, toMs: number, limit: number): Promise<TelemetryRecord[]>;
-  /** Coverage per device (one device, or all). */
+  /** Coverage per device (one device, or all), of the raw samples and the minutes they were rolled up into. */
   coverage(device?: string): Promise<TelemetryCoverage[]>;
+  /** Rolls the samples with `tsMs < beforeMs` up into minutes (telemetry-rollup.ts); returns how many. */
+  rollUp(beforeMs: number): Promise<number>;
+  /** The oldest raw sample's tsMs, or null when there is none. */
+  oldestRawMs(): Promise<number | null>;
+  /** Drops the minutes that start before `beforeMs`; returns how many. */
+  dropMinutes(beforeMs: number): Promise<number>;
+  /** A device's minutes with `fromMs <= minuteMs <= toMs`, oldest first, at most `limit`. */
+  listMinutes(device: string, fromMs: number, toMs: number, limit: number): Promise<TelemetryMinute[]>;
 }
 
 const COLUMNS =
@@ -85,7 +94,13 @@ function coverageFromRow(row: Record<string, unknown>): TelemetryCoverage {
   return { device: String(row.device), count, firstSeq, lastSeq, missing: lastSeq - firstSeq + 1 - count };
 }
 
-const COVERAGE = "SELECT device, COUNT(*) AS n, MIN(seq) AS first_seq, MAX(seq) AS last_seq FROM telemetry";
+/** Raw samples and rolled-up minutes together (`where` filters both by device). */
+const coverageSql = (where: string) =>
+  `SELECT device, SUM(n) AS n, MIN(first_seq) AS first_seq, MAX(last_seq) AS last_seq FROM (
+     SELECT device, COUNT(*) AS n, MIN(seq) AS first_seq, MAX(seq) AS last_seq FROM telemetry ${where} GROUP BY device
+     UNION ALL
+     SELECT device, SUM(samples), MIN(first_seq), MAX(last_seq) FROM telemetry_minutes ${where} GROUP BY device
+   ) AS parts GROUP BY device ORDER BY device`;
 
 export class SqliteTelemetryStore implements TelemetryStore {
   constructor(private readonly db: Database.Database) {}
@@ -117,10 +132,26 @@ export class SqliteTelemetryStore implements TelemetryStore {
   async coverage(device?: string): Promise<TelemetryCoverage[]> {
     const rows = (
       device === undefined
-        ? this.db.prepare(`${COVERAGE} GROUP BY device ORDER BY device`).all()
-        : this.db.prepare(`${COVERAGE} WHERE device = ? GROUP BY device`).all(device)
+        ? this.db.prepare(coverageSql("")).all()
+        : this.db.prepare(coverageSql("WHERE device = ?")).all(device, device)
     ) as Record<string, unknown>[];
     return rows.map(coverageFromRow);
+  }
+
+  async rollUp(beforeMs: number): Promise<number> {
+    return sqliteRollup.rollUp(this.db, beforeMs);
+  }
+
+  async oldestRawMs(): Promise<number | null> {
+    return sqliteRollup.oldestRawMs(this.db);
+  }
+
+  async dropMinutes(beforeMs: number): Promise<number> {
+    return sqliteRollup.dropMinutes(this.db, beforeMs);
+  }
+
+  async listMinutes(device: string, fromMs: number, toMs: number, limit: number) {
+    return sqliteRollup.listMinutes(this.db, device, fromMs, toMs, limit);
   }
 }
 
@@ -162,8 +193,24 @@ export class PostgresTelemetryStore implements TelemetryStore {
   async coverage(device?: string): Promise<TelemetryCoverage[]> {
     const res =
       device === undefined
-        ? await this.pool.query(`${COVERAGE} GROUP BY device ORDER BY device`)
-        : await this.pool.query(`${COVERAGE} WHERE device = $1 GROUP BY device`, [device]);
+        ? await this.pool.query(coverageSql(""))
+        : await this.pool.query(coverageSql("WHERE device = $1"), [device]);
     return res.rows.map(coverageFromRow);
+  }
+
+  async rollUp(beforeMs: number): Promise<number> {
+    return postgresRollup.rollUp(this.pool, beforeMs);
+  }
+
+  async oldestRawMs(): Promise<number | null> {
+    return postgresRollup.oldestRawMs(this.pool);
+  }
+
+  async dropMinutes(beforeMs: number): Promise<number> {
+    return postgresRollup.dropMinutes(this.pool, beforeMs);
+  }
+
+  async listMinutes(device: string, fromMs: number, toMs: number, limit: number) {
+    return postgresRollup.listMinutes(this.pool, device, fromMs, toMs, limit);
   }
 }
