@@ -82,8 +82,12 @@ describe("region stream sourced into the cloud's history stream (real deployment
     open.push(nc);
     return nc;
   };
-  /** A JetStream call on a fresh cluster may come before its meta leader: retry until it answers. */
-  const retry = <T>(f: () => Promise<T>) => vi.waitFor(f, { timeout: 60_000, interval: 500 }) as Promise<T>;
+  /**
+   * A JetStream call on a fresh cluster may come before its meta leader, and an R3 stream before the leader
+   * knows all three peers ("no suitable peers for placement": it took over 60 s once on a loaded machine):
+   * retry until it answers.
+   */
+  const retry = <T>(f: () => Promise<T>) => vi.waitFor(f, { timeout: 150_000, interval: 500 }) as Promise<T>;
 
   beforeAll(async () => {
     deployment = await startNatsDeployment({ regions: [region], dir: tmp.path });
@@ -121,5 +125,5 @@ describe("region stream sourced into the cloud's history stream (real deployment
     for (const s of deployment.cloud) await s.start();
     // … and the history catches up once the link is back
     await vi.waitFor(async () => expect(await history()).toBe(10), { timeout: 90_000, interval: 500 });
-  }, 180_000);
+  }, 360_000);
 });

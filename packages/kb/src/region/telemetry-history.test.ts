@@ -145,7 +145,14 @@ describe("telemetry history: region stream → cloud history stream → kb store
     open.push(cloudNc);
     const cloudJsm = await cloudNc.jetstreamManager({ checkAPI: false });
     await waitFor(() => cloudJsm.getAccountInfo().then(() => true), { what: "the cloud's JetStream" });
-    await ensureStream(cloudJsm, historyStreamConfig(REGION, { sourceDomain: REGION, replicas: 3 }));
+    // an R3 stream waits for the meta leader to know all three peers ("no suitable peers for placement")
+    await waitFor(
+      () =>
+        ensureStream(cloudJsm, historyStreamConfig(REGION, { sourceDomain: REGION, replicas: 3 })).then(
+          () => true,
+        ),
+      { what: "the history stream on three cloud servers", timeoutMs: 150_000, intervalMs: 500 },
+    );
     await cloudJsm.consumers.add(historyStreamName(REGION), {
       durable_name: TELEMETRY_CONSUMER,
       ack_policy: AckPolicy.Explicit,

@@ -41,6 +41,8 @@ export interface TelemetryHistoryOptions {
    * its way (the cloud server carrying it died) is a gap in the history for this long. Default 10000 ms.
    */
   ackWaitMs?: number;
+  /** How long to wait for three cloud servers to place the history stream on before taking one. Default 60 s. */
+  placementWaitMs?: number;
 }
 
 /** How far the history is behind a region's stream: what an operator reads to tell "late" from "lost". */
@@ -64,6 +66,8 @@ export class TelemetryHistory {
   #nc: NatsConnection | undefined;
   #closed = false;
   #regions = new Map<string, Promise<void>>();
+  /** Since when an R3 history stream could not be placed, per region. */
+  #placementSinceMs = new Map<string, number>();
   /** The JetStream domain of the servers we talk to (the cloud's): undefined for a single dev server. */
   #domain: string | undefined | null = null;
   readonly #quiet = { info: () => {}, warn: () => {} };
@@ -156,8 +160,20 @@ export class TelemetryHistory {
     try {
       // replicated across the cloud cluster, so losing one cloud server loses no history
       await ensureStream(jsm, historyStreamConfig(region, { sourceDomain, replicas: this.#domain ? 3 : 1 }));
+      this.#placementSinceMs.delete(region);
     } catch (err) {
-      if (!/replica|insufficient resources|peers/i.test((err as Error).message)) throw err;
+      const message = (err as Error).message;
+      // a fresh cluster's meta leader may not know all three servers yet: wait for them (the loop retries)
+      // rather than settle for one replica for good; a cluster that stays short of three gets one
+      if (/no suitable peers/i.test(message)) {
+        const since = this.#placementSinceMs.get(region) ?? this.o.nowMs();
+        this.#placementSinceMs.set(region, since);
+        if (this.o.nowMs() - since < (this.o.placementWaitMs ?? 60_000)) throw err;
+      } else if (!/replica|insufficient resources/i.test(message)) throw err;
+      this.o.log?.warn(
+        { region, err: message },
+        "the history stream gets one replica: the cloud cluster cannot place three",
+      );
       await ensureStream(jsm, historyStreamConfig(region, { sourceDomain, replicas: 1 }));
     }
     const stream = historyStreamName(region);
