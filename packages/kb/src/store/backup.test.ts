@@ -100,11 +100,12 @@ async function fill(store: Store): Promise<void> {
       solarExcessW: 1.25,
     },
   ]);
-  const telemetry = (seq: number, late: boolean) => ({
-    device: "d1",
+  const telemetry = (seq: number, late: boolean, device = "d1") => ({
+    device,
     seq,
     region: "eu",
-    tsMs: 1000 * seq,
+    // d2's samples are old enough to be rolled up into a minute below
+    tsMs: (device === "d1" ? 100_000 : 0) + 1000 * seq,
     receivedMs: 1000 * seq + 7,
     late,
     powerW: 3.25 + seq,
@@ -116,6 +117,8 @@ async function fill(store: Store): Promise<void> {
     solarExcessW: 0.5,
   });
   await store.telemetry.add([telemetry(1, false), telemetry(2, true), telemetry(3, false)]);
+  await store.telemetry.add([telemetry(1, false, "d2"), telemetry(2, false, "d2")]);
+  expect(await store.telemetry.rollUp(60_000)).toBe(2);
 }
 
 /** Everything a restored store must serve the same. */
@@ -128,7 +131,9 @@ async function contents(store: Store) {
     log: await store.changes(0, 10_000),
     tokens: [await store.getToken("tok1"), await store.getToken("tok2")],
     samples: await store.series("d1", 0, 10, 10),
-    telemetry: await store.telemetry.list("d1", 0, 10_000, 100),
+    telemetry: await store.telemetry.list("d1", 0, 200_000, 100),
+    minutes: await store.telemetry.listMinutes("d2", 0, 200_000, 100),
+    coverage: await store.telemetry.coverage(),
   };
 }
 
@@ -161,6 +166,9 @@ describe("kb backup and restore", () => {
           [1, false],
           [2, true],
           [3, false],
+        ]);
+        expect(after.minutes).toEqual([
+          expect.objectContaining({ device: "d2", minuteMs: 0, samples: 2, firstSeq: 1, lastSeq: 2 }),
         ]);
         // the restored store goes on from the same version
         const next = await dst.put(app("app-1", { replicas: 10 }), { nowMs: 3000 });

@@ -121,16 +121,8 @@ const NUMERIC = new Set([
   "current_a",
   "cpu_util",
   "memory_used_bytes",
-  "minute_ms",
-  "samples",
-  "late_samples",
-  "first_seq",
-  "last_seq",
-  "power_w_mean",
-  "power_w_max",
-  "cpu_util_mean",
-  "soc_min",
-  "solar_excess_w_mean",
+  // every column of the per-minute telemetry but its two names
+  ...(TABLES.telemetry_minutes ?? []).filter((c) => c !== "device" && c !== "region"),
 ]);
 
 /** Columns that one store keeps as BOOLEAN and the other as INTEGER 0/1. */
