@@ -93,6 +93,9 @@ export class TelemetryHistory {
   /** Each followed region's backlog, read from its durable consumer. */
   async backlog(): Promise<TelemetryBacklog[]> {
     const ackWaitMs = this.o.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    if (this.regions.length === 0) return [];
+    // one manager for every region, without the API probe a default one makes first
+    const jsm = this.#nc?.jetstreamManager({ timeout: 2000, checkAPI: false });
     return Promise.all(
       this.regions.map(async (region): Promise<TelemetryBacklog> => {
         const empty = {
@@ -103,9 +106,8 @@ export class TelemetryHistory {
           ackWaitMs,
         };
         try {
-          if (!this.#nc) throw new Error("not started");
-          const jsm = await this.#nc.jetstreamManager({ timeout: 2000 });
-          const info = await jsm.consumers.info(historyStreamName(region), TELEMETRY_CONSUMER);
+          if (!jsm) throw new Error("not started");
+          const info = await (await jsm).consumers.info(historyStreamName(region), TELEMETRY_CONSUMER);
           return {
             ...empty,
             pendingSamples: info.num_pending,

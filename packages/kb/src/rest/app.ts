@@ -198,17 +198,13 @@ export function restApp(o: RestOptions): Hono {
         `resolution is raw (every sample) or 1m (per minute), not ${resolution}`,
       );
     const [coverage] = await o.store.telemetry.coverage(device);
-    count("GET", "OK");
     // samples older than the raw retention are only in the minutes
-    if (resolution === "1m")
-      return c.json({
-        device,
-        coverage: coverage ?? null,
-        resolution,
-        minutes: await o.store.telemetry.listMinutes(device, from, to, limit),
-      });
-    const samples = await o.store.telemetry.list(device, from, to, limit);
-    return c.json({ device, coverage: coverage ?? null, resolution, samples });
+    const rows =
+      resolution === "1m"
+        ? { minutes: await o.store.telemetry.listMinutes(device, from, to, limit) }
+        : { samples: await o.store.telemetry.list(device, from, to, limit) };
+    count("GET", "OK");
+    return c.json({ device, coverage: coverage ?? null, resolution, ...rows });
   });
 
   app.get("/api/v1/telemetry/coverage", async (c) => {
